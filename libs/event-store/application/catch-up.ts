@@ -1,0 +1,93 @@
+import type { RecordedEvent } from '../../kernel/index.js';
+import type { EventStore } from './event-store.port.js';
+
+export interface CatchUpOptions {
+  readonly batchSize: number;
+  /** How often to look for new events when no in-process append woke us up. */
+  readonly pollIntervalMs: number;
+  /** Told about a batch that failed; the batch is retried after `retryDelayMs`. */
+  readonly onError: (error: unknown, batch: readonly RecordedEvent[]) => void;
+  readonly retryDelayMs: number;
+}
+
+/**
+ * Follows the global log from a stored checkpoint and hands each batch to `handle`, which
+ * must persist its effects and the new checkpoint together. This is the reliable delivery
+ * path of the embedded profile: nothing depends on an in-memory bus having been heard.
+ */
+export class CatchUpSubscription {
+  private running = false;
+  private wake?: () => void;
+  private loop?: Promise<void>;
+  private unsubscribe?: () => void;
+  private idleWaiters: (() => void)[] = [];
+  private position = 0;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly loadCheckpoint: () => Promise<number>,
+    private readonly handle: (batch: readonly RecordedEvent[]) => Promise<void>,
+    private readonly options: CatchUpOptions,
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.unsubscribe = this.store.onAppended(() => this.wake?.());
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.unsubscribe?.();
+    this.wake?.();
+    await this.loop;
+  }
+
+  /** Resolves once every event stored so far has been handled. */
+  async caughtUp(): Promise<void> {
+    const head = await this.store.headPosition();
+    while (this.position < head) {
+      await new Promise<void>((resolve) => {
+        this.idleWaiters.push(resolve);
+        this.wake?.();
+      });
+      if (!this.running) return;
+    }
+  }
+
+  private async run(): Promise<void> {
+    this.position = await this.loadCheckpoint();
+    while (this.running) {
+      let batch: RecordedEvent[] = [];
+      try {
+        batch = await this.store.readAll(this.position, this.options.batchSize);
+        if (batch.length) {
+          await this.handle(batch);
+          this.position = batch[batch.length - 1]!.position;
+          continue;
+        }
+      } catch (error) {
+        this.options.onError(error, batch);
+        await this.sleep(this.options.retryDelayMs);
+        continue;
+      }
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      waiters.forEach((w) => w());
+      await this.sleep(this.options.pollIntervalMs);
+    }
+    this.idleWaiters.forEach((w) => w());
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}

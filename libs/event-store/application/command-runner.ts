@@ -1,0 +1,59 @@
+import { randomUUID } from 'node:crypto';
+import type { Decider, DomainEvent, EventMetadata, RecordedEvent } from '../../kernel/index.js';
+import type { EventRegistry } from './event-registry.js';
+import { ConcurrencyError, type AppendResult, type EventStore } from './event-store.port.js';
+
+export interface CommandOutcome extends AppendResult {
+  /** The events the decider produced (empty when the command changed nothing). */
+  readonly events: readonly DomainEvent[];
+}
+
+export interface RunOptions {
+  /** Retry on a concurrent write (for system reactions that must not fail); requests get a 409 instead. */
+  readonly retryOnConflict?: boolean;
+  readonly commitId?: string;
+}
+
+/**
+ * The one way commands change the log: read the stream, fold it, decide, append at the
+ * version that was read. The decider stays pure; this is the only place that does I/O.
+ */
+export class CommandRunner {
+  constructor(
+    private readonly store: EventStore,
+    private readonly registry: EventRegistry,
+  ) {}
+
+  async run<C, S, E extends DomainEvent>(
+    streamId: string,
+    decider: Decider<C, S, E>,
+    command: C,
+    metadata: EventMetadata,
+    options: RunOptions = {},
+  ): Promise<CommandOutcome> {
+    for (let attempt = 1; ; attempt++) {
+      const { state, version } = await this.load(streamId, decider);
+      const events = decider.decide(command, state);
+      if (!events.length) return { events, streamVersion: version, eventIds: [], positions: [] };
+      try {
+        const result = await this.store.append(
+          streamId,
+          version,
+          events.map((e) => ({ id: randomUUID(), type: e.type, schemaVersion: this.registry.schemaVersionOf(e.type), occurredAt: e.occurredAt, data: e.data, metadata })),
+          options.commitId ? { commitId: options.commitId } : {},
+        );
+        return { ...result, events };
+      } catch (error) {
+        if (error instanceof ConcurrencyError && options.retryOnConflict && attempt < 5) continue;
+        throw error;
+      }
+    }
+  }
+
+  /** Folds a stream into a decider's state without deciding anything. */
+  async load<S, E extends DomainEvent>(streamId: string, decider: Pick<Decider<unknown, S, E>, 'evolve' | 'initialState'>): Promise<{ state: S; version: number }> {
+    const history = await this.store.readStream(streamId);
+    const state = history.map((e) => this.registry.upcast(e) as RecordedEvent & E).reduce<S>((s, e) => decider.evolve(s, e), decider.initialState());
+    return { state, version: history.length };
+  }
+}

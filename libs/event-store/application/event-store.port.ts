@@ -1,0 +1,73 @@
+import type { EventMetadata, RecordedEvent } from '../../kernel/index.js';
+
+/** DI token for the event store adapter of the running profile. */
+export const EVENT_STORE = Symbol('EventStore');
+
+/** An event ready to be stored: the store adds stream version, position and `recordedAt`. */
+export interface NewEvent {
+  readonly id: string;
+  readonly type: string;
+  readonly schemaVersion: number;
+  readonly occurredAt: string;
+  readonly data: unknown;
+  readonly metadata: EventMetadata;
+}
+
+/**
+ * What the writer believes the stream's version is: `0` for a stream that must not exist
+ * yet, `n` for one whose last event is the n-th, or `'any'` for writers that do not care
+ * (follow-up retractions racing with claims, say).
+ */
+export type ExpectedVersion = number | 'any';
+
+export interface AppendOptions {
+  /**
+   * A caller-chosen id for this commit. Appending again with the same id returns the first
+   * result and stores nothing: retried requests and re-run imports cannot double facts.
+   */
+  readonly commitId?: string;
+}
+
+export interface AppendResult {
+  readonly streamVersion: number;
+  readonly eventIds: readonly string[];
+  /** Global positions of the appended events (empty when nothing was appended). */
+  readonly positions: readonly number[];
+}
+
+export interface EventQuery {
+  readonly streamId?: string;
+  readonly streamPrefix?: string;
+  readonly types?: readonly string[];
+  readonly afterPosition?: number;
+  readonly limit: number;
+}
+
+/**
+ * The log of every fact. Streams are the units of consistency (one aggregate each); the
+ * global order lets projectors, relays and analysts follow everything from a checkpoint.
+ */
+export interface EventStore {
+  /** Appends atomically or not at all; a version mismatch throws {@link ConcurrencyError}. */
+  append(streamId: string, expectedVersion: ExpectedVersion, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
+  readStream(streamId: string): Promise<RecordedEvent[]>;
+  /** Up to `limit` events after `afterPosition`, in global order, with no gaps skipped over. */
+  readAll(afterPosition: number, limit: number): Promise<RecordedEvent[]>;
+  query(query: EventQuery): Promise<RecordedEvent[]>;
+  /** The position of the last stored event (0 when empty). */
+  headPosition(): Promise<number>;
+  /** Calls `listener` after each append in this process (a wake-up, not a delivery guarantee). */
+  onAppended(listener: () => void): () => void;
+  close(): Promise<void>;
+}
+
+export class ConcurrencyError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly expectedVersion: ExpectedVersion,
+    readonly actualVersion: number,
+  ) {
+    super(`Stream ${streamId} is at version ${actualVersion}, not the expected ${expectedVersion}: someone else wrote first.`);
+    this.name = 'ConcurrencyError';
+  }
+}

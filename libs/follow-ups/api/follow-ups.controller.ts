@@ -1,0 +1,73 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiCreatedResponse, ApiProperty, ApiPropertyOptional, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import type { Request } from 'express';
+import { READ_MODEL_STORE, withoutBookkeeping, type ReadModelStore } from '../../projections/index.js';
+import { metadataOf } from '../../platform/http/request-context.js';
+import { ID_MESSAGE, ID_PATTERN, oneOf, onlyKnownQuery } from '../../platform/http/validators.js';
+import { InvalidRequest } from '../../platform/http/problem.js';
+import { WriteResult, writeResult } from '../../platform/http/write-result.js';
+import { WorkFollowUpCommand } from '../application/work-follow-up.handler.js';
+import { FOLLOW_UPS, type FollowUpView } from '../application/follow-up-queue.projection.js';
+import { QUEUES } from '../domain/playbook.js';
+
+const STATES = ['open', 'claimed', 'completed', 'retracted'] as const;
+const FOLLOW_UP_ID = /^[a-z0-9][a-z0-9.~-]{0,200}$/;
+
+export class ClaimFollowUpDto {
+  @ApiPropertyOptional({ description: 'Who takes the task; defaults to the caller.' })
+  @IsOptional() @IsString() @Matches(/^[\w.:@-]{1,128}$/, { message: 'assignee must be 1 to 128 letters, digits or . : @ - _' }) assignee?: string;
+}
+
+export class CompleteFollowUpDto {
+  @ApiProperty({ example: 'Met the legal adviser; the bill goes to parliament in May.' }) @IsString() @MinLength(1) @MaxLength(4000) outcome!: string;
+}
+
+@ApiTags('follow-ups')
+@Controller('v1/follow-ups')
+export class FollowUpsController {
+  constructor(
+    private readonly commands: CommandBus,
+    @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
+  ) {}
+
+  @Get()
+  @ApiQuery({ name: 'campaignId', required: false }) @ApiQuery({ name: 'queue', required: false, enum: QUEUES }) @ApiQuery({ name: 'state', required: false, enum: STATES })
+  async list(@Query() query: Record<string, string>) {
+    onlyKnownQuery(query, ['campaignId', 'queue', 'state']);
+    if (query.campaignId !== undefined && !ID_PATTERN.test(query.campaignId)) throw new InvalidRequest([{ field: 'campaignId', message: `campaignId ${ID_MESSAGE}` }]);
+    const filter = {
+      ...(query.campaignId ? { campaignId: query.campaignId } : {}),
+      ...(query.queue ? { queue: oneOf('queue', query.queue, QUEUES)! } : {}),
+      ...(query.state ? { state: oneOf('state', query.state, STATES)! } : {}),
+    };
+    const docs = await this.readModels.find<FollowUpView>(FOLLOW_UPS, filter);
+    const items = docs.map((d) => {
+      const { id, queue, kind, countries, state, dueOn, assignee, triggeredBy, campaignId, subregion, occurrence, outcome } = withoutBookkeeping(d);
+      return { id, queue, kind, countries, state, dueOn, assignee: assignee ?? null, triggeredBy, campaignId, subregion: subregion ?? null, occurrence, outcome: outcome ?? null };
+    });
+    return { items, count: items.length };
+  }
+
+  @Post(':id/claim')
+  @HttpCode(201)
+  @ApiCreatedResponse({ type: WriteResult })
+  async claim(@Param('id') id: string, @Body() body: ClaimFollowUpDto, @Req() req: Request): Promise<WriteResult> {
+    const metadata = metadataOf(req);
+    return writeResult(await this.commands.execute(new WorkFollowUpCommand(checkId(id), { kind: 'claim', assignee: body.assignee ?? metadata.actor }, metadata)));
+  }
+
+  @Post(':id/complete')
+  @HttpCode(201)
+  @ApiCreatedResponse({ type: WriteResult })
+  async complete(@Param('id') id: string, @Body() body: CompleteFollowUpDto, @Req() req: Request): Promise<WriteResult> {
+    const metadata = metadataOf(req);
+    return writeResult(await this.commands.execute(new WorkFollowUpCommand(checkId(id), { kind: 'complete', outcome: body.outcome, by: metadata.actor }, metadata)));
+  }
+}
+
+function checkId(id: string): string {
+  if (!FOLLOW_UP_ID.test(id)) throw new InvalidRequest([{ field: 'id', message: 'id is not a follow-up id (lower-case letters, digits, dots, hyphens)' }]);
+  return id;
+}

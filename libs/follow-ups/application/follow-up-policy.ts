@@ -1,0 +1,301 @@
+import { addDays, type EventMetadata, type Iso3, type LocalDate, type RecordedEvent } from '../../kernel/index.js';
+import type { CommandRunner } from '../../event-store/index.js';
+import type { Projection, ProjectionView } from '../../projections/index.js';
+import type { Assessment, CampaignLaunched, GroupAssigned, LetterDelivered, ResponseReceived } from '../../outreach/index.js';
+import type { CountryRegistered, StatusChanged } from '../../treaty-status/index.js';
+import { isDeposit } from '../../treaty-status/index.js';
+import { followUpDecider, type FollowUpCommand } from '../domain/follow-up.decider.js';
+import { followUpStreamId, type FollowUpCompleted, type FollowUpRetracted, type TimerElapsed, type Trigger } from '../domain/follow-up.events.js';
+import { isNoResponseTrigger, ruleApplies, type Playbook, type PlaybookRule } from '../domain/playbook.js';
+import type { Timers } from './timer.port.js';
+
+/** The playbook's memory of one country in one campaign. */
+interface CaseDoc {
+  readonly campaignId: string;
+  readonly iso3: Iso3;
+  readonly assessment?: Assessment;
+  readonly assessedBy?: Trigger;
+  readonly lastResponseOn?: LocalDate;
+  /** Open tasks of this country (not regional initiatives), by kind. */
+  readonly open: Readonly<Record<string, string>>;
+  /** The latest occurrence of each repeating kind, open or done. */
+  readonly latest: Readonly<Record<string, string>>;
+}
+interface CountryDoc {
+  readonly subregion?: string;
+  readonly campaigns: readonly string[];
+  /** Treaties this country is a party to (deposited, not withdrawn). */
+  readonly parties: readonly string[];
+  readonly signed: readonly string[];
+}
+interface CampaignDoc {
+  readonly treaty: string;
+}
+interface InitiativeDoc {
+  readonly open?: string;
+  readonly members: readonly Iso3[];
+  readonly count: number;
+}
+
+const COLLECTION = 'follow-up-policy';
+const SYSTEM_ACTOR = 'system:follow-ups';
+const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+
+/**
+ * The playbook at work: reads the log in order and keeps the follow-up tasks in line with
+ * it. Every task id derives from what triggered it, and every write it makes is a no-op when
+ * repeated, so replaying the log or re-running a batch after a crash duplicates nothing.
+ */
+export class FollowUpPolicy implements Projection {
+  readonly name = 'follow-up-policy';
+  readonly collections = [COLLECTION];
+  readonly handles = [
+    'CountryRegistered', 'CampaignLaunched', 'StatusChanged', 'LetterDelivered', 'ResponseReceived', 'GroupAssigned',
+    'TimerElapsed', 'FollowUpCompleted', 'FollowUpRetracted',
+  ];
+
+  constructor(
+    private readonly commands: CommandRunner,
+    private readonly timers: Timers,
+    private readonly playbookFor: (treaty: string) => Playbook | undefined,
+  ) {}
+
+  async apply(event: RecordedEvent, view: ProjectionView): Promise<void> {
+    const ctx = new Reaction(event, view, this);
+    switch (event.type) {
+      case 'CountryRegistered': {
+        const { iso3, subregion } = (event as RecordedEvent & CountryRegistered).data;
+        return ctx.country(iso3, (c) => ({ ...c, subregion }));
+      }
+      case 'CampaignLaunched': {
+        const { campaignId, treaty } = (event as RecordedEvent & CampaignLaunched).data;
+        return view.update<CampaignDoc>(COLLECTION, `campaign:${campaignId}`, () => ({ treaty }));
+      }
+      case 'StatusChanged':
+        return ctx.onStatusChanged((event as RecordedEvent & StatusChanged).data);
+      case 'LetterDelivered':
+        return ctx.onLetter(event as RecordedEvent & LetterDelivered);
+      case 'ResponseReceived':
+        return ctx.onResponse((event as RecordedEvent & ResponseReceived).data);
+      case 'GroupAssigned':
+        return ctx.onAssessment((event as RecordedEvent & GroupAssigned).data);
+      case 'TimerElapsed':
+        return ctx.onTimer((event as RecordedEvent & TimerElapsed).data);
+      case 'FollowUpCompleted':
+      case 'FollowUpRetracted':
+        return ctx.onClosed((event as RecordedEvent & (FollowUpCompleted | FollowUpRetracted)).data);
+    }
+  }
+
+  /** @internal used by {@link Reaction} */
+  async send(followUpId: string, command: FollowUpCommand, metadata: EventMetadata): Promise<void> {
+    await this.commands.run(followUpStreamId(followUpId), followUpDecider, command, metadata, { retryOnConflict: true });
+  }
+  /** @internal */
+  timerService(): Timers {
+    return this.timers;
+  }
+  /** @internal */
+  playbook(treaty: string): Playbook | undefined {
+    return this.playbookFor(treaty);
+  }
+}
+
+/** One event's reaction: the state it reads and the tasks it writes. */
+class Reaction {
+  private readonly trigger: Trigger;
+  private readonly metadata: EventMetadata;
+  private readonly on: LocalDate;
+
+  constructor(
+    event: RecordedEvent,
+    private readonly view: ProjectionView,
+    private readonly policy: FollowUpPolicy,
+  ) {
+    this.trigger = { eventId: event.id, type: event.type };
+    this.metadata = { actor: SYSTEM_ACTOR, correlationId: event.correlationId, causationId: event.id };
+    this.on = event.occurredAt.slice(0, 10);
+  }
+
+  country(iso3: Iso3, change: (c: CountryDoc) => CountryDoc): Promise<void> {
+    return this.view.update<CountryDoc>(COLLECTION, `country:${iso3}`, (c) => change(c ?? { campaigns: [], parties: [], signed: [] }));
+  }
+
+  private async caseOf(campaignId: string, iso3: Iso3): Promise<CaseDoc> {
+    return (await this.view.get<CaseDoc>(COLLECTION, `case:${campaignId}:${iso3}`)) ?? { campaignId, iso3, open: {}, latest: {} };
+  }
+
+  private saveCase(c: CaseDoc): Promise<void> {
+    return this.view.update<CaseDoc>(COLLECTION, `case:${c.campaignId}:${c.iso3}`, () => c);
+  }
+
+  private async context(campaignId: string, iso3: Iso3) {
+    const campaign = await this.view.get<CampaignDoc>(COLLECTION, `campaign:${campaignId}`);
+    const country = (await this.view.get<CountryDoc>(COLLECTION, `country:${iso3}`)) ?? { campaigns: [], parties: [], signed: [] };
+    const playbook = campaign ? this.policy.playbook(campaign.treaty) : undefined;
+    const isParty = campaign ? country.parties.includes(campaign.treaty) : false;
+    return { campaign, country, playbook, isParty };
+  }
+
+  async onStatusChanged(data: StatusChanged['data']): Promise<void> {
+    const { treaty, iso3, action } = data;
+    await this.country(iso3, (c) => ({
+      ...c,
+      parties: isDeposit(action) ? [...new Set([...c.parties, treaty])] : action === 'withdrawal' ? c.parties.filter((t) => t !== treaty) : c.parties,
+      signed: action === 'signature' ? [...new Set([...c.signed, treaty])] : c.signed,
+    }));
+    if (!isDeposit(action) && action !== 'signature') return;
+    const country = await this.view.get<CountryDoc>(COLLECTION, `country:${iso3}`);
+    for (const campaignId of country?.campaigns ?? []) {
+      const { campaign, playbook } = await this.context(campaignId, iso3);
+      if (campaign?.treaty !== treaty || !playbook) continue;
+      const c = await this.caseOf(campaignId, iso3);
+      const reason = isDeposit(action) ? `${iso3} deposited its instrument of ${action}` : `${iso3} signed`;
+      const retire = Object.entries(c.open).filter(([kind]) => isDeposit(action) || rule(playbook, kind)?.retractOn?.includes('signature'));
+      for (const [, followUpId] of retire) await this.policy.send(followUpId, { kind: 'retract', reason, triggeredBy: this.trigger, on: this.on }, this.metadata);
+      if (retire.length) await this.saveCase({ ...c, open: omit(c.open, retire.map(([k]) => k)) });
+      if (isDeposit(action)) {
+        for (const r of playbook.rules.filter((r) => r.gather)) await this.leaveInitiative(campaignId, iso3, r, reason);
+      }
+    }
+  }
+
+  async onLetter(event: RecordedEvent & LetterDelivered): Promise<void> {
+    const { campaignId, iso3, deliveredOn } = event.data;
+    await this.country(iso3, (c) => ({ ...c, campaigns: [...new Set([...c.campaigns, campaignId])] }));
+    const { playbook } = await this.context(campaignId, iso3);
+    for (const r of playbook?.rules ?? []) {
+      if (!isNoResponseTrigger(r.when)) continue;
+      const dueOn = addDays(deliveredOn, r.when.noResponseWithinDays);
+      const timerId = `${r.kind}.${campaignId}.${iso3}.${event.streamVersion}`;
+      await this.policy.timerService().set(timerId, dueOn, { purpose: 'no-response', kind: r.kind, campaignId, iso3, letterEventId: event.id, deliveredOn });
+    }
+  }
+
+  async onResponse(data: ResponseReceived['data']): Promise<void> {
+    const { campaignId, iso3, receivedOn } = data;
+    await this.country(iso3, (c) => ({ ...c, campaigns: [...new Set([...c.campaigns, campaignId])] }));
+    const c = await this.caseOf(campaignId, iso3);
+    const { playbook } = await this.context(campaignId, iso3);
+    const answered = Object.entries(c.open).filter(([kind]) => { const r = rule(playbook, kind); return r && isNoResponseTrigger(r.when); });
+    for (const [, followUpId] of answered) {
+      await this.policy.send(followUpId, { kind: 'retract', reason: `${iso3} responded on ${receivedOn}`, triggeredBy: this.trigger, on: this.on }, this.metadata);
+    }
+    const lastResponseOn = c.lastResponseOn && c.lastResponseOn > receivedOn ? c.lastResponseOn : receivedOn;
+    await this.saveCase({ ...c, lastResponseOn, open: omit(c.open, answered.map(([k]) => k)) });
+  }
+
+  async onAssessment(data: GroupAssigned['data']): Promise<void> {
+    const { campaignId, iso3, group, ratificationUnderWay, wishesToSign, obstacles, since } = data;
+    const assessment: Assessment = { group, ratificationUnderWay, wishesToSign, obstacles, since };
+    let c: CaseDoc = { ...(await this.caseOf(campaignId, iso3)), assessment, assessedBy: this.trigger };
+    const { playbook, isParty, country } = await this.context(campaignId, iso3);
+    if (!playbook) return this.saveCase(c);
+    for (const r of playbook.rules) {
+      if (isNoResponseTrigger(r.when)) continue;
+      const applies = !isParty && ruleApplies(r, assessment);
+      if (r.gather) {
+        if (applies) await this.joinInitiative(c, country.subregion ?? 'unknown', r, since);
+        else await this.leaveInitiative(campaignId, iso3, r, `${iso3} no longer cites what this initiative addresses`);
+        continue;
+      }
+      const open = c.open[r.kind];
+      if (applies && !open) {
+        const followUpId = `${r.kind}.${campaignId}.${iso3}.${this.trigger.eventId.slice(0, 8)}`;
+        c = await this.schedule(c, r, followUpId, addDays(since, r.dueInDays), 1);
+      } else if (!applies && open) {
+        await this.policy.send(open, { kind: 'retract', reason: `${iso3} was re-assessed as Group ${group}`, triggeredBy: this.trigger, on: this.on }, this.metadata);
+        c = { ...c, open: omit(c.open, [r.kind]), latest: omit(c.latest, [r.kind]) };
+      }
+    }
+    await this.saveCase(c);
+  }
+
+  private async schedule(c: CaseDoc, r: PlaybookRule, followUpId: string, dueOn: LocalDate, occurrence: number): Promise<CaseDoc> {
+    const { campaign } = await this.context(c.campaignId, c.iso3);
+    await this.policy.send(followUpId, {
+      kind: 'schedule',
+      task: { followUpId, campaignId: c.campaignId, treaty: campaign!.treaty, kind: r.kind, queue: r.queue, countries: [c.iso3], dueOn, occurrence, triggeredBy: this.trigger },
+    }, this.metadata);
+    if (r.repeatEveryDays) {
+      const next = addDays(dueOn, r.repeatEveryDays);
+      await this.policy.timerService().set(`repeat.${followUpId}`, addDays(next, -r.dueInDays), {
+        purpose: 'repeat', kind: r.kind, campaignId: c.campaignId, iso3: c.iso3, followUpId, occurrence, dueOn: next,
+      });
+    }
+    return { ...c, open: { ...c.open, [r.kind]: followUpId }, latest: r.repeatEveryDays ? { ...c.latest, [r.kind]: followUpId } : c.latest };
+  }
+
+  private async joinInitiative(c: CaseDoc, subregion: string, r: PlaybookRule, since: LocalDate): Promise<void> {
+    const id = `initiative:${c.campaignId}:${r.kind}:${subregion}`;
+    const doc = (await this.view.get<InitiativeDoc>(COLLECTION, id)) ?? { members: [], count: 0 };
+    if (doc.open) {
+      await this.policy.send(doc.open, { kind: 'widen', iso3: c.iso3, triggeredBy: this.trigger, on: this.on }, this.metadata);
+      return this.view.update<InitiativeDoc>(COLLECTION, id, () => ({ ...doc, members: [...new Set([...doc.members, c.iso3])].sort() }));
+    }
+    const { campaign } = await this.context(c.campaignId, c.iso3);
+    const followUpId = `${r.kind}.${c.campaignId}.${slug(subregion)}.${doc.count + 1}`;
+    await this.policy.send(followUpId, {
+      kind: 'schedule',
+      task: { followUpId, campaignId: c.campaignId, treaty: campaign!.treaty, kind: r.kind, queue: r.queue, countries: [c.iso3], subregion, dueOn: addDays(since, r.dueInDays), occurrence: 1, triggeredBy: this.trigger },
+    }, this.metadata);
+    await this.view.update<InitiativeDoc>(COLLECTION, id, () => ({ open: followUpId, members: [c.iso3], count: doc.count + 1 }));
+  }
+
+  private async leaveInitiative(campaignId: string, iso3: Iso3, r: PlaybookRule, reason: string): Promise<void> {
+    const { country } = await this.context(campaignId, iso3);
+    const id = `initiative:${campaignId}:${r.kind}:${country.subregion ?? 'unknown'}`;
+    const doc = await this.view.get<InitiativeDoc>(COLLECTION, id);
+    if (!doc?.open || !doc.members.includes(iso3)) return;
+    await this.policy.send(doc.open, { kind: 'narrow', iso3, reason, triggeredBy: this.trigger, on: this.on }, this.metadata);
+    const members = doc.members.filter((m) => m !== iso3);
+    await this.view.update<InitiativeDoc>(COLLECTION, id, () => (members.length ? { ...doc, members } : { members, count: doc.count }));
+  }
+
+  async onTimer(data: TimerElapsed['data']): Promise<void> {
+    const p = data.payload;
+    const c = await this.caseOf(p.campaignId, p.iso3);
+    const { playbook, isParty } = await this.context(p.campaignId, p.iso3);
+    const r = rule(playbook, p.kind);
+    if (!r || isParty) return;
+    if (p.purpose === 'no-response') {
+      if (c.lastResponseOn || c.open[r.kind]) return;
+      const followUpId = `${r.kind}.${p.campaignId}.${p.iso3}.${p.letterEventId.slice(0, 8)}`;
+      return this.saveCase(await this.schedule(c, r, followUpId, addDays(data.dueOn, r.dueInDays), 1));
+    }
+    // A repeat: only the latest occurrence repeats, and only while the rule still applies.
+    if (c.latest[r.kind] !== p.followUpId || !ruleApplies(r, c.assessment)) return;
+    const previous = c.open[r.kind];
+    if (previous) {
+      await this.policy.send(previous, { kind: 'retract', reason: 'superseded by the next occurrence', triggeredBy: this.trigger, on: this.on }, this.metadata);
+    }
+    const base = p.followUpId.replace(/~\d+$/, '');
+    const next = await this.schedule({ ...c, open: omit(c.open, [r.kind]) }, r, `${base}~${p.occurrence + 1}`, p.dueOn, p.occurrence + 1);
+    await this.saveCase(next);
+  }
+
+  async onClosed(data: (FollowUpCompleted | FollowUpRetracted)['data']): Promise<void> {
+    for (const iso3 of data.countries) {
+      const cases = await this.view.get<CountryDoc>(COLLECTION, `country:${iso3}`);
+      for (const campaignId of cases?.campaigns ?? []) {
+        const c = await this.caseOf(campaignId, iso3);
+        const kinds = Object.entries(c.open).filter(([, id]) => id === data.followUpId).map(([k]) => k);
+        if (kinds.length) await this.saveCase({ ...c, open: omit(c.open, kinds) });
+        const { playbook, country } = await this.context(campaignId, iso3);
+        for (const r of playbook?.rules.filter((r) => r.gather) ?? []) {
+          const id = `initiative:${campaignId}:${r.kind}:${country.subregion ?? 'unknown'}`;
+          const doc = await this.view.get<InitiativeDoc>(COLLECTION, id);
+          if (doc?.open === data.followUpId) await this.view.update<InitiativeDoc>(COLLECTION, id, () => ({ members: [], count: doc.count }));
+        }
+      }
+    }
+  }
+}
+
+function rule(playbook: Playbook | undefined, kind: string): PlaybookRule | undefined {
+  return playbook?.rules.find((r) => r.kind === kind);
+}
+
+function omit<T>(record: Readonly<Record<string, T>>, keys: readonly string[]): Record<string, T> {
+  return Object.fromEntries(Object.entries(record).filter(([k]) => !keys.includes(k)));
+}

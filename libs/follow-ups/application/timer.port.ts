@@ -1,0 +1,13 @@
+import type { LocalDate } from '../../kernel/index.js';
+import type { TimerPayload } from '../domain/follow-up.events.js';
+
+export const TIMERS = Symbol('Timers');
+
+/**
+ * Durable timers: set once (the same id twice keeps one), they survive restarts and fire
+ * when the clock reaches the start of `dueOn` (UTC). Firing records a `TimerElapsed` event.
+ */
+export interface Timers {
+  set(timerId: string, dueOn: LocalDate, payload: TimerPayload): Promise<void>;
+  cancel(timerId: string): Promise<void>;
+}

@@ -1,0 +1,52 @@
+import type { DomainEvent, Iso3, LocalDate } from '../../kernel/index.js';
+import type { Queue } from './playbook.js';
+
+/** What caused a follow-up: the event the playbook reacted to. */
+export interface Trigger {
+  readonly eventId: string;
+  readonly type: string;
+}
+
+/** A task for coordinators, created by the playbook. */
+export type FollowUpScheduled = DomainEvent<
+  'FollowUpScheduled',
+  {
+    readonly followUpId: string;
+    readonly campaignId: string;
+    readonly treaty: string;
+    readonly kind: string;
+    readonly queue: Queue;
+    readonly countries: readonly Iso3[];
+    /** For a regional initiative: the sub-region it gathers. */
+    readonly subregion?: string;
+    readonly dueOn: LocalDate;
+    /** 1 for the first occurrence of a repeating task. */
+    readonly occurrence: number;
+    readonly triggeredBy: Trigger;
+  }
+>;
+
+/** Another country joined a gathering task (a regional initiative grows). */
+export type FollowUpWidened = DomainEvent<'FollowUpWidened', { readonly followUpId: string; readonly iso3: Iso3; readonly countries: readonly Iso3[]; readonly triggeredBy: Trigger }>;
+
+/** A country left a gathering task (it deposited, or no longer cites the obstacle). */
+export type FollowUpNarrowed = DomainEvent<'FollowUpNarrowed', { readonly followUpId: string; readonly iso3: Iso3; readonly countries: readonly Iso3[]; readonly reason: string; readonly triggeredBy: Trigger }>;
+
+export type FollowUpClaimed = DomainEvent<'FollowUpClaimed', { readonly followUpId: string; readonly assignee: string }>;
+
+export type FollowUpCompleted = DomainEvent<'FollowUpCompleted', { readonly followUpId: string; readonly outcome: string; readonly completedBy: string; readonly countries: readonly Iso3[] }>;
+
+/** The task no longer makes sense: the country deposited, answered, or was re-assessed. */
+export type FollowUpRetracted = DomainEvent<'FollowUpRetracted', { readonly followUpId: string; readonly reason: string; readonly countries: readonly Iso3[]; readonly triggeredBy: Trigger }>;
+
+export type FollowUpEvent = FollowUpScheduled | FollowUpWidened | FollowUpNarrowed | FollowUpClaimed | FollowUpCompleted | FollowUpRetracted;
+
+/** A durable timer ran out (a letter's 30 days, a repeat's 180). Recorded so replays see it. */
+export type TimerElapsed = DomainEvent<'TimerElapsed', { readonly timerId: string; readonly dueOn: LocalDate; readonly payload: TimerPayload }>;
+
+export type TimerPayload =
+  | { readonly purpose: 'no-response'; readonly kind: string; readonly campaignId: string; readonly iso3: Iso3; readonly letterEventId: string; readonly deliveredOn: LocalDate }
+  | { readonly purpose: 'repeat'; readonly kind: string; readonly campaignId: string; readonly iso3: Iso3; readonly followUpId: string; readonly occurrence: number; readonly dueOn: LocalDate };
+
+export const followUpStreamId = (id: string) => `follow-up-${id}`;
+export const timerStreamId = (id: string) => `timer-${id}`;

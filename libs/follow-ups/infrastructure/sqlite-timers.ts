@@ -1,0 +1,47 @@
+import type { LocalDate } from '../../kernel/index.js';
+import type { SqliteDatabase } from '../../event-store/index.js';
+import type { Timers } from '../application/timer.port.js';
+import type { TimerPayload } from '../domain/follow-up.events.js';
+
+export interface DueTimer {
+  readonly timerId: string;
+  readonly dueOn: LocalDate;
+  readonly payload: TimerPayload;
+}
+
+/** Durable timers of the embedded profile: a table that survives restarts. */
+export class SqliteTimers implements Timers {
+  private readonly statements;
+
+  constructor(db: SqliteDatabase) {
+    db.exec(`CREATE TABLE IF NOT EXISTS timers (id TEXT PRIMARY KEY, due_on TEXT NOT NULL, payload TEXT NOT NULL, fired_at TEXT);
+             CREATE INDEX IF NOT EXISTS timers_due ON timers (fired_at, due_on);`);
+    this.statements = {
+      set: db.prepare('INSERT INTO timers (id, due_on, payload) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING'),
+      cancel: db.prepare('DELETE FROM timers WHERE id = ? AND fired_at IS NULL'),
+      due: db.prepare<[string, number], { id: string; due_on: string; payload: string }>('SELECT id, due_on, payload FROM timers WHERE fired_at IS NULL AND due_on <= ? ORDER BY due_on, id LIMIT ?'),
+      fired: db.prepare('UPDATE timers SET fired_at = ? WHERE id = ?'),
+      pending: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM timers WHERE fired_at IS NULL'),
+    };
+  }
+
+  async set(timerId: string, dueOn: LocalDate, payload: TimerPayload): Promise<void> {
+    this.statements.set.run(timerId, dueOn, JSON.stringify(payload));
+  }
+
+  async cancel(timerId: string): Promise<void> {
+    this.statements.cancel.run(timerId);
+  }
+
+  async due(today: LocalDate, limit: number): Promise<DueTimer[]> {
+    return this.statements.due.all(today, limit).map((r) => ({ timerId: r.id, dueOn: r.due_on, payload: JSON.parse(r.payload) }));
+  }
+
+  async markFired(timerId: string, at: Date): Promise<void> {
+    this.statements.fired.run(at.toISOString(), timerId);
+  }
+
+  async pendingCount(): Promise<number> {
+    return this.statements.pending.get()?.n ?? 0;
+  }
+}

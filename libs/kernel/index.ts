@@ -1,0 +1,5 @@
+export * from './domain/local-date.js';
+export * from './domain/errors.js';
+export * from './domain/event.js';
+export * from './domain/clock.js';
+export * from './domain/iso3.js';

@@ -1,0 +1,42 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { notFound, toLocalDate, type Clock, type EventMetadata, type Iso3 } from '../../kernel/index.js';
+import { CommandRunner, EVENT_STORE, type CommandOutcome, type EventStore } from '../../event-store/index.js';
+import { requireKnownCountry } from '../../treaty-status/application/record-treaty-action.handler.js';
+import { CLOCK } from '../../platform/runtime/tokens.js';
+import { campaignDecider } from '../domain/campaign.decider.js';
+import { missionDecider } from '../domain/mission.decider.js';
+import { countryOutreachDecider, type DeliverLetter, type HoldMeeting, type RecordResponse } from '../domain/country-outreach.decider.js';
+import { campaignStreamId, missionStreamId, outreachStreamId } from '../domain/outreach.events.js';
+
+type Details<T> = Omit<T, 'campaign' | 'mission' | 'iso3' | 'today'>;
+
+/** A letter, meeting or response that a mission posts for a country in a campaign. */
+export class RecordOutreachCommand {
+  constructor(
+    readonly iso3: Iso3,
+    readonly campaignId: string,
+    readonly missionId: string,
+    readonly details: Details<DeliverLetter> | Details<HoldMeeting> | Details<RecordResponse>,
+    readonly metadata: EventMetadata,
+  ) {}
+}
+
+@CommandHandler(RecordOutreachCommand)
+export class RecordOutreachHandler implements ICommandHandler<RecordOutreachCommand, CommandOutcome> {
+  constructor(
+    private readonly runner: CommandRunner,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async execute(c: RecordOutreachCommand): Promise<CommandOutcome> {
+    await requireKnownCountry(this.store, c.iso3);
+    const { state: campaign } = await this.runner.load(campaignStreamId(c.campaignId), campaignDecider);
+    if (!campaign) throw notFound('unknown-campaign', `There is no campaign "${c.campaignId}"; launch it first (POST /v1/campaigns).`, 'campaignId');
+    const { state: mission } = await this.runner.load(missionStreamId(c.missionId), missionDecider);
+    if (!mission) throw notFound('unknown-mission', `There is no mission "${c.missionId}"; register it first (POST /v1/missions).`, 'missionId');
+    const command = { ...c.details, campaign, mission, iso3: c.iso3, today: toLocalDate(this.clock.now()) } as DeliverLetter | HoldMeeting | RecordResponse;
+    return this.runner.run(outreachStreamId(campaign.campaignId, c.iso3), countryOutreachDecider, command, c.metadata);
+  }
+}

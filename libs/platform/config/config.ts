@@ -1,0 +1,54 @@
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+
+export type Profile = 'embedded' | 'distributed';
+
+/** Settings, all from the environment (see README). */
+export interface DemarcheConfig {
+  readonly profile: Profile;
+  readonly port: number;
+  readonly dataDir: string;
+  /** Where the shipped reference files live (treaties, playbooks, the states CSVs). */
+  readonly referenceDir: string;
+  /** Pretend the clock reads this instant at start-up (testing and demonstrations). */
+  readonly now?: string;
+  /** Load the shipped states list into an empty store at start-up. */
+  readonly seedStates: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** The project root: where package.json is, whether we run from sources or from dist/. */
+export function projectRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new ConfigError('Cannot find the Demarche project root (no package.json above the running code).');
+    dir = parent;
+  }
+  return dir;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): DemarcheConfig {
+  const port = Number(env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be a port number (0-65535), not "${env.PORT}".`);
+  const distributed = env.DEMARCHE_PROFILE === 'distributed' || Boolean(env.MONGO_URL || env.KAFKA_BROKERS || env.REDIS_URL);
+  if (env.DEMARCHE_PROFILE && !['embedded', 'distributed'].includes(env.DEMARCHE_PROFILE)) {
+    throw new ConfigError(`DEMARCHE_PROFILE must be "embedded" or "distributed", not "${env.DEMARCHE_PROFILE}".`);
+  }
+  if (env.DEMARCHE_NOW && Number.isNaN(Date.parse(env.DEMARCHE_NOW))) {
+    throw new ConfigError(`DEMARCHE_NOW must be an ISO date or instant (2026-01-31T09:00:00Z), not "${env.DEMARCHE_NOW}".`);
+  }
+  const root = projectRoot();
+  return {
+    profile: distributed ? 'distributed' : 'embedded',
+    port,
+    dataDir: resolve(env.DEMARCHE_DATA_DIR ?? './data'),
+    referenceDir: resolve(env.DEMARCHE_REFERENCE_DIR ?? join(root, 'reference')),
+    ...(env.DEMARCHE_NOW ? { now: env.DEMARCHE_NOW } : {}),
+    seedStates: env.DEMARCHE_SEED_STATES !== 'false',
+  };
+}

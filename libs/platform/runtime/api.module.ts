@@ -1,0 +1,22 @@
+import { Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { OutreachController } from '../../outreach/api/outreach.controller.js';
+import { LaunchCampaignHandler } from '../../outreach/application/launch-campaign.handler.js';
+import { RecordOutreachHandler } from '../../outreach/application/record-outreach.handler.js';
+import { RegisterMissionHandler } from '../../outreach/application/register-mission.handler.js';
+import { TreatyActionsController } from '../../treaty-status/api/treaty-actions.controller.js';
+import { RecordTreatyActionHandler } from '../../treaty-status/application/record-treaty-action.handler.js';
+import { FollowUpsController } from '../../follow-ups/api/follow-ups.controller.js';
+import { WorkFollowUpHandler } from '../../follow-ups/application/work-follow-up.handler.js';
+import { CountriesController } from '../../reporting/api/countries.controller.js';
+import { CountryQuery } from '../../reporting/application/country-query.js';
+import { EventsController } from '../../event-store/api/events.controller.js';
+import { HealthController } from '../http/health.controller.js';
+
+/** The api role: the HTTP contract, and the use cases behind it. */
+@Module({
+  imports: [CqrsModule.forRoot()],
+  controllers: [OutreachController, TreatyActionsController, CountriesController, FollowUpsController, EventsController, HealthController],
+  providers: [RegisterMissionHandler, LaunchCampaignHandler, RecordOutreachHandler, RecordTreatyActionHandler, WorkFollowUpHandler, CountryQuery],
+})
+export class ApiModule {}

@@ -1,0 +1,77 @@
+import 'reflect-metadata';
+import { Logger, Module, type DynamicModule, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { CommandRunner, EVENT_STORE, type EventStore } from '../../event-store/index.js';
+import type { Clock } from '../../kernel/index.js';
+import type { TreatyCatalog } from '../../treaty-status/index.js';
+import { loadConfig, type DemarcheConfig } from '../config/config.js';
+import { ProblemDetailsFilter, strictValidationPipe } from '../http/problem.js';
+import { ApiModule } from './api.module.js';
+import { EmbeddedPersistenceModule } from './embedded.module.js';
+import { ProjectorModule } from './projector.module.js';
+import { importStatesFiles, shippedStatesFiles } from './seed.js';
+import { CLOCK, TREATIES } from './tokens.js';
+import { WorkerModule } from './worker.module.js';
+
+/** The parts of Demarche a process runs. `npm start` runs all three in one process. */
+export type Role = 'api' | 'projector' | 'worker';
+
+@Module({})
+class DemarcheModule {
+  static with(config: DemarcheConfig, roles: readonly Role[]): DynamicModule {
+    if (config.profile === 'distributed') {
+      throw new Error('The distributed profile (MONGO_URL, KAFKA_BROKERS, REDIS_URL) is not available in this build yet; unset those variables to run embedded.');
+    }
+    return {
+      module: DemarcheModule,
+      imports: [
+        EmbeddedPersistenceModule.forRoot(config),
+        ...(roles.includes('api') ? [ApiModule] : []),
+        ...(roles.includes('projector') ? [ProjectorModule] : []),
+        ...(roles.includes('worker') ? [WorkerModule] : []),
+      ],
+    };
+  }
+}
+
+export interface StartOptions {
+  readonly roles?: readonly Role[];
+  readonly config?: DemarcheConfig;
+  readonly logger?: false | ('log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal')[];
+}
+
+/** Builds (but does not start listening) a Demarche application for the given roles. */
+export async function createDemarcheApp(options: StartOptions = {}): Promise<INestApplication> {
+  const config = options.config ?? loadConfig();
+  const roles = options.roles ?? ['api', 'projector', 'worker'];
+  const app = await NestFactory.create<NestExpressApplication>(DemarcheModule.with(config, roles), {
+    logger: options.logger ?? ['log', 'error', 'warn', 'fatal'],
+    bodyParser: false,
+  });
+  app.useBodyParser('json', { limit: '100kb' });
+  app.useGlobalPipes(strictValidationPipe());
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.enableShutdownHooks();
+  if (roles.includes('api')) {
+    const document = SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder().setTitle('Demarche API').setDescription('Treaty universalization outreach: missions, campaigns, responses, follow-ups.').setVersion('1').build(),
+    );
+    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+  }
+  if (config.seedStates) await seedShippedStates(app, config);
+  return app;
+}
+
+/** On an empty store, loads the shipped CCM states so the first start shows real data. */
+async function seedShippedStates(app: INestApplication, config: DemarcheConfig): Promise<void> {
+  const store = app.get<EventStore>(EVENT_STORE);
+  if ((await store.query({ types: ['CountryRegistered'], limit: 1 })).length) return;
+  const treaty = app.get<TreatyCatalog>(TREATIES).get('CCM');
+  if (!treaty) return;
+  const files = shippedStatesFiles(config.referenceDir);
+  const summary = await importStatesFiles(app.get(CommandRunner), app.get<Clock>(CLOCK), treaty, files.states, files.withdrawals);
+  new Logger('Seed').log(`Loaded the shipped CCM record: ${summary.states} states, ${summary.actsAdded} treaty acts.`);
+}

@@ -1,0 +1,120 @@
+import type { Iso3, LocalDate, RecordedEvent } from '../../kernel/index.js';
+import type { Projection, ProjectionView } from '../../projections/index.js';
+import type { CountryOutreachEvent, Obstacle, ResponseGroup } from '../../outreach/index.js';
+import { evolveStanding, type CountryRegistered, type StatusChanged, type TreatyStanding } from '../../treaty-status/index.js';
+import type { FollowUpEvent } from '../../follow-ups/index.js';
+
+export const COUNTRIES = 'countries';
+
+/** The fact behind a field: which event said it, who, and on which dates. */
+export interface Provenance {
+  readonly eventId: string;
+  readonly type: string;
+  readonly actor: string;
+  readonly occurredAt: string;
+  readonly recordedAt: string;
+}
+
+export interface CampaignStanding {
+  readonly treaty: string;
+  readonly group?: ResponseGroup;
+  readonly ratificationUnderWay?: boolean;
+  readonly wishesToSign?: boolean;
+  readonly obstacles: readonly Obstacle[];
+  readonly assessedOn?: LocalDate;
+  readonly letters: number;
+  readonly lastLetterOn?: LocalDate;
+  readonly meetings: number;
+  readonly lastResponseOn?: LocalDate;
+  readonly groupProvenance?: Provenance;
+}
+
+export interface OpenFollowUp {
+  readonly id: string;
+  readonly campaignId: string;
+  readonly treaty: string;
+  readonly kind: string;
+  readonly queue: string;
+  readonly dueOn: LocalDate;
+}
+
+/** Everything Demarche knows about one country, across treaties and campaigns. */
+export interface CountryDoc {
+  readonly iso3: Iso3;
+  readonly name?: string;
+  readonly region?: string;
+  readonly subregion?: string;
+  readonly treaties: Readonly<Record<string, { readonly standing: TreatyStanding; readonly provenance: readonly Provenance[] }>>;
+  readonly campaigns: Readonly<Record<string, CampaignStanding>>;
+  readonly followUps: Readonly<Record<string, OpenFollowUp>>;
+}
+
+const provenanceOf = (e: RecordedEvent): Provenance => ({ eventId: e.id, type: e.type, actor: e.actor, occurredAt: e.occurredAt, recordedAt: e.recordedAt });
+const empty = (iso3: Iso3): CountryDoc => ({ iso3, treaties: {}, campaigns: {}, followUps: {} });
+
+function withCampaign(doc: CountryDoc, campaignId: string, treaty: string, change: (c: CampaignStanding) => CampaignStanding): CountryDoc {
+  const current = doc.campaigns[campaignId] ?? { treaty, obstacles: [], letters: 0, meetings: 0 };
+  return { ...doc, campaigns: { ...doc.campaigns, [campaignId]: change(current) } };
+}
+
+/** Country status per treaty, with each country's standing in every campaign and its open follow-ups. */
+export const countryStatusProjection: Projection = {
+  name: 'country-status',
+  collections: [COUNTRIES],
+  handles: [
+    'CountryRegistered', 'StatusChanged', 'LetterDelivered', 'MeetingHeld', 'GroupAssigned', 'ResponseReceived',
+    'FollowUpScheduled', 'FollowUpWidened', 'FollowUpNarrowed', 'FollowUpCompleted', 'FollowUpRetracted',
+  ],
+  async apply(event: RecordedEvent, view: ProjectionView) {
+    const update = (iso3: Iso3, change: (doc: CountryDoc) => CountryDoc) => view.update<CountryDoc>(COUNTRIES, iso3, (doc) => change(doc ?? empty(iso3)));
+    const e = event as RecordedEvent & (CountryRegistered | StatusChanged | CountryOutreachEvent | FollowUpEvent);
+    switch (e.type) {
+      case 'CountryRegistered':
+        return update(e.data.iso3, (doc) => ({ ...doc, ...e.data }));
+      case 'StatusChanged':
+        return update(e.data.iso3, (doc) => {
+          const current = doc.treaties[e.data.treaty] ?? { standing: {}, provenance: [] };
+          const next = { standing: evolveStanding(current.standing, e), provenance: [...current.provenance, provenanceOf(e)] };
+          return { ...doc, treaties: { ...doc.treaties, [e.data.treaty]: next } };
+        });
+      case 'LetterDelivered':
+        return update(e.data.iso3, (doc) => withCampaign(doc, e.data.campaignId, e.data.treaty, (c) => ({ ...c, letters: c.letters + 1, lastLetterOn: max(c.lastLetterOn, e.data.deliveredOn) })));
+      case 'MeetingHeld':
+        return update(e.data.iso3, (doc) => withCampaign(doc, e.data.campaignId, e.data.treaty, (c) => ({ ...c, meetings: c.meetings + 1 })));
+      case 'ResponseReceived':
+        return update(e.data.iso3, (doc) => withCampaign(doc, e.data.campaignId, e.data.treaty, (c) => ({ ...c, lastResponseOn: max(c.lastResponseOn, e.data.receivedOn) })));
+      case 'GroupAssigned': {
+        const { group, ratificationUnderWay, wishesToSign, obstacles, since } = e.data;
+        return update(e.data.iso3, (doc) =>
+          withCampaign(doc, e.data.campaignId, e.data.treaty, (c) => ({ ...c, group, ratificationUnderWay, wishesToSign, obstacles, assessedOn: since, groupProvenance: provenanceOf(e) })),
+        );
+      }
+      case 'FollowUpScheduled': {
+        const { followUpId, campaignId, treaty, kind, queue, dueOn } = e.data;
+        for (const iso3 of e.data.countries) {
+          await update(iso3, (doc) => ({ ...doc, followUps: { ...doc.followUps, [followUpId]: { id: followUpId, campaignId, treaty, kind, queue, dueOn } } }));
+        }
+        return;
+      }
+      case 'FollowUpWidened': {
+        const { followUpId, iso3, countries } = e.data;
+        const peer = countries.find((c) => c !== iso3);
+        const template = peer ? (await view.get<CountryDoc>(COUNTRIES, peer))?.followUps[followUpId] : undefined;
+        if (template) await update(iso3, (doc) => ({ ...doc, followUps: { ...doc.followUps, [followUpId]: template } }));
+        return;
+      }
+      case 'FollowUpNarrowed':
+        return update(e.data.iso3, (doc) => ({ ...doc, followUps: omit(doc.followUps, e.data.followUpId) }));
+      case 'FollowUpCompleted':
+      case 'FollowUpRetracted':
+        for (const iso3 of e.data.countries) await update(iso3, (doc) => ({ ...doc, followUps: omit(doc.followUps, e.data.followUpId) }));
+        return;
+    }
+  },
+};
+
+const max = (a: LocalDate | undefined, b: LocalDate) => (a && a > b ? a : b);
+function omit<T>(record: Readonly<Record<string, T>>, key: string): Record<string, T> {
+  const { [key]: _, ...rest } = record;
+  return rest;
+}

@@ -1,0 +1,121 @@
+import { isIso3Shape, isLocalDate, toLocalDate, type Clock, type EventMetadata, type Iso3, type LocalDate } from '../../kernel/index.js';
+import { DomainError } from '../../kernel/index.js';
+import type { CommandRunner } from '../../event-store/index.js';
+import { decideTreatyAction, treatyStatusDecider } from '../domain/treaty-status.decider.js';
+import { countryStreamId, treatyStatusStreamId, type CountryRegistered } from '../domain/treaty-status.events.js';
+import { TREATY_ACTIONS, type TreatyAction } from '../domain/treaty-action.js';
+import type { TreatyStanding } from '../domain/treaty-standing.js';
+import { entryIntoForceForState, withdrawalTakesEffectOn, type TreatyDefinition } from '../domain/treaty.js';
+import { ImportError, type CsvRecord } from '../infrastructure/states-csv.js';
+
+interface PlannedState {
+  readonly line: number;
+  readonly country: CountryRegistered['data'];
+  readonly acts: { readonly action: TreatyAction; readonly on: LocalDate; readonly source?: string; readonly line: number }[];
+}
+
+export interface ImportSummary {
+  readonly states: number;
+  readonly countriesAdded: number;
+  readonly actsAdded: number;
+  readonly actsAlreadyKnown: number;
+}
+
+const countryDecider = {
+  decide: (c: CountryRegistered['data'], s: CountryRegistered['data'] | undefined): CountryRegistered[] =>
+    s ? [] : [{ type: 'CountryRegistered', occurredAt: '1945-10-24', data: c }],
+  evolve: (_s: CountryRegistered['data'] | undefined, e: CountryRegistered) => e.data,
+  initialState: () => undefined as CountryRegistered['data'] | undefined,
+};
+
+/**
+ * Loads the states reference list and every signature, deposit and withdrawal as dated
+ * `StatusChanged` events. Every row is checked against the treaty's rules (and against what
+ * is already stored) before anything is written, so a bad row stops the import with its line
+ * number and nothing half-written; a second run adds nothing.
+ */
+export async function importStates(
+  runner: CommandRunner,
+  clock: Clock,
+  treaty: TreatyDefinition,
+  states: readonly CsvRecord[],
+  withdrawals: readonly CsvRecord[],
+  metadata: EventMetadata,
+  file = 'states file',
+): Promise<ImportSummary> {
+  const plan = planImport(treaty, states, withdrawals, file);
+  const today = toLocalDate(clock.now());
+  // Dry run: every act against the stored state, so a contradiction stops us before any write.
+  for (const s of plan) {
+    let { state } = await runner.load<TreatyStanding, never>(treatyStatusStreamId(treaty.code, s.country.iso3), treatyStatusDecider as never);
+    for (const act of s.acts) {
+      try {
+        const events = decideTreatyAction({ treaty, iso3: s.country.iso3, today, ...act }, state);
+        state = events.reduce(treatyStatusDecider.evolve, state);
+      } catch (error) {
+        if (error instanceof DomainError) throw new ImportError(`${file}, line ${act.line} (${s.country.iso3}): ${error.message}`);
+        throw error;
+      }
+    }
+  }
+  let countriesAdded = 0;
+  let actsAdded = 0;
+  let actsAlreadyKnown = 0;
+  for (const s of plan) {
+    const c = await runner.run(countryStreamId(s.country.iso3), countryDecider, s.country, metadata);
+    countriesAdded += c.events.length;
+    for (const act of s.acts) {
+      const r = await runner.run(treatyStatusStreamId(treaty.code, s.country.iso3), treatyStatusDecider, { treaty, iso3: s.country.iso3, today, ...act }, metadata);
+      if (r.events.length) actsAdded++;
+      else actsAlreadyKnown++;
+    }
+  }
+  return { states: plan.length, countriesAdded, actsAdded, actsAlreadyKnown };
+}
+
+function planImport(treaty: TreatyDefinition, states: readonly CsvRecord[], withdrawals: readonly CsvRecord[], file: string): PlannedState[] {
+  const fail = (line: number, message: string): never => {
+    throw new ImportError(`${file}, line ${line}: ${message}`);
+  };
+  const seen = new Map<Iso3, PlannedState>();
+  for (const { line, fields: f } of states) {
+    const iso3 = f.iso3 ?? '';
+    if (!isIso3Shape(iso3)) fail(line, `iso3 "${iso3}" is not an upper-case ISO 3166-1 alpha-3 code.`);
+    if (seen.has(iso3)) fail(line, `${iso3} appears twice (first on line ${seen.get(iso3)!.line}).`);
+    for (const col of ['name', 'region', 'subregion'] as const) if (!f[col]) fail(line, `${iso3} has an empty ${col}.`);
+    const date = (col: string): LocalDate | undefined => {
+      const v = f[col];
+      if (!v) return undefined;
+      if (!isLocalDate(v)) fail(line, `${col} "${v}" is not a YYYY-MM-DD date.`);
+      return v;
+    };
+    const signed = date('signed');
+    const deposited = date('deposited');
+    const eif = date('entry_into_force');
+    const type = f.deposit_type ?? '';
+    const acts: PlannedState['acts'][number][] = [];
+    const source = f.source || undefined;
+    if (signed) acts.push({ action: 'signature', on: signed, line, ...(source ? { source } : {}) });
+    if (deposited) {
+      if (!TREATY_ACTIONS.includes(type as TreatyAction) || type === 'signature' || type === 'withdrawal') {
+        fail(line, `deposit_type "${type}" must be ratification, acceptance, approval, accession or succession.`);
+      }
+      acts.push({ action: type as TreatyAction, on: deposited, line, ...(source ? { source } : {}) });
+    } else if (type) fail(line, `deposit_type "${type}" is given without a deposited date.`);
+    if (eif && !deposited) fail(line, `entry_into_force is given without a deposited date.`);
+    seen.set(iso3, { line, country: { iso3, name: f.name!, region: f.region!, subregion: f.subregion! }, acts });
+    if (deposited && eif) {
+      const expected = entryIntoForceForState(treaty, deposited);
+      if (expected && expected !== eif) fail(line, `entry_into_force ${eif} does not follow the treaty's rule, which gives ${expected} for a deposit on ${deposited}.`);
+    }
+  }
+  for (const { line, fields: f } of withdrawals) {
+    const state = seen.get(f.iso3 ?? '') ?? fail(line, `withdrawal for "${f.iso3}", which is not in the states file.`);
+    const notified = f.notified ?? '';
+    if (!isLocalDate(notified)) fail(line, `notified "${notified}" is not a YYYY-MM-DD date.`);
+    const expected = withdrawalTakesEffectOn(treaty, notified);
+    if (f.effective && f.effective !== expected) fail(line, `effective ${f.effective} does not follow the treaty's notice period, which gives ${expected}.`);
+    state.acts.push({ action: 'withdrawal', on: notified, line, ...(f.source ? { source: f.source } : {}) });
+  }
+  return [...seen.values()];
+}

@@ -1,0 +1,32 @@
+import { parse } from 'csv-parse/sync';
+import { readFileSync } from 'node:fs';
+
+/** One parsed line of a states file, with its line number for error messages. */
+export interface CsvRecord {
+  readonly line: number;
+  readonly fields: Readonly<Record<string, string>>;
+}
+
+/** Reads a CSV file with a header row. A malformed file names the line that broke it. */
+export function readCsvFile(file: string, requiredColumns: readonly string[]): CsvRecord[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ImportError(`Cannot read ${file}: ${(error as Error).message}`);
+  }
+  let rows: { record: Record<string, string>; info: { lines: number } }[];
+  try {
+    rows = parse(text, { columns: true, skip_empty_lines: true, trim: true, info: true, bom: true });
+  } catch (error) {
+    throw new ImportError(`${file}: ${(error as Error).message}`);
+  }
+  const header = text.split(/\r?\n/, 1)[0]!.split(',').map((c) => c.trim());
+  const missing = requiredColumns.filter((c) => !header.includes(c));
+  if (missing.length) throw new ImportError(`${file}, line 1: the header lacks the column(s) ${missing.join(', ')}.`);
+  return rows.map(({ record, info }) => ({ line: info.lines, fields: record }));
+}
+
+export class ImportError extends Error {
+  override name = 'ImportError';
+}

@@ -1,0 +1,40 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isLocalDate } from '../../kernel/index.js';
+import type { TreatyDefinition } from '../domain/treaty.js';
+
+/** The treaties Demarche knows, read from `reference/treaties/*.json`. */
+export class TreatyCatalog {
+  private readonly treaties: Map<string, TreatyDefinition>;
+
+  constructor(definitions: readonly TreatyDefinition[]) {
+    this.treaties = new Map(definitions.map((t) => [t.code, t]));
+  }
+
+  static fromDirectory(dir: string): TreatyCatalog {
+    const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+    return new TreatyCatalog(files.map((f) => checkTreaty(JSON.parse(readFileSync(join(dir, f), 'utf8')), join(dir, f))));
+  }
+
+  get(code: string): TreatyDefinition | undefined {
+    return this.treaties.get(code);
+  }
+
+  codes(): string[] {
+    return [...this.treaties.keys()];
+  }
+}
+
+function checkTreaty(raw: Record<string, any>, file: string): TreatyDefinition {
+  const problems: string[] = [];
+  if (typeof raw.code !== 'string' || !/^[A-Z][A-Z0-9-]{1,15}$/.test(raw.code)) problems.push('code must be upper case, like "CCM"');
+  if (!isLocalDate(raw.openedForSignatureOn)) problems.push('openedForSignatureOn must be a YYYY-MM-DD date');
+  if (raw.signatureClosesOn !== undefined && !isLocalDate(raw.signatureClosesOn)) problems.push('signatureClosesOn must be a YYYY-MM-DD date');
+  const eif = raw.entryIntoForce ?? {};
+  if (!Number.isInteger(eif.instrumentsRequired) || eif.instrumentsRequired < 1) problems.push('entryIntoForce.instrumentsRequired must be a positive whole number');
+  if (!Number.isInteger(eif.monthsAfterDeposit) || eif.monthsAfterDeposit < 0) problems.push('entryIntoForce.monthsAfterDeposit must be a whole number');
+  if (eif.thresholdReachedOn !== undefined && !isLocalDate(eif.thresholdReachedOn)) problems.push('entryIntoForce.thresholdReachedOn must be a YYYY-MM-DD date');
+  if (!Number.isInteger(raw.withdrawalNoticeMonths)) problems.push('withdrawalNoticeMonths must be a whole number');
+  if (problems.length) throw new Error(`Treaty file ${file} is not valid: ${problems.join('; ')}.`);
+  return raw as TreatyDefinition;
+}
