@@ -1,6 +1,6 @@
 // ESM project (NestJS 12 is ESM-only): ts-jest in ESM mode, and node must run with
 // --experimental-vm-modules (the npm scripts set it).
-const tsJest = ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', isolatedModules: true }];
+const tsJest = ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }];
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },

@@ -10,4 +10,13 @@ export const TIMERS = Symbol('Timers');
 export interface Timers {
   set(timerId: string, dueOn: LocalDate, payload: TimerPayload): Promise<void>;
   cancel(timerId: string): Promise<void>;
+  /** Timers due on or before `today` that have not fired, oldest first. */
+  due(today: LocalDate, limit: number): Promise<DueTimer[]>;
+  markFired(timerId: string, at: Date): Promise<void>;
+}
+
+export interface DueTimer {
+  readonly timerId: string;
+  readonly dueOn: LocalDate;
+  readonly payload: TimerPayload;
 }

@@ -1,13 +1,7 @@
 import type { LocalDate } from '../../kernel/index.js';
 import type { SqliteDatabase } from '../../event-store/index.js';
-import type { Timers } from '../application/timer.port.js';
+import type { DueTimer, Timers } from '../application/timer.port.js';
 import type { TimerPayload } from '../domain/follow-up.events.js';
-
-export interface DueTimer {
-  readonly timerId: string;
-  readonly dueOn: LocalDate;
-  readonly payload: TimerPayload;
-}
 
 /** Durable timers of the embedded profile: a table that survives restarts. */
 export class SqliteTimers implements Timers {

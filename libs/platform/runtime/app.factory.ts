@@ -61,7 +61,8 @@ export async function createDemarcheApp(options: StartOptions = {}): Promise<INe
     );
     SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   }
-  if (config.seedStates) await seedShippedStates(app, config);
+  // Only the api role seeds, so several projector or worker processes never race to do it.
+  if (config.seedStates && roles.includes('api')) await seedShippedStates(app, config);
   return app;
 }
 

@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
-import { ConcurrencyError, CommandRunner, EVENT_STORE, EventRegistry, type EventStore } from '../../event-store/index.js';
+import { CommandRunner, EVENT_STORE, EventRegistry, type EventStore } from '../../event-store/index.js';
 import { READ_MODEL_STORE, type ReadModelStore } from '../../projections/index.js';
-import { FollowUpPolicy, PlaybookCatalog, SqliteTimers, TIMERS, timerStreamId } from '../../follow-ups/index.js';
+import { fireDueTimers, FollowUpPolicy, PlaybookCatalog, TIMERS, type Timers } from '../../follow-ups/index.js';
 import { toLocalDate, type Clock } from '../../kernel/index.js';
 import { CLOCK, PLAYBOOKS } from './tokens.js';
 import { ProjectionHost } from './projector.module.js';
@@ -21,7 +20,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(READ_MODEL_STORE) readModels: ReadModelStore,
-    @Inject(TIMERS) private readonly timers: SqliteTimers,
+    @Inject(TIMERS) private readonly timers: Timers,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(PLAYBOOKS) playbooks: PlaybookCatalog,
     private readonly registry: EventRegistry,
@@ -56,22 +55,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
 
   async fireDueTimers(): Promise<number> {
     const now = this.clock.now();
-    const due = await this.timers.due(toLocalDate(now), 200);
-    for (const t of due) {
-      const id = randomUUID();
-      try {
-        await this.store.append(timerStreamId(t.timerId), 0, [{
-          id, type: 'TimerElapsed', schemaVersion: this.registry.schemaVersionOf('TimerElapsed'), occurredAt: t.dueOn,
-          data: { timerId: t.timerId, dueOn: t.dueOn, payload: t.payload },
-          metadata: { actor: 'system:timers', correlationId: id, causationId: id },
-        }]);
-      } catch (error) {
-        // Already recorded by an earlier run that stopped before marking it: nothing to redo.
-        if (!(error instanceof ConcurrencyError)) throw error;
-      }
-      await this.timers.markFired(t.timerId, now);
-    }
-    return due.length;
+    return fireDueTimers(this.store, this.registry, this.timers, toLocalDate(now), now);
   }
 }
 

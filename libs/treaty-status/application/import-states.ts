@@ -86,7 +86,7 @@ function planImport(treaty: TreatyDefinition, states: readonly CsvRecord[], with
     const date = (col: string): LocalDate | undefined => {
       const v = f[col];
       if (!v) return undefined;
-      if (!isLocalDate(v)) fail(line, `${col} "${v}" is not a YYYY-MM-DD date.`);
+      if (!isLocalDate(v)) fail(line, `${col} "${v}" is not a real calendar date written YYYY-MM-DD.`);
       return v;
     };
     const signed = date('signed');
@@ -112,7 +112,7 @@ function planImport(treaty: TreatyDefinition, states: readonly CsvRecord[], with
   for (const { line, fields: f } of withdrawals) {
     const state = seen.get(f.iso3 ?? '') ?? fail(line, `withdrawal for "${f.iso3}", which is not in the states file.`);
     const notified = f.notified ?? '';
-    if (!isLocalDate(notified)) fail(line, `notified "${notified}" is not a YYYY-MM-DD date.`);
+    if (!isLocalDate(notified)) fail(line, `notified "${notified}" is not a real calendar date written YYYY-MM-DD.`);
     const expected = withdrawalTakesEffectOn(treaty, notified);
     if (f.effective && f.effective !== expected) fail(line, `effective ${f.effective} does not follow the treaty's notice period, which gives ${expected}.`);
     state.acts.push({ action: 'withdrawal', on: notified, line, ...(f.source ? { source: f.source } : {}) });

@@ -1,0 +1,166 @@
+import { CCM, CCM_PLAYBOOK, Scenario } from '../../../tests/support/scenario.js';
+
+async function eastAfrica(scenario = new Scenario()): Promise<Scenario> {
+  const s = scenario;
+  for (const iso3 of ['KEN', 'UGA', 'ETH', 'TZA', 'ERI']) await s.country(iso3, 'Eastern Africa');
+  await s.country('NOR', 'Northern Europe', 'Europe');
+  await s.country('GHA', 'Western Africa');
+  await s.country('NGA', 'Western Africa');
+  await s.launch(['KEN', 'UGA', 'ETH', 'TZA', 'ERI', 'GHA', 'NGA']);
+  return s.on('2026-01-15');
+}
+
+const summary = (items: { kind: string; state: string; countries: readonly string[]; dueOn: string }[]) =>
+  items.map((f) => `${f.kind} ${f.state} ${f.countries.join('+')} due ${f.dueOn}`).sort();
+
+describe('the follow-up playbook', () => {
+  it('chases a letter left unanswered for 30 days, and only then', async () => {
+    const s = await eastAfrica();
+    await s.letter('KEN', '2026-01-20');
+    await s.on('2026-02-18');
+    expect(await s.followUps()).toEqual([]);
+    await s.on('2026-02-19');
+    expect(summary(await s.followUps())).toEqual(['chase-response open KEN due 2026-02-19']);
+  });
+
+  it('does not chase a letter that got its response in time, and retracts a chase once answered', async () => {
+    const s = await eastAfrica();
+    await s.letter('KEN', '2026-01-20');
+    await s.letter('UGA', '2026-01-20');
+    await s.response('KEN', '2026-02-01', { group: 'III' });
+    await s.on('2026-03-01');
+    expect((await s.followUps({ kind: 'chase-response' })).map((f) => f.countries[0])).toEqual(['UGA']);
+    await s.response('UGA', '2026-03-02', { group: 'I', wishesToSign: true });
+    await s.on('2026-03-02');
+    expect(summary(await s.followUps({ kind: 'chase-response' }))).toEqual(['chase-response retracted UGA due 2026-02-19']);
+  });
+
+  it('creates one follow-up per rule for each group', async () => {
+    const s = await eastAfrica();
+    await s.response('TZA', '2026-02-01', { group: 'I', ratificationUnderWay: true });
+    await s.response('UGA', '2026-02-01', { group: 'I', wishesToSign: true });
+    await s.response('KEN', '2026-02-01', { group: 'II', obstacles: ['ccw-preference'] });
+    await s.response('ERI', '2026-02-01', { group: 'III', obstacles: ['security-environment'] });
+    await s.on('2026-02-02');
+    expect(summary(await s.followUps())).toEqual([
+      'bilateral-approach open KEN due 2026-05-02',
+      'facilitate-signature open UGA due 2026-03-03',
+      'high-level-engagement open ERI due 2026-03-03',
+      'support-ratification open TZA due 2026-05-02',
+    ]);
+    const queues = Object.fromEntries((await s.followUps()).map((f) => [f.kind, f.queue]));
+    expect(queues).toEqual({ 'bilateral-approach': 'bilateral', 'facilitate-signature': 'bilateral', 'high-level-engagement': 'high-level', 'support-ratification': 'bilateral' });
+  });
+
+  it('gathers every country of a sub-region citing reciprocity into ONE regional initiative', async () => {
+    const s = await eastAfrica();
+    await s.response('KEN', '2026-02-01', { group: 'II', obstacles: ['regional-reciprocity'] });
+    await s.response('UGA', '2026-02-03', { group: 'II', obstacles: ['regional-reciprocity'] });
+    await s.on('2026-02-04');
+    expect(summary(await s.followUps({ kind: 'regional-initiative' }))).toEqual(['regional-initiative open KEN+UGA due 2026-05-02']);
+    await s.response('ETH', '2026-02-05', { group: 'II', obstacles: ['capacity', 'regional-reciprocity'] });
+    await s.response('GHA', '2026-02-05', { group: 'II', obstacles: ['regional-reciprocity'] });
+    await s.on('2026-02-06');
+    expect(summary(await s.followUps({ kind: 'regional-initiative' }))).toEqual([
+      'regional-initiative open ETH+KEN+UGA due 2026-05-02',
+      'regional-initiative open GHA due 2026-05-06',
+    ]);
+    // ETH cited capacity as well, so it also gets a bilateral approach.
+    expect(summary(await s.followUps({ kind: 'bilateral-approach' }))).toEqual(['bilateral-approach open ETH due 2026-05-06']);
+  });
+
+  it('retracts a country\'s follow-ups when it deposits, and takes it out of its initiative', async () => {
+    const s = await eastAfrica();
+    await s.letter('ERI', '2026-01-20');
+    await s.response('KEN', '2026-02-01', { group: 'II', obstacles: ['regional-reciprocity'] });
+    await s.response('UGA', '2026-02-01', { group: 'II', obstacles: ['regional-reciprocity', 'capacity'] });
+    await s.on('2026-03-01');
+    expect(summary(await s.followUps({ state: 'open' }))).toHaveLength(3);
+    await s.treatyAction('UGA', 'accession', '2026-03-02');
+    await s.treatyAction('ERI', 'accession', '2026-03-02');
+    await s.on('2026-03-03');
+    expect(summary(await s.followUps())).toEqual([
+      'bilateral-approach retracted UGA due 2026-05-02',
+      'chase-response retracted ERI due 2026-02-19',
+      'regional-initiative open KEN due 2026-05-02',
+    ]);
+  });
+
+  it('retracts facilitate-signature when the state signs', async () => {
+    // CCM signature closed in 2010: a treaty still open for signature shows the rule.
+    const s = await eastAfrica(new Scenario(CCM_PLAYBOOK, { ...CCM, signatureClosesOn: undefined }));
+    await s.response('UGA', '2026-02-01', { group: 'I', wishesToSign: true });
+    await s.response('TZA', '2026-02-01', { group: 'I', ratificationUnderWay: true });
+    await s.on('2026-02-02');
+    expect(summary(await s.followUps({ state: 'open' }))).toHaveLength(2);
+    await s.treatyAction('UGA', 'signature', '2026-02-10');
+    await s.treatyAction('TZA', 'signature', '2026-02-10');
+    await s.on('2026-02-11');
+    expect(summary(await s.followUps())).toEqual([
+      'facilitate-signature retracted UGA due 2026-03-03',
+      'support-ratification open TZA due 2026-05-02',
+    ]);
+  });
+
+  it('moves follow-ups when a country is re-assessed', async () => {
+    const s = await eastAfrica();
+    await s.response('KEN', '2026-02-01', { group: 'III' });
+    await s.on('2026-02-02');
+    await s.response('KEN', '2026-04-01', { group: 'I', ratificationUnderWay: true });
+    await s.on('2026-04-02');
+    expect(summary(await s.followUps())).toEqual([
+      'high-level-engagement retracted KEN due 2026-03-03',
+      'support-ratification open KEN due 2026-06-30',
+    ]);
+  });
+
+  it('ignores an older response that arrives late', async () => {
+    const s = await eastAfrica();
+    await s.response('KEN', '2026-03-01', { group: 'I', ratificationUnderWay: true });
+    await s.response('KEN', '2026-02-01', { group: 'III' });
+    await s.on('2026-03-02');
+    expect(summary(await s.followUps())).toEqual(['support-ratification open KEN due 2026-05-30']);
+  });
+
+  it('repeats high-level engagement every 180 days, superseding the previous occurrence', async () => {
+    const s = await eastAfrica();
+    await s.response('ERI', '2026-02-01', { group: 'III' });
+    await s.on('2026-02-02');
+    // The next occurrence (due 180 days after the first) is created 30 days ahead, like the first.
+    await s.on('2026-07-30');
+    expect(summary(await s.followUps())).toEqual(['high-level-engagement open ERI due 2026-03-03']);
+    await s.on('2026-07-31');
+    expect(summary(await s.followUps())).toEqual([
+      'high-level-engagement open ERI due 2026-08-30',
+      'high-level-engagement retracted ERI due 2026-03-03',
+    ]);
+    const occurrences = (await s.followUps()).map((f) => f.occurrence).sort();
+    expect(occurrences).toEqual([1, 2]);
+  });
+
+  it('stops repeating once the country moves out of the group', async () => {
+    const s = await eastAfrica();
+    await s.response('ERI', '2026-02-01', { group: 'III' });
+    await s.on('2026-02-02');
+    await s.response('ERI', '2026-05-01', { group: 'II', obstacles: ['capacity'] });
+    await s.on('2027-06-01');
+    expect(summary(await s.followUps())).toEqual([
+      'bilateral-approach open ERI due 2026-07-30',
+      'high-level-engagement retracted ERI due 2026-03-03',
+    ]);
+  });
+
+  it('replays into the same follow-ups: rebuilding the read models and the playbook state duplicates nothing', async () => {
+    const s = await eastAfrica();
+    await s.letter('KEN', '2026-01-20');
+    await s.response('UGA', '2026-02-01', { group: 'II', obstacles: ['regional-reciprocity'] });
+    await s.response('ETH', '2026-02-01', { group: 'II', obstacles: ['regional-reciprocity'] });
+    await s.on('2026-03-01');
+    const before = await s.followUps();
+    const head = await s.engine.store.headPosition();
+    for (const p of s.engine.projections) await s.engine.readModels.reset(p.name, p.collections);
+    await s.engine.settle();
+    expect(await s.engine.store.headPosition()).toBe(head);
+    expect((await s.followUps()).map((f) => ({ ...f, updatedAt: '', history: [] }))).toEqual(before.map((f) => ({ ...f, updatedAt: '', history: [] })));
+  });
+});

@@ -1,0 +1,60 @@
+import { toLocalDate, type Clock } from '../../kernel/index.js';
+import { CommandRunner, InMemoryEventStore, type EventRegistry, type EventStore } from '../../event-store/index.js';
+import { applyBatch, InMemoryReadModelStore, type Projection, type ReadModelStore } from '../../projections/index.js';
+import { fireDueTimers, FollowUpPolicy, InMemoryTimers, type Playbook, type Timers } from '../../follow-ups/index.js';
+import { demarcheEventRegistry } from './event-types.js';
+import { READ_MODEL_PROJECTIONS } from './projector.module.js';
+
+export interface EngineParts {
+  readonly store?: EventStore;
+  readonly readModels?: ReadModelStore;
+  readonly timers?: Timers;
+  readonly playbookFor: (treaty: string) => Playbook | undefined;
+  readonly clock: Clock;
+}
+
+/**
+ * Demarche's moving parts driven step by step in one call stack: the playbook, the
+ * projections and the timers, run until nothing is left to do. Unit tests use it on
+ * in-memory stores; so do sandboxes that replay a history without touching live data.
+ */
+export class Engine {
+  readonly store: EventStore;
+  readonly readModels: ReadModelStore;
+  readonly timers: Timers;
+  readonly registry: EventRegistry = demarcheEventRegistry();
+  readonly runner: CommandRunner;
+  readonly policy: FollowUpPolicy;
+  private readonly clock: Clock;
+
+  constructor(parts: EngineParts) {
+    this.clock = parts.clock;
+    this.store = parts.store ?? new InMemoryEventStore(() => parts.clock.now());
+    this.readModels = parts.readModels ?? new InMemoryReadModelStore();
+    this.timers = parts.timers ?? new InMemoryTimers();
+    this.runner = new CommandRunner(this.store, this.registry);
+    this.policy = new FollowUpPolicy(this.runner, this.timers, parts.playbookFor);
+  }
+
+  get projections(): readonly Projection[] {
+    return [this.policy, ...READ_MODEL_PROJECTIONS];
+  }
+
+  /** Runs the playbook, the projections and due timers until all have caught up. */
+  async settle(batchSize = 500): Promise<void> {
+    for (;;) {
+      let progressed = false;
+      for (const p of this.projections) {
+        for (;;) {
+          const batch = await this.store.readAll(await this.readModels.checkpoint(p.name), batchSize);
+          if (!batch.length) break;
+          await applyBatch(p, this.readModels, batch.map((e) => this.registry.upcast(e)));
+          progressed = true;
+        }
+      }
+      const now = this.clock.now();
+      const fired = await fireDueTimers(this.store, this.registry, this.timers, toLocalDate(now), now);
+      if (!progressed && !fired) return;
+    }
+  }
+}
