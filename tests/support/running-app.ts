@@ -41,10 +41,14 @@ export async function startTestApp(options: StartTestAppOptions = {}): Promise<R
     dataDir,
     http: () => request(server),
     async settle() {
-      // The playbook writes follow-up events that the projectors then read: settle twice.
-      for (let i = 0; i < 3; i++) {
-        await app.get(WorkerService, { strict: false }).caughtUp();
+      // Timers record events, the playbook reacts with follow-up events, the projectors read
+      // them: repeat until a round fires no timer.
+      const worker = app.get(WorkerService, { strict: false });
+      for (;;) {
+        const fired = await worker.fireDueTimers();
+        await worker.caughtUp();
         await app.get(ProjectorService, { strict: false }).caughtUp();
+        if (!fired) return;
       }
     },
     async stop() {

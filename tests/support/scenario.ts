@@ -56,7 +56,7 @@ export class Scenario {
   }
 
   async launch(accreditedTo: Iso3[], startsOn: LocalDate = '2026-01-10'): Promise<this> {
-    const launched = await this.engine.runner.run(campaignStreamId('c1'), campaignDecider, { campaignId: 'c1', treaty: 'CCM', title: 'Test', coordinators: ['NOR'], startsOn }, meta);
+    const launched = await this.engine.runner.run(campaignStreamId('c1'), campaignDecider, { campaignId: 'c1', treaty: 'CCM', title: 'Test', coordinators: ['NOR'], startsOn, treatyOpenedOn: this.treaty.openedForSignatureOn }, meta);
     this.campaign = (launched.events[0]!.data as Campaign);
     const registered = await this.engine.runner.run(missionStreamId('m1'), missionDecider, { missionId: 'm1', name: 'M', kind: 'non-resident', coordinator: 'NOR', accreditedTo, today: this.today() }, meta);
     this.mission = registered.events[0]!.data as Mission;
@@ -81,7 +81,7 @@ export class Scenario {
     if (date > this.today()) await this.on(date);
   }
 
-  private async outreach(iso3: Iso3, details: { deliveredOn?: LocalDate; receivedOn?: LocalDate }) {
+  private async outreach(iso3: Iso3, details: { kind: string; deliveredOn?: LocalDate; receivedOn?: LocalDate }) {
     await this.reach((details.deliveredOn ?? details.receivedOn)!);
     const command = { ...details, campaign: this.campaign!, mission: this.mission!, iso3, today: this.today() } as Parameters<typeof countryOutreachDecider.decide>[0];
     return this.engine.runner.run(outreachStreamId('c1', iso3), countryOutreachDecider, command, meta);

@@ -1,11 +1,11 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiCreatedResponse, ApiProperty, ApiPropertyOptional, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import type { Request } from 'express';
 import { READ_MODEL_STORE, withoutBookkeeping, type ReadModelStore } from '../../projections/index.js';
 import { metadataOf } from '../../platform/http/request-context.js';
-import { ID_MESSAGE, ID_PATTERN, oneOf, onlyKnownQuery } from '../../platform/http/validators.js';
+import { ID_MESSAGE, ID_PATTERN, Omittable, oneOf, onlyKnownQuery } from '../../platform/http/validators.js';
 import { InvalidRequest } from '../../platform/http/problem.js';
 import { WriteResult, writeResult } from '../../platform/http/write-result.js';
 import { WorkFollowUpCommand } from '../application/work-follow-up.handler.js';
@@ -13,11 +13,11 @@ import { FOLLOW_UPS, type FollowUpView } from '../application/follow-up-queue.pr
 import { QUEUES } from '../domain/playbook.js';
 
 const STATES = ['open', 'claimed', 'completed', 'retracted'] as const;
-const FOLLOW_UP_ID = /^[a-z0-9][a-z0-9.~-]{0,200}$/;
+const FOLLOW_UP_ID = /^[A-Za-z0-9][A-Za-z0-9.~-]{0,200}$/;
 
 export class ClaimFollowUpDto {
   @ApiPropertyOptional({ description: 'Who takes the task; defaults to the caller.' })
-  @IsOptional() @IsString() @Matches(/^[\w.:@-]{1,128}$/, { message: 'assignee must be 1 to 128 letters, digits or . : @ - _' }) assignee?: string;
+  @Omittable() @IsString() @Matches(/^[\w.:@-]{1,128}$/, { message: 'assignee must be 1 to 128 letters, digits or . : @ - _' }) assignee?: string;
 }
 
 export class CompleteFollowUpDto {
@@ -68,6 +68,6 @@ export class FollowUpsController {
 }
 
 function checkId(id: string): string {
-  if (!FOLLOW_UP_ID.test(id)) throw new InvalidRequest([{ field: 'id', message: 'id is not a follow-up id (lower-case letters, digits, dots, hyphens)' }]);
+  if (!FOLLOW_UP_ID.test(id)) throw new InvalidRequest([{ field: 'id', message: 'id is not a follow-up id (letters, digits, dots, tildes and hyphens)' }]);
   return id;
 }

@@ -16,7 +16,7 @@ interface CaseDoc {
   readonly assessment?: Assessment;
   readonly assessedBy?: Trigger;
   readonly lastResponseOn?: LocalDate;
-  /** Open tasks of this country (not regional initiatives), by kind. */
+  /** Open tasks of this country (not regional initiatives): follow-up id -> kind. */
   readonly open: Readonly<Record<string, string>>;
   /** The latest occurrence of each repeating kind, open or done. */
   readonly latest: Readonly<Record<string, string>>;
@@ -151,13 +151,17 @@ class Reaction {
       if (campaign?.treaty !== treaty || !playbook) continue;
       const c = await this.caseOf(campaignId, iso3);
       const reason = isDeposit(action) ? `${iso3} deposited its instrument of ${action}` : `${iso3} signed`;
-      const retire = Object.entries(c.open).filter(([kind]) => isDeposit(action) || rule(playbook, kind)?.retractOn?.includes('signature'));
-      for (const [, followUpId] of retire) await this.policy.send(followUpId, { kind: 'retract', reason, triggeredBy: this.trigger, on: this.on }, this.metadata);
-      if (retire.length) await this.saveCase({ ...c, open: omit(c.open, retire.map(([k]) => k)) });
+      const retire = Object.keys(c.open).filter((id) => isDeposit(action) || rule(playbook, c.open[id]!)?.retractOn?.includes('signature'));
+      await this.retract(retire, reason);
+      if (retire.length) await this.saveCase({ ...c, open: omit(c.open, retire) });
       if (isDeposit(action)) {
         for (const r of playbook.rules.filter((r) => r.gather)) await this.leaveInitiative(campaignId, iso3, r, reason);
       }
     }
+  }
+
+  private async retract(followUpIds: readonly string[], reason: string): Promise<void> {
+    for (const id of followUpIds) await this.policy.send(id, { kind: 'retract', reason, triggeredBy: this.trigger, on: this.on }, this.metadata);
   }
 
   async onLetter(event: RecordedEvent & LetterDelivered): Promise<void> {
@@ -177,12 +181,13 @@ class Reaction {
     await this.country(iso3, (c) => ({ ...c, campaigns: [...new Set([...c.campaigns, campaignId])] }));
     const c = await this.caseOf(campaignId, iso3);
     const { playbook } = await this.context(campaignId, iso3);
-    const answered = Object.entries(c.open).filter(([kind]) => { const r = rule(playbook, kind); return r && isNoResponseTrigger(r.when); });
-    for (const [, followUpId] of answered) {
-      await this.policy.send(followUpId, { kind: 'retract', reason: `${iso3} responded on ${receivedOn}`, triggeredBy: this.trigger, on: this.on }, this.metadata);
-    }
+    const answered = Object.keys(c.open).filter((id) => {
+      const r = rule(playbook, c.open[id]!);
+      return r && isNoResponseTrigger(r.when);
+    });
+    await this.retract(answered, `${iso3} responded on ${receivedOn}`);
     const lastResponseOn = c.lastResponseOn && c.lastResponseOn > receivedOn ? c.lastResponseOn : receivedOn;
-    await this.saveCase({ ...c, lastResponseOn, open: omit(c.open, answered.map(([k]) => k)) });
+    await this.saveCase({ ...c, lastResponseOn, open: omit(c.open, answered) });
   }
 
   async onAssessment(data: GroupAssigned['data']): Promise<void> {
@@ -199,13 +204,13 @@ class Reaction {
         else await this.leaveInitiative(campaignId, iso3, r, `${iso3} no longer cites what this initiative addresses`);
         continue;
       }
-      const open = c.open[r.kind];
-      if (applies && !open) {
+      const open = openOfKind(c, r.kind);
+      if (applies && !open.length) {
         const followUpId = `${r.kind}.${campaignId}.${iso3}.${this.trigger.eventId.slice(0, 8)}`;
         c = await this.schedule(c, r, followUpId, addDays(since, r.dueInDays), 1);
-      } else if (!applies && open) {
-        await this.policy.send(open, { kind: 'retract', reason: `${iso3} was re-assessed as Group ${group}`, triggeredBy: this.trigger, on: this.on }, this.metadata);
-        c = { ...c, open: omit(c.open, [r.kind]), latest: omit(c.latest, [r.kind]) };
+      } else if (!applies && open.length) {
+        await this.retract(open, `${iso3} was re-assessed as Group ${group}`);
+        c = { ...c, open: omit(c.open, open), latest: omit(c.latest, [r.kind]) };
       }
     }
     await this.saveCase(c);
@@ -223,7 +228,7 @@ class Reaction {
         purpose: 'repeat', kind: r.kind, campaignId: c.campaignId, iso3: c.iso3, followUpId, occurrence, dueOn: next,
       });
     }
-    return { ...c, open: { ...c.open, [r.kind]: followUpId }, latest: r.repeatEveryDays ? { ...c.latest, [r.kind]: followUpId } : c.latest };
+    return { ...c, open: { ...c.open, [followUpId]: r.kind }, latest: r.repeatEveryDays ? { ...c.latest, [r.kind]: followUpId } : c.latest };
   }
 
   private async joinInitiative(c: CaseDoc, subregion: string, r: PlaybookRule, since: LocalDate): Promise<void> {
@@ -259,19 +264,15 @@ class Reaction {
     const r = rule(playbook, p.kind);
     if (!r || isParty) return;
     if (p.purpose === 'no-response') {
-      if (c.lastResponseOn || c.open[r.kind]) return;
+      if (c.lastResponseOn || openOfKind(c, r.kind).length) return;
       const followUpId = `${r.kind}.${p.campaignId}.${p.iso3}.${p.letterEventId.slice(0, 8)}`;
       return this.saveCase(await this.schedule(c, r, followUpId, addDays(data.dueOn, r.dueInDays), 1));
     }
     // A repeat: only the latest occurrence repeats, and only while the rule still applies.
+    // An earlier occurrence still open stays open: an overdue check is worth seeing.
     if (c.latest[r.kind] !== p.followUpId || !ruleApplies(r, c.assessment)) return;
-    const previous = c.open[r.kind];
-    if (previous) {
-      await this.policy.send(previous, { kind: 'retract', reason: 'superseded by the next occurrence', triggeredBy: this.trigger, on: this.on }, this.metadata);
-    }
     const base = p.followUpId.replace(/~\d+$/, '');
-    const next = await this.schedule({ ...c, open: omit(c.open, [r.kind]) }, r, `${base}~${p.occurrence + 1}`, p.dueOn, p.occurrence + 1);
-    await this.saveCase(next);
+    await this.saveCase(await this.schedule(c, r, `${base}~${p.occurrence + 1}`, p.dueOn, p.occurrence + 1));
   }
 
   async onClosed(data: (FollowUpCompleted | FollowUpRetracted)['data']): Promise<void> {
@@ -279,8 +280,7 @@ class Reaction {
       const cases = await this.view.get<CountryDoc>(COLLECTION, `country:${iso3}`);
       for (const campaignId of cases?.campaigns ?? []) {
         const c = await this.caseOf(campaignId, iso3);
-        const kinds = Object.entries(c.open).filter(([, id]) => id === data.followUpId).map(([k]) => k);
-        if (kinds.length) await this.saveCase({ ...c, open: omit(c.open, kinds) });
+        if (c.open[data.followUpId]) await this.saveCase({ ...c, open: omit(c.open, [data.followUpId]) });
         const { playbook, country } = await this.context(campaignId, iso3);
         for (const r of playbook?.rules.filter((r) => r.gather) ?? []) {
           const id = `initiative:${campaignId}:${r.kind}:${country.subregion ?? 'unknown'}`;
@@ -290,6 +290,10 @@ class Reaction {
       }
     }
   }
+}
+
+function openOfKind(c: CaseDoc, kind: string): string[] {
+  return Object.keys(c.open).filter((id) => c.open[id] === kind);
 }
 
 function rule(playbook: Playbook | undefined, kind: string): PlaybookRule | undefined {

@@ -122,7 +122,7 @@ describe('the follow-up playbook', () => {
     expect(summary(await s.followUps())).toEqual(['support-ratification open KEN due 2026-05-30']);
   });
 
-  it('repeats high-level engagement every 180 days, superseding the previous occurrence', async () => {
+  it('repeats high-level engagement every 180 days, keeping an overdue occurrence open', async () => {
     const s = await eastAfrica();
     await s.response('ERI', '2026-02-01', { group: 'III' });
     await s.on('2026-02-02');
@@ -131,9 +131,12 @@ describe('the follow-up playbook', () => {
     expect(summary(await s.followUps())).toEqual(['high-level-engagement open ERI due 2026-03-03']);
     await s.on('2026-07-31');
     expect(summary(await s.followUps())).toEqual([
+      'high-level-engagement open ERI due 2026-03-03',
       'high-level-engagement open ERI due 2026-08-30',
-      'high-level-engagement retracted ERI due 2026-03-03',
     ]);
+    await s.treatyAction('ERI', 'accession', '2026-09-01');
+    await s.on('2026-09-02');
+    expect(summary(await s.followUps({ state: 'open' }))).toEqual([]);
     const occurrences = (await s.followUps()).map((f) => f.occurrence).sort();
     expect(occurrences).toEqual([1, 2]);
   });

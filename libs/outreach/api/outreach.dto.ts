@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
-import { ID_MESSAGE, ID_PATTERN, ISO3_PATTERN, IsLocalDate } from '../../platform/http/validators.js';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { ID_MESSAGE, ID_PATTERN, ISO3_PATTERN, IsLocalDate, Omittable } from '../../platform/http/validators.js';
 import { OBSTACLES, RESPONSE_GROUPS, type MissionKind, type Obstacle, type ResponseGroup } from '../domain/outreach.events.js';
 
 const ISO3_MESSAGE = 'must be an upper-case ISO 3166-1 alpha-3 code, like NOR';
@@ -36,16 +36,16 @@ export class DeliverLetterDto extends CountryOutreachDto {
 
 export class HoldMeetingDto extends CountryOutreachDto {
   @ApiProperty({ example: '2026-02-10' }) @IsLocalDate() heldOn!: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(4000) summary?: string;
+  @ApiPropertyOptional() @Omittable() @IsString() @MaxLength(4000) summary?: string;
 }
 
 export class RecordResponseDto extends CountryOutreachDto {
   @ApiProperty({ example: '2026-02-20' }) @IsLocalDate() receivedOn!: string;
   @ApiProperty({ enum: RESPONSE_GROUPS }) @IsIn(RESPONSE_GROUPS, { message: 'group must be "I", "II" or "III"' }) group!: ResponseGroup;
-  @ApiPropertyOptional() @IsOptional() @IsBoolean() ratificationUnderWay?: boolean;
-  @ApiPropertyOptional() @IsOptional() @IsBoolean() wishesToSign?: boolean;
+  @ApiPropertyOptional() @Omittable() @IsBoolean() ratificationUnderWay?: boolean;
+  @ApiPropertyOptional() @Omittable() @IsBoolean() wishesToSign?: boolean;
   @ApiPropertyOptional({ enum: OBSTACLES, isArray: true })
-  @IsOptional() @IsArray() @ArrayMaxSize(OBSTACLES.length) @IsIn(OBSTACLES, { each: true, message: `each obstacle must be one of ${OBSTACLES.join(', ')}` })
+  @Omittable() @IsArray() @ArrayMaxSize(OBSTACLES.length) @IsIn(OBSTACLES, { each: true, message: `each obstacle must be one of ${OBSTACLES.join(', ')}` })
   obstacles?: Obstacle[];
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(4000) notes?: string;
+  @ApiPropertyOptional() @Omittable() @IsString() @MaxLength(4000) notes?: string;
 }

@@ -24,10 +24,11 @@ export class LaunchCampaignHandler implements ICommandHandler<LaunchCampaignComm
   ) {}
 
   async execute({ campaign, metadata }: LaunchCampaignCommand): Promise<CommandOutcome> {
-    if (!this.treaties.get(campaign.treaty)) {
+    const treaty = this.treaties.get(campaign.treaty);
+    if (!treaty) {
       throw notFound('unknown-treaty', `Demarche does not know the treaty "${campaign.treaty}"; known: ${this.treaties.codes().join(', ')}.`, 'treaty');
     }
     for (const [i, iso3] of campaign.coordinators.entries()) await requireKnownCountry(this.store, iso3, `coordinators[${i}]`);
-    return this.runner.run(campaignStreamId(campaign.campaignId), campaignDecider, campaign, metadata);
+    return this.runner.run(campaignStreamId(campaign.campaignId), campaignDecider, { ...campaign, treatyOpenedOn: treaty.openedForSignatureOn }, metadata);
   }
 }

@@ -9,16 +9,22 @@ export interface LaunchCampaign {
   readonly startsOn: LocalDate;
 }
 
+/** The campaign as launched, with the day its treaty opened (a campaign cannot start earlier). */
+export type LaunchCampaignWithTreaty = LaunchCampaign & { readonly treatyOpenedOn: LocalDate };
+
 export type Campaign = CampaignLaunched['data'];
 export type CampaignState = Campaign | undefined;
 
 const sameCampaign = (a: Campaign, b: LaunchCampaign) =>
   a.treaty === b.treaty && a.title === b.title && a.startsOn === b.startsOn && a.coordinators.join() === b.coordinators.join();
 
-export function decideLaunchCampaign(command: LaunchCampaign, state: CampaignState): CampaignLaunched[] {
+export function decideLaunchCampaign({ treatyOpenedOn, ...command }: LaunchCampaignWithTreaty, state: CampaignState): CampaignLaunched[] {
   if (state) {
     if (sameCampaign(state, command)) return [];
     throw conflict('campaign-exists', `Campaign ${command.campaignId} already exists with other details.`, 'id');
+  }
+  if (command.startsOn < treatyOpenedOn) {
+    throw ruleViolated('before-opening', `${command.treaty} opened for signature on ${treatyOpenedOn}; a campaign for it cannot start on ${command.startsOn}.`, 'startsOn');
   }
   if (new Set(command.coordinators).size !== command.coordinators.length) {
     throw ruleViolated('duplicate-coordinator', 'coordinators lists the same state twice.', 'coordinators');
@@ -26,7 +32,7 @@ export function decideLaunchCampaign(command: LaunchCampaign, state: CampaignSta
   return [{ type: 'CampaignLaunched', occurredAt: command.startsOn, data: { ...command, coordinators: [...command.coordinators] } }];
 }
 
-export const campaignDecider: Decider<LaunchCampaign, CampaignState, CampaignLaunched> = {
+export const campaignDecider: Decider<LaunchCampaignWithTreaty, CampaignState, CampaignLaunched> = {
   decide: decideLaunchCampaign,
   evolve: (_state, event) => event.data,
   initialState: () => undefined,

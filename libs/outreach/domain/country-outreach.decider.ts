@@ -70,7 +70,8 @@ const sameAssessment = (a: Assessment, b: Assessment) =>
   a.group === b.group && a.ratificationUnderWay === b.ratificationUnderWay && a.wishesToSign === b.wishesToSign && a.obstacles.join() === b.obstacles.join();
 
 function checkResponseShape(command: RecordResponse): void {
-  const { group, ratificationUnderWay, wishesToSign, obstacles = [] } = command;
+  const { group, ratificationUnderWay, wishesToSign } = command;
+  const obstacles = command.obstacles ?? [];
   if (group !== 'I' && ratificationUnderWay) {
     throw ruleViolated('group-mismatch', `ratificationUnderWay describes a Group I response, not Group ${group}.`, 'ratificationUnderWay');
   }

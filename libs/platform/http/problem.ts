@@ -1,4 +1,5 @@
-import { ArgumentsHost, BadRequestException, Catch, HttpException, Logger, ValidationPipe, type ExceptionFilter } from '@nestjs/common';
+import { ArgumentsHost, BadRequestException, Catch, HttpException, Logger, ValidationPipe, type ArgumentMetadata, type ExceptionFilter } from '@nestjs/common';
+import { STATUS_CODES } from 'node:http';
 import type { ValidationError } from 'class-validator';
 import type { Request, Response } from 'express';
 import { DomainError } from '../../kernel/index.js';
@@ -41,9 +42,44 @@ function flatten(errors: readonly ValidationError[], prefix = ''): FieldProblem[
   });
 }
 
+const MAX_DEPTH = 16;
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype', ...Object.getOwnPropertyNames(Object.prototype)]);
+
+/**
+ * Refuses shapes that no DTO has but that would trip the object mapper: nesting deep enough
+ * to exhaust the stack, and keys that name the object machinery (`__proto__`, `constructor`),
+ * which the mapper would drop silently instead of letting validation refuse them.
+ */
+function checkShape(value: unknown, path: string, depth: number, top: string): FieldProblem | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (depth > MAX_DEPTH) return { field: top, message: `${top} is nested too deeply (more than ${MAX_DEPTH} levels)` };
+  for (const key of Object.keys(value)) {
+    const field = Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+    if (!Array.isArray(value) && RESERVED_KEYS.has(key)) return { field, message: `${field} is not an accepted field; remove it` };
+    const problem = checkShape((value as Record<string, unknown>)[key], field, depth + 1, top || key);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
 /** Validates request DTOs strictly: unknown fields are refused, every problem is named. */
+class StrictValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body') {
+      // No body at all is an empty object: `POST /claim` needs none.
+      if (value === undefined) value = {};
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        throw new InvalidRequest([{ field: 'body', message: 'the body must be a JSON object' }]);
+      }
+      const problem = checkShape(value, '', 0, '');
+      if (problem) throw new InvalidRequest([problem]);
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 export function strictValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new StrictValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
@@ -69,6 +105,25 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     response.status(problem.status).type('application/problem+json').json(problem);
   }
 
+  /** Errors of the body parser (Nest wraps them; the original is kept as the cause). */
+  private bodyProblem(exception: unknown): Problem | undefined {
+    const cause = ((exception as { cause?: unknown })?.cause ?? exception) as { type?: string; status?: number; message?: string };
+    const known: Record<string, [number, string, string]> = {
+      'entity.parse.failed': [400, 'malformed-json', `The body is not valid JSON (${cause.message}). Send a JSON object with Content-Type: application/json.`],
+      'entity.too.large': [413, 'body-too-large', 'The request body is larger than the 100 kB limit.'],
+      'encoding.unsupported': [415, 'unsupported-encoding', 'The body\'s charset or content encoding is not supported; send UTF-8 JSON.'],
+      'charset.unsupported': [415, 'unsupported-encoding', 'The body\'s charset is not supported; send UTF-8 JSON.'],
+      'request.aborted': [400, 'request-aborted', 'The request body ended early.'],
+    };
+    const entry = cause?.type ? known[cause.type] : undefined;
+    if (!entry && cause?.status === 400 && /gzip|deflate|brotli|incorrect header|unexpected end/i.test(cause.message ?? '')) {
+      return { type: problemType('unreadable-body'), title: 'Bad Request', status: 400, code: 'unreadable-body', detail: 'The body could not be decoded; send plain or correctly compressed UTF-8 JSON.' };
+    }
+    if (!entry) return undefined;
+    const [status, code, detail] = entry;
+    return { type: problemType(code), title: STATUS_CODES[status] ?? 'Bad Request', status, code, detail };
+  }
+
   private toProblem(exception: unknown): Problem {
     if (exception instanceof InvalidRequest) {
       return { type: problemType('invalid-request'), title: 'The request is not valid', status: 400, code: 'invalid-request', detail: exception.message, errors: exception.errors };
@@ -85,23 +140,16 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         detail: `${exception.message} Read the current state and try again.`,
       };
     }
+    const bodyProblem = this.bodyProblem(exception);
+    if (bodyProblem) return bodyProblem;
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse();
       const raw = typeof body === 'string' ? body : ((body as { message?: unknown }).message ?? exception.message);
       const detail = Array.isArray(raw) ? raw.join('; ') : String(raw);
-      const code = status === 404 ? 'not-found' : status === 413 ? 'body-too-large' : status === 400 ? 'bad-request' : `http-${status}`;
-      const hint = status === 400 && /JSON/i.test(detail) ? ' Send a JSON body with Content-Type: application/json.' : '';
-      return { type: problemType(code), title: exception.name.replace(/Exception$/, '').replace(/([a-z])([A-Z])/g, '$1 $2'), status, code, detail: detail + hint };
-    }
-    const bodyError = exception as { type?: string; status?: number; message?: string };
-    if (bodyError?.type === 'entity.parse.failed' || bodyError?.type === 'entity.too.large') {
-      const status = bodyError.status ?? 400;
-      return {
-        type: problemType(status === 413 ? 'body-too-large' : 'malformed-json'), title: 'The body could not be read', status,
-        code: status === 413 ? 'body-too-large' : 'malformed-json',
-        detail: status === 413 ? 'The request body is too large (limit 100 kB).' : `The body is not valid JSON: ${bodyError.message}`,
-      };
+      const code = ({ 404: 'not-found', 413: 'body-too-large', 415: 'unsupported-media-type' } as Record<number, string>)[status] ?? `http-${status}`;
+      const hint = status === 404 ? ' See /docs for the paths Demarche serves.' : '';
+      return { type: problemType(code), title: STATUS_CODES[status] ?? 'Error', status, code, detail: detail + hint };
     }
     return {
       type: problemType('internal-error'), title: 'Something went wrong inside Demarche', status: 500, code: 'internal-error',

@@ -1,5 +1,5 @@
 import { Injectable, type PipeTransform } from '@nestjs/common';
-import { registerDecorator, type ValidationOptions } from 'class-validator';
+import { registerDecorator, ValidateIf, type ValidationOptions } from 'class-validator';
 import { isIso3Shape, isLocalDate } from '../../kernel/index.js';
 import { InvalidRequest } from './problem.js';
 
@@ -43,4 +43,12 @@ export function onlyKnownQuery(query: Record<string, unknown>, known: readonly s
   if (unknown.length) throw new InvalidRequest(unknown.map((field) => ({ field, message: `${field} is not a known query parameter; use ${known.join(', ')}` })));
   const repeated = Object.entries(query).filter(([, v]) => typeof v !== 'string');
   if (repeated.length) throw new InvalidRequest(repeated.map(([field]) => ({ field, message: `${field} must be given once, as plain text` })));
+}
+
+/**
+ * The field may be left out, but if it is sent it must be valid: unlike class-validator's
+ * `@IsOptional()`, a `null` is checked (and refused) rather than waved through.
+ */
+export function Omittable(): PropertyDecorator {
+  return ValidateIf((_object, value) => value !== undefined);
 }

@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { OutreachController } from '../../outreach/api/outreach.controller.js';
 import { LaunchCampaignHandler } from '../../outreach/application/launch-campaign.handler.js';
@@ -12,6 +12,7 @@ import { CountriesController } from '../../reporting/api/countries.controller.js
 import { CountryQuery } from '../../reporting/application/country-query.js';
 import { EventsController } from '../../event-store/api/events.controller.js';
 import { HealthController } from '../http/health.controller.js';
+import { JsonOnlyMiddleware } from '../http/json-only.middleware.js';
 
 /** The api role: the HTTP contract, and the use cases behind it. */
 @Module({
@@ -19,4 +20,8 @@ import { HealthController } from '../http/health.controller.js';
   controllers: [OutreachController, TreatyActionsController, CountriesController, FollowUpsController, EventsController, HealthController],
   providers: [RegisterMissionHandler, LaunchCampaignHandler, RecordOutreachHandler, RecordTreatyActionHandler, WorkFollowUpHandler, CountryQuery],
 })
-export class ApiModule {}
+export class ApiModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(JsonOnlyMiddleware).forRoutes('*path');
+  }
+}

@@ -1,10 +1,10 @@
 import { Body, Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiCreatedResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsIn, IsString, Matches, MaxLength } from 'class-validator';
 import type { Request } from 'express';
 import { metadataOf } from '../../platform/http/request-context.js';
-import { IsLocalDate, Iso3Pipe } from '../../platform/http/validators.js';
+import { IsLocalDate, Iso3Pipe, Omittable } from '../../platform/http/validators.js';
 import { WriteResult, writeResult } from '../../platform/http/write-result.js';
 import { RecordTreatyActionCommand } from '../application/record-treaty-action.handler.js';
 import { TREATY_ACTIONS, type TreatyAction } from '../domain/treaty-action.js';
@@ -13,7 +13,7 @@ export class RecordTreatyActionDto {
   @ApiProperty({ example: 'CCM' }) @IsString() @Matches(/^[A-Z][A-Z0-9-]{1,15}$/, { message: 'treaty must be a treaty code such as CCM' }) treaty!: string;
   @ApiProperty({ enum: TREATY_ACTIONS }) @IsIn(TREATY_ACTIONS, { message: `action must be one of ${TREATY_ACTIONS.join(', ')}` }) action!: TreatyAction;
   @ApiProperty({ example: '2026-01-20' }) @IsLocalDate() on!: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) source?: string;
+  @ApiPropertyOptional() @Omittable() @IsString() @MaxLength(500) source?: string;
 }
 
 @ApiTags('treaty status')

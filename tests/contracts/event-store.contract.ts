@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import { ConcurrencyError, type EventStore, type NewEvent } from '../../libs/event-store/index.js';
+
+const meta = { actor: 'test', correlationId: 'c', causationId: 'c' };
+export const newEvent = (type = 'LetterDelivered', data: unknown = { n: 1 }): NewEvent => ({
+  id: randomUUID(), type, schemaVersion: 1, occurredAt: '2026-01-01', data, metadata: meta,
+});
+
+/**
+ * The behaviour every event store adapter must have. Each adapter's test file calls this
+ * with a factory for a fresh, empty store.
+ */
+export function eventStoreContract(name: string, open: () => Promise<EventStore>, cleanup: (store: EventStore) => Promise<void> = (s) => s.close()) {
+  describe(`${name}: the event store contract`, () => {
+    let store: EventStore;
+    beforeEach(async () => {
+      store = await open();
+    });
+    afterEach(() => cleanup(store));
+
+    it('appends to a new stream and reads it back in order with its envelope', async () => {
+      const events = [newEvent('LetterDelivered', { a: 1 }), newEvent('MeetingHeld', { b: 'ü' })];
+      const result = await store.append('s-1', 0, events);
+      expect(result.streamVersion).toBe(2);
+      expect(result.eventIds).toEqual(events.map((e) => e.id));
+      const read = await store.readStream('s-1');
+      expect(read.map((e) => [e.id, e.type, e.streamVersion, e.data])).toEqual([
+        [events[0]!.id, 'LetterDelivered', 1, { a: 1 }],
+        [events[1]!.id, 'MeetingHeld', 2, { b: 'ü' }],
+      ]);
+      expect(read[0]).toMatchObject({ streamId: 's-1', schemaVersion: 1, occurredAt: '2026-01-01', actor: 'test', correlationId: 'c', causationId: 'c' });
+      expect(Date.parse(read[0]!.recordedAt)).not.toBeNaN();
+      expect(read[1]!.position).toBeGreaterThan(read[0]!.position);
+    });
+
+    it('rejects an append at the wrong expected version, and stores nothing of it', async () => {
+      await store.append('s-1', 0, [newEvent()]);
+      await expect(store.append('s-1', 0, [newEvent()])).rejects.toBeInstanceOf(ConcurrencyError);
+      await expect(store.append('s-1', 2, [newEvent(), newEvent()])).rejects.toBeInstanceOf(ConcurrencyError);
+      expect(await store.readStream('s-1')).toHaveLength(1);
+      await expect(store.append('s-1', 1, [newEvent()])).resolves.toMatchObject({ streamVersion: 2 });
+      await expect(store.append('s-1', 'any', [newEvent()])).resolves.toMatchObject({ streamVersion: 3 });
+    });
+
+    it('lets exactly one of two racing writers win', async () => {
+      const results = await Promise.allSettled([store.append('race', 0, [newEvent()]), store.append('race', 0, [newEvent()])]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      expect(results.filter((r) => r.status === 'rejected' && r.reason instanceof ConcurrencyError)).toHaveLength(1);
+      expect(await store.readStream('race')).toHaveLength(1);
+    });
+
+    it('returns the first result for a repeated commit id and stores nothing twice', async () => {
+      const first = await store.append('s-1', 0, [newEvent()], { commitId: 'req-1' });
+      const again = await store.append('s-1', 0, [newEvent()], { commitId: 'req-1' });
+      expect(again).toEqual(first);
+      expect(await store.readStream('s-1')).toHaveLength(1);
+    });
+
+    it('never stores the same event id twice', async () => {
+      const e = newEvent();
+      await store.append('s-1', 0, [e]);
+      await expect(store.append('s-2', 0, [e])).rejects.toBeInstanceOf(ConcurrencyError);
+      expect(await store.readStream('s-2')).toEqual([]);
+    });
+
+    it('reads everything in global order, in batches from a position', async () => {
+      for (let i = 0; i < 7; i++) await store.append(`s-${i % 3}`, 'any', [newEvent('LetterDelivered', { i })]);
+      const all = await store.readAll(0, 100);
+      expect(all.map((e) => (e.data as { i: number }).i)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+      const page1 = await store.readAll(0, 3);
+      const page2 = await store.readAll(page1[2]!.position, 3);
+      const page3 = await store.readAll(page2[2]!.position, 3);
+      expect([...page1, ...page2, ...page3].map((e) => e.id)).toEqual(all.map((e) => e.id));
+      expect(await store.headPosition()).toBe(all[6]!.position);
+    });
+
+    it('filters by stream, stream prefix and type after a cursor', async () => {
+      await store.append('outreach-c1-KEN', 0, [newEvent('LetterDelivered'), newEvent('ResponseReceived')]);
+      await store.append('outreach-c1-UGA', 0, [newEvent('LetterDelivered')]);
+      await store.append('mission-m1', 0, [newEvent('MissionRegistered')]);
+      expect((await store.query({ streamId: 'outreach-c1-KEN', limit: 10 })).map((e) => e.type)).toEqual(['LetterDelivered', 'ResponseReceived']);
+      expect((await store.query({ streamPrefix: 'outreach-', types: ['LetterDelivered'], limit: 10 })).map((e) => e.streamId)).toEqual(['outreach-c1-KEN', 'outreach-c1-UGA']);
+      const first = await store.query({ types: ['LetterDelivered'], limit: 1 });
+      expect((await store.query({ types: ['LetterDelivered'], afterPosition: first[0]!.position, limit: 10 })).map((e) => e.streamId)).toEqual(['outreach-c1-UGA']);
+    });
+
+    it('wakes listeners after an append', async () => {
+      let woken = 0;
+      const off = store.onAppended(() => woken++);
+      await store.append('s-1', 0, [newEvent()]);
+      off();
+      await store.append('s-1', 1, [newEvent()]);
+      expect(woken).toBe(1);
+    });
+  });
+}
