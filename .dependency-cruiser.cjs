@@ -42,6 +42,6 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    exclude: { path: '(node_modules|dist|\\.test\\.ts$)' },
+    exclude: { path: '(^dist/|\\.test\\.ts$)' },
   },
 };

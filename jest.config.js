@@ -8,6 +8,7 @@ const common = {
   testEnvironment: 'node',
 };
 export default {
+  reporters: ['default', '<rootDir>/tests/support/summary-reporter.cjs'],
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.unit.test.ts'] },
     { ...common, displayName: 'int', testMatch: ['<rootDir>/libs/**/*.int.test.ts', '<rootDir>/tests/int/**/*.test.ts'] },

@@ -110,6 +110,18 @@ describe('a CCM joint demarche over HTTP', () => {
     expect(country.openFollowUps).toEqual([]);
   });
 
+  it('summarises the campaign by treaty status, group, obstacle and region', async () => {
+    const summary = (await app.http().get('/v1/campaigns/ccm-2026').expect(200)).body;
+    expect(summary).toMatchObject({
+      campaignId: 'ccm-2026', treaty: 'CCM', coordinators: ['NOR', 'NZL'], countries: 8, lettersDelivered: 5, responded: 7,
+      byTreatyStatus: { 'state-party': 2, signatory: 2, 'non-signatory': 4 },
+      byGroup: { I: 2, II: 4, III: 1, none: 1 },
+      byObstacle: { 'regional-reciprocity': 3, capacity: 1, 'awaiting-major-producers': 1, 'security-environment': 1 },
+      byRegion: { Africa: 5, Asia: 3 },
+    });
+    await app.http().get('/v1/campaigns/no-such').expect(404);
+  });
+
   it('pages through the history with a cursor', async () => {
     const first = (await app.http().get('/v1/events?type=LetterDelivered&limit=2').expect(200)).body;
     expect(first.items).toHaveLength(2);

@@ -10,6 +10,8 @@ import { FollowUpsController } from '../../follow-ups/api/follow-ups.controller.
 import { WorkFollowUpHandler } from '../../follow-ups/application/work-follow-up.handler.js';
 import { CountriesController } from '../../reporting/api/countries.controller.js';
 import { CountryQuery } from '../../reporting/application/country-query.js';
+import { CampaignQuery } from '../../reporting/application/campaign-query.js';
+import { CampaignsController } from '../../reporting/api/campaigns.controller.js';
 import { EventsController } from '../../event-store/api/events.controller.js';
 import { HealthController } from '../http/health.controller.js';
 import { JsonOnlyMiddleware } from '../http/json-only.middleware.js';
@@ -17,8 +19,8 @@ import { JsonOnlyMiddleware } from '../http/json-only.middleware.js';
 /** The api role: the HTTP contract, and the use cases behind it. */
 @Module({
   imports: [CqrsModule.forRoot()],
-  controllers: [OutreachController, TreatyActionsController, CountriesController, FollowUpsController, EventsController, HealthController],
-  providers: [RegisterMissionHandler, LaunchCampaignHandler, RecordOutreachHandler, RecordTreatyActionHandler, WorkFollowUpHandler, CountryQuery],
+  controllers: [OutreachController, TreatyActionsController, CountriesController, CampaignsController, FollowUpsController, EventsController, HealthController],
+  providers: [RegisterMissionHandler, LaunchCampaignHandler, RecordOutreachHandler, RecordTreatyActionHandler, WorkFollowUpHandler, CountryQuery, CampaignQuery],
 })
 export class ApiModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

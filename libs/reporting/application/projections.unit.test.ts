@@ -1,0 +1,55 @@
+import { Scenario } from '../../../tests/support/scenario.js';
+import { applyBatch } from '../../projections/index.js';
+import { READ_MODEL_PROJECTIONS } from '../../platform/runtime/projector.module.js';
+import { COUNTRIES, type CountryDoc } from './country-status.projection.js';
+import { CAMPAIGNS, type CampaignDoc } from './campaign-summary.projection.js';
+
+async function busyCampaign(): Promise<Scenario> {
+  const s = new Scenario();
+  for (const iso3 of ['KEN', 'UGA', 'ETH']) await s.country(iso3, 'Eastern Africa');
+  await s.country('NOR', 'Northern Europe', 'Europe');
+  await s.launch(['KEN', 'UGA', 'ETH']);
+  await s.letter('KEN', '2026-01-20');
+  await s.letter('UGA', '2026-01-20');
+  await s.response('KEN', '2026-02-01', { group: 'II', obstacles: ['regional-reciprocity'] });
+  await s.response('UGA', '2026-02-02', { group: 'II', obstacles: ['regional-reciprocity', 'capacity'] });
+  await s.response('ETH', '2026-02-03', { group: 'III' });
+  await s.treatyAction('UGA', 'accession', '2026-03-01');
+  return s.on('2026-03-05');
+}
+
+async function snapshot(s: Scenario) {
+  const out: Record<string, unknown[]> = {};
+  for (const p of READ_MODEL_PROJECTIONS) for (const c of p.collections) out[c] = await s.engine.readModels.find(c);
+  return out;
+}
+
+describe('read model projections', () => {
+  it('change nothing when the same events are delivered again', async () => {
+    const s = await busyCampaign();
+    const before = await snapshot(s);
+    const all = await s.engine.store.readAll(0, 10_000);
+    for (const p of READ_MODEL_PROJECTIONS) {
+      await applyBatch(p, s.engine.readModels, all);
+      await applyBatch(p, s.engine.readModels, all.slice(10, 20));
+    }
+    expect(await snapshot(s)).toEqual(before);
+  });
+
+  it('build the country dossier and the campaign summary', async () => {
+    const s = await busyCampaign();
+    const uga = (await s.engine.readModels.get<CountryDoc>(COUNTRIES, 'UGA'))!;
+    expect(uga.treaties.CCM!.standing).toEqual({ depositedOn: '2026-03-01', depositType: 'accession', entryIntoForceOn: '2026-09-01' });
+    expect(uga.campaigns.c1).toMatchObject({ group: 'II', obstacles: ['capacity', 'regional-reciprocity'], letters: 1, lastResponseOn: '2026-02-02' });
+    expect(Object.values(uga.followUps)).toEqual([]);
+    const ken = (await s.engine.readModels.get<CountryDoc>(COUNTRIES, 'KEN'))!;
+    expect(Object.values(ken.followUps).map((f) => f.kind)).toEqual(['regional-initiative']);
+    const campaign = (await s.engine.readModels.get<CampaignDoc>(CAMPAIGNS, 'c1'))!;
+    expect(campaign).toMatchObject({ treaty: 'CCM', coordinators: ['NOR'], lastActivityOn: '2026-02-03' });
+    expect(campaign.countries).toEqual({
+      KEN: { letters: 1, responded: true, group: 'II', obstacles: ['regional-reciprocity'] },
+      UGA: { letters: 1, responded: true, group: 'II', obstacles: ['capacity', 'regional-reciprocity'] },
+      ETH: { letters: 0, responded: true, group: 'III', obstacles: [] },
+    });
+  });
+});
