@@ -44,8 +44,8 @@ export class FollowUpsController {
     };
     const docs = await this.readModels.find<FollowUpView>(FOLLOW_UPS, filter);
     const items = docs.map((d) => {
-      const { id, queue, kind, countries, state, dueOn, assignee, triggeredBy, campaignId, subregion, occurrence, outcome } = withoutBookkeeping(d);
-      return { id, queue, kind, countries, state, dueOn, assignee: assignee ?? null, triggeredBy, campaignId, subregion: subregion ?? null, occurrence, outcome: outcome ?? null };
+      const { id, queue, kind, countries, state, dueOn, overdue, assignee, triggeredBy, campaignId, subregion, occurrence, outcome } = withoutBookkeeping(d);
+      return { id, queue, kind, countries, state, dueOn, overdue: overdue ?? false, assignee: assignee ?? null, triggeredBy, campaignId, subregion: subregion ?? null, occurrence, outcome: outcome ?? null };
     });
     return { items, count: items.length };
   }

@@ -5,7 +5,7 @@ import type { Assessment, CampaignLaunched, GroupAssigned, LetterDelivered, Resp
 import type { CountryRegistered, StatusChanged } from '../../treaty-status/index.js';
 import { isDeposit } from '../../treaty-status/index.js';
 import { followUpDecider, type FollowUpCommand } from '../domain/follow-up.decider.js';
-import { followUpStreamId, type FollowUpCompleted, type FollowUpRetracted, type TimerElapsed, type Trigger } from '../domain/follow-up.events.js';
+import { dueTimerId, followUpStreamId, type FollowUpCompleted, type FollowUpRetracted, type TimerElapsed, type Trigger } from '../domain/follow-up.events.js';
 import { isNoResponseTrigger, ruleApplies, type Playbook, type PlaybookRule } from '../domain/playbook.js';
 import type { Timers } from './timer.port.js';
 
@@ -172,7 +172,7 @@ class Reaction {
       if (!isNoResponseTrigger(r.when)) continue;
       const dueOn = addDays(deliveredOn, r.when.noResponseWithinDays);
       const timerId = `${r.kind}.${campaignId}.${iso3}.${event.streamVersion}`;
-      await this.policy.timerService().set(timerId, dueOn, { purpose: 'no-response', kind: r.kind, campaignId, iso3, letterEventId: event.id, deliveredOn });
+      await this.policy.timerService().set(timerId, dueOn, { purpose: 'no-response', queue: r.queue, kind: r.kind, campaignId, iso3, letterEventId: event.id, deliveredOn });
     }
   }
 
@@ -222,10 +222,11 @@ class Reaction {
       kind: 'schedule',
       task: { followUpId, campaignId: c.campaignId, treaty: campaign!.treaty, kind: r.kind, queue: r.queue, countries: [c.iso3], dueOn, occurrence, triggeredBy: this.trigger },
     }, this.metadata);
+    await this.policy.timerService().set(dueTimerId(followUpId), dueOn, { purpose: 'due', queue: r.queue, followUpId });
     if (r.repeatEveryDays) {
       const next = addDays(dueOn, r.repeatEveryDays);
       await this.policy.timerService().set(`repeat.${followUpId}`, addDays(next, -r.dueInDays), {
-        purpose: 'repeat', kind: r.kind, campaignId: c.campaignId, iso3: c.iso3, followUpId, occurrence, dueOn: next,
+        purpose: 'repeat', queue: r.queue, kind: r.kind, campaignId: c.campaignId, iso3: c.iso3, followUpId, occurrence, dueOn: next,
       });
     }
     return { ...c, open: { ...c.open, [followUpId]: r.kind }, latest: r.repeatEveryDays ? { ...c.latest, [r.kind]: followUpId } : c.latest };
@@ -240,10 +241,12 @@ class Reaction {
     }
     const { campaign } = await this.context(c.campaignId, c.iso3);
     const followUpId = `${r.kind}.${c.campaignId}.${slug(subregion)}.${doc.count + 1}`;
+    const dueOn = addDays(since, r.dueInDays);
     await this.policy.send(followUpId, {
       kind: 'schedule',
-      task: { followUpId, campaignId: c.campaignId, treaty: campaign!.treaty, kind: r.kind, queue: r.queue, countries: [c.iso3], subregion, dueOn: addDays(since, r.dueInDays), occurrence: 1, triggeredBy: this.trigger },
+      task: { followUpId, campaignId: c.campaignId, treaty: campaign!.treaty, kind: r.kind, queue: r.queue, countries: [c.iso3], subregion, dueOn, occurrence: 1, triggeredBy: this.trigger },
     }, this.metadata);
+    await this.policy.timerService().set(dueTimerId(followUpId), dueOn, { purpose: 'due', queue: r.queue, followUpId });
     await this.view.update<InitiativeDoc>(COLLECTION, id, () => ({ open: followUpId, members: [c.iso3], count: doc.count + 1 }));
   }
 
@@ -259,6 +262,7 @@ class Reaction {
 
   async onTimer(data: TimerElapsed['data']): Promise<void> {
     const p = data.payload;
+    if (p.purpose === 'due') return this.policy.send(p.followUpId, { kind: 'fall-due', on: this.on }, this.metadata);
     const c = await this.caseOf(p.campaignId, p.iso3);
     const { playbook, isParty } = await this.context(p.campaignId, p.iso3);
     const r = rule(playbook, p.kind);
@@ -276,6 +280,8 @@ class Reaction {
   }
 
   async onClosed(data: (FollowUpCompleted | FollowUpRetracted)['data']): Promise<void> {
+    // A closed task can no longer fall due: drop its pending timer (a no-op if it fired).
+    await this.policy.timerService().cancel(dueTimerId(data.followUpId));
     for (const iso3 of data.countries) {
       const cases = await this.view.get<CountryDoc>(COLLECTION, `country:${iso3}`);
       for (const campaignId of cases?.campaigns ?? []) {

@@ -1,4 +1,5 @@
 import { CCM, CCM_PLAYBOOK, Scenario } from '../../../tests/support/scenario.js';
+import { followUpDecider } from '../domain/follow-up.decider.js';
 
 async function eastAfrica(scenario = new Scenario()): Promise<Scenario> {
   const s = scenario;
@@ -151,6 +152,22 @@ describe('the follow-up playbook', () => {
       'bilateral-approach open ERI due 2026-07-30',
       'high-level-engagement retracted ERI due 2026-03-03',
     ]);
+  });
+
+  it('marks a task overdue when its due date passes, unless it was done in time', async () => {
+    const s = await eastAfrica();
+    await s.response('KEN', '2026-02-01', { group: 'II', obstacles: ['capacity'] });
+    await s.response('UGA', '2026-02-01', { group: 'II', obstacles: ['capacity'] });
+    await s.on('2026-05-01');
+    const [ken, uga] = (await s.followUps()).sort((a, b) => (a.countries[0]! < b.countries[0]! ? -1 : 1));
+    expect([ken!.dueOn, ken!.overdue, uga!.overdue]).toEqual(['2026-05-02', undefined, undefined]);
+    const ana = { actor: 'ana', correlationId: 'x', causationId: 'x' };
+    await s.engine.runner.run(`follow-up-${uga!.id}`, followUpDecider, { kind: 'claim', assignee: 'ana', on: '2026-05-01' }, ana);
+    await s.engine.runner.run(`follow-up-${uga!.id}`, followUpDecider, { kind: 'complete', outcome: 'done', by: 'ana', on: '2026-05-01' }, ana);
+    await s.on('2026-05-01');
+    await s.on('2026-05-02');
+    const after = Object.fromEntries((await s.followUps()).map((f) => [f.countries[0], [f.state, f.overdue ?? false]]));
+    expect(after).toEqual({ KEN: ['open', true], UGA: ['completed', false] });
   });
 
   it('replays into the same follow-ups: rebuilding the read models and the playbook state duplicates nothing', async () => {

@@ -10,6 +10,10 @@ export const TIMERS = Symbol('Timers');
 export interface Timers {
   set(timerId: string, dueOn: LocalDate, payload: TimerPayload): Promise<void>;
   cancel(timerId: string): Promise<void>;
+}
+
+/** Timers kept in a table and polled (the embedded profile; in-memory for tests). */
+export interface PolledTimers extends Timers {
   /** Timers due on or before `today` that have not fired, oldest first. */
   due(today: LocalDate, limit: number): Promise<DueTimer[]>;
   markFired(timerId: string, at: Date): Promise<void>;

@@ -3,6 +3,7 @@ import type {
   FollowUpClaimed,
   FollowUpCompleted,
   FollowUpEvent,
+  FollowUpFellDue,
   FollowUpNarrowed,
   FollowUpRetracted,
   FollowUpScheduled,
@@ -18,6 +19,8 @@ export interface FollowUp extends Omit<FollowUpScheduled['data'], 'countries'> {
   readonly countries: readonly Iso3[];
   readonly assignee?: string;
   readonly outcome?: string;
+  /** Set once the due date passed with the task still open or claimed. */
+  readonly overdue?: boolean;
 }
 export type FollowUpState = FollowUp | undefined;
 
@@ -27,7 +30,8 @@ export type FollowUpCommand =
   | { readonly kind: 'narrow'; readonly iso3: Iso3; readonly reason: string; readonly triggeredBy: Trigger; readonly on: string }
   | { readonly kind: 'claim'; readonly assignee: string; readonly on: string }
   | { readonly kind: 'complete'; readonly outcome: string; readonly by: string; readonly on: string }
-  | { readonly kind: 'retract'; readonly reason: string; readonly triggeredBy: Trigger; readonly on: string };
+  | { readonly kind: 'retract'; readonly reason: string; readonly triggeredBy: Trigger; readonly on: string }
+  | { readonly kind: 'fall-due'; readonly on: string };
 
 const isActive = (s: FollowUpState): s is FollowUp => s?.status === 'open' || s?.status === 'claimed';
 
@@ -56,6 +60,11 @@ export function decideFollowUp(command: FollowUpCommand, state: FollowUpState): 
     case 'retract': {
       if (!isActive(state)) return [];
       const e: FollowUpRetracted = { type: 'FollowUpRetracted', occurredAt: command.on, data: { followUpId: state.followUpId, reason: command.reason, countries: state.countries, triggeredBy: command.triggeredBy } };
+      return [e];
+    }
+    case 'fall-due': {
+      if (!isActive(state) || state.overdue) return [];
+      const e: FollowUpFellDue = { type: 'FollowUpFellDue', occurredAt: command.on, data: { followUpId: state.followUpId, dueOn: state.dueOn, countries: state.countries } };
       return [e];
     }
     case 'claim': {
@@ -93,6 +102,8 @@ export function evolveFollowUp(state: FollowUpState, event: FollowUpEvent): Foll
       return state && { ...state, status: 'completed', outcome: event.data.outcome };
     case 'FollowUpRetracted':
       return state && { ...state, status: 'retracted' };
+    case 'FollowUpFellDue':
+      return state && { ...state, overdue: true };
   }
 }
 

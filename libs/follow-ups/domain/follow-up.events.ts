@@ -39,14 +39,25 @@ export type FollowUpCompleted = DomainEvent<'FollowUpCompleted', { readonly foll
 /** The task no longer makes sense: the country deposited, answered, or was re-assessed. */
 export type FollowUpRetracted = DomainEvent<'FollowUpRetracted', { readonly followUpId: string; readonly reason: string; readonly countries: readonly Iso3[]; readonly triggeredBy: Trigger }>;
 
-export type FollowUpEvent = FollowUpScheduled | FollowUpWidened | FollowUpNarrowed | FollowUpClaimed | FollowUpCompleted | FollowUpRetracted;
+export type FollowUpEvent = FollowUpScheduled | FollowUpWidened | FollowUpNarrowed | FollowUpClaimed | FollowUpCompleted | FollowUpRetracted | FollowUpFellDue;
 
 /** A durable timer ran out (a letter's 30 days, a repeat's 180). Recorded so replays see it. */
 export type TimerElapsed = DomainEvent<'TimerElapsed', { readonly timerId: string; readonly dueOn: LocalDate; readonly payload: TimerPayload }>;
 
+/** The task's due date came while it was still open or claimed: it is now overdue. */
+export type FollowUpFellDue = DomainEvent<'FollowUpFellDue', { readonly followUpId: string; readonly dueOn: LocalDate; readonly countries: readonly Iso3[] }>;
+
+/**
+ * What a timer is for. Every timer belongs to a follow-up queue (`bilateral`, ...), so a
+ * deployment can run one job queue per follow-up queue.
+ */
 export type TimerPayload =
-  | { readonly purpose: 'no-response'; readonly kind: string; readonly campaignId: string; readonly iso3: Iso3; readonly letterEventId: string; readonly deliveredOn: LocalDate }
-  | { readonly purpose: 'repeat'; readonly kind: string; readonly campaignId: string; readonly iso3: Iso3; readonly followUpId: string; readonly occurrence: number; readonly dueOn: LocalDate };
+  | { readonly purpose: 'no-response'; readonly queue: Queue; readonly kind: string; readonly campaignId: string; readonly iso3: Iso3; readonly letterEventId: string; readonly deliveredOn: LocalDate }
+  | { readonly purpose: 'repeat'; readonly queue: Queue; readonly kind: string; readonly campaignId: string; readonly iso3: Iso3; readonly followUpId: string; readonly occurrence: number; readonly dueOn: LocalDate }
+  | { readonly purpose: 'due'; readonly queue: Queue; readonly followUpId: string };
+
+/** The timer that marks a task overdue has the task's own id, so it is easy to find and cancel. */
+export const dueTimerId = (followUpId: string) => followUpId;
 
 export const followUpStreamId = (id: string) => `follow-up-${id}`;
 export const timerStreamId = (id: string) => `timer-${id}`;

@@ -1,9 +1,9 @@
 import type { LocalDate } from '../../kernel/index.js';
-import type { DueTimer, Timers } from '../application/timer.port.js';
+import type { DueTimer, PolledTimers } from '../application/timer.port.js';
 import type { TimerPayload } from '../domain/follow-up.events.js';
 
 /** Timers held in memory: for unit tests and what-if sandboxes. */
-export class InMemoryTimers implements Timers {
+export class InMemoryTimers implements PolledTimers {
   private readonly timers = new Map<string, DueTimer & { fired: boolean }>();
 
   async set(timerId: string, dueOn: LocalDate, payload: TimerPayload): Promise<void> {

@@ -1,10 +1,10 @@
 import type { LocalDate } from '../../kernel/index.js';
 import type { SqliteDatabase } from '../../event-store/index.js';
-import type { DueTimer, Timers } from '../application/timer.port.js';
+import type { DueTimer, PolledTimers } from '../application/timer.port.js';
 import type { TimerPayload } from '../domain/follow-up.events.js';
 
 /** Durable timers of the embedded profile: a table that survives restarts. */
-export class SqliteTimers implements Timers {
+export class SqliteTimers implements PolledTimers {
   private readonly statements;
 
   constructor(db: SqliteDatabase) {

@@ -1,14 +1,14 @@
 import { toLocalDate, type Clock } from '../../kernel/index.js';
 import { CommandRunner, InMemoryEventStore, type EventRegistry, type EventStore } from '../../event-store/index.js';
 import { applyBatch, InMemoryReadModelStore, type Projection, type ReadModelStore } from '../../projections/index.js';
-import { fireDueTimers, FollowUpPolicy, InMemoryTimers, type Playbook, type Timers } from '../../follow-ups/index.js';
+import { fireDueTimers, FollowUpPolicy, InMemoryTimers, type Playbook, type PolledTimers } from '../../follow-ups/index.js';
 import { demarcheEventRegistry } from './event-types.js';
 import { READ_MODEL_PROJECTIONS } from './projector.module.js';
 
 export interface EngineParts {
   readonly store?: EventStore;
   readonly readModels?: ReadModelStore;
-  readonly timers?: Timers;
+  readonly timers?: PolledTimers;
   readonly playbookFor: (treaty: string) => Playbook | undefined;
   readonly clock: Clock;
 }
@@ -21,7 +21,7 @@ export interface EngineParts {
 export class Engine {
   readonly store: EventStore;
   readonly readModels: ReadModelStore;
-  readonly timers: Timers;
+  readonly timers: PolledTimers;
   readonly registry: EventRegistry = demarcheEventRegistry();
   readonly runner: CommandRunner;
   readonly policy: FollowUpPolicy;

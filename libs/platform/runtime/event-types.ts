@@ -17,5 +17,6 @@ export function demarcheEventRegistry(): EventRegistry {
     .register('FollowUpClaimed')
     .register('FollowUpCompleted')
     .register('FollowUpRetracted')
+    .register('FollowUpFellDue')
     .register('TimerElapsed');
 }
