@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { notFound, type EventMetadata } from '../../kernel/index.js';
+import type { EventMetadata } from '../../kernel/index.js';
 import { CommandRunner, EVENT_STORE, type CommandOutcome, type EventStore } from '../../event-store/index.js';
 import { requireKnownCountry } from '../../treaty-status/application/record-treaty-action.handler.js';
 import type { TreatyCatalog } from '../../treaty-status/index.js';
@@ -24,10 +24,7 @@ export class LaunchCampaignHandler implements ICommandHandler<LaunchCampaignComm
   ) {}
 
   async execute({ campaign, metadata }: LaunchCampaignCommand): Promise<CommandOutcome> {
-    const treaty = this.treaties.get(campaign.treaty);
-    if (!treaty) {
-      throw notFound('unknown-treaty', `Demarche does not know the treaty "${campaign.treaty}"; known: ${this.treaties.codes().join(', ')}.`, 'treaty');
-    }
+    const treaty = this.treaties.require(campaign.treaty);
     for (const [i, iso3] of campaign.coordinators.entries()) await requireKnownCountry(this.store, iso3, `coordinators[${i}]`);
     return this.runner.run(campaignStreamId(campaign.campaignId), campaignDecider, { ...campaign, treatyOpenedOn: treaty.openedForSignatureOn }, metadata);
   }

@@ -1,4 +1,4 @@
-import { DomainError } from '../../kernel/index.js';
+import { refusal } from '../../../tests/support/refusal.js';
 import type { Campaign } from './campaign.decider.js';
 import { decideLaunchCampaign } from './campaign.decider.js';
 import { countryOutreachDecider, type CountryOutreachCommandType } from './country-outreach.decider.js';
@@ -23,15 +23,6 @@ function given(...history: Details[]) {
   };
 }
 
-function refusal(run: () => unknown): DomainError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('country outreach decider', () => {
   it('records a delivered letter once, even when posted twice', () => {

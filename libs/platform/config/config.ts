@@ -15,6 +15,17 @@ export interface DemarcheConfig {
   readonly now?: string;
   /** Load the shipped states list into an empty store at start-up. */
   readonly seedStates: boolean;
+  /** The servers of the distributed profile (defaults: the ports of `npm run infra:up`). */
+  readonly distributed: {
+    readonly mongoUrl: string;
+    readonly mongoDb: string;
+    readonly kafkaBrokers: readonly string[];
+    /** The topic is a public contract (`demarche.events`); override it only to isolate tests. */
+    readonly kafkaTopic: string;
+    readonly redisUrl: string;
+    /** Prefix of every Redis key and BullMQ queue, so deployments can share a Redis. */
+    readonly redisPrefix: string;
+  };
 }
 
 export class ConfigError extends Error {
@@ -50,5 +61,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DemarcheConfig
     referenceDir: resolve(env.DEMARCHE_REFERENCE_DIR ?? join(root, 'reference')),
     ...(env.DEMARCHE_NOW ? { now: env.DEMARCHE_NOW } : {}),
     seedStates: env.DEMARCHE_SEED_STATES !== 'false',
+    distributed: {
+      mongoUrl: env.MONGO_URL ?? 'mongodb://127.0.0.1:27017',
+      mongoDb: env.DEMARCHE_MONGO_DB ?? 'demarche',
+      kafkaBrokers: (env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((b) => b.trim()).filter(Boolean),
+      kafkaTopic: env.DEMARCHE_KAFKA_TOPIC ?? 'demarche.events',
+      redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      redisPrefix: env.DEMARCHE_REDIS_PREFIX ?? 'demarche',
+    },
   };
 }

@@ -51,19 +51,15 @@ export class CountryQuery {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  private checkTreaty(treaty: string): void {
-    if (!this.treaties.get(treaty)) throw notFound('unknown-treaty', `Demarche does not know the treaty "${treaty}"; known: ${this.treaties.codes().join(', ')}.`, 'treaty');
-  }
-
   async one(iso3: Iso3, treaty: string) {
-    this.checkTreaty(treaty);
+    this.treaties.require(treaty);
     const doc = await this.readModels.get<CountryDoc>(COUNTRIES, iso3);
     if (!doc?.name) throw notFound('unknown-country', `${iso3} is not a state in Demarche's reference list.`, 'iso3');
     return countryView(withoutBookkeeping(doc), treaty, toLocalDate(this.clock.now()));
   }
 
   async list(filter: CountryFilter) {
-    this.checkTreaty(filter.treaty);
+    this.treaties.require(filter.treaty);
     const today = toLocalDate(this.clock.now());
     const docs = await this.readModels.find<CountryDoc>(COUNTRIES, {
       ...(filter.region ? { region: filter.region } : {}),

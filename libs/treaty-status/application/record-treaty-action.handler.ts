@@ -36,8 +36,7 @@ export class RecordTreatyActionHandler implements ICommandHandler<RecordTreatyAc
   ) {}
 
   async execute(c: RecordTreatyActionCommand): Promise<CommandOutcome> {
-    const treaty = this.treaties.get(c.treaty);
-    if (!treaty) throw notFound('unknown-treaty', `Demarche does not know the treaty "${c.treaty}"; known: ${this.treaties.codes().join(', ')}.`, 'treaty');
+    const treaty = this.treaties.require(c.treaty);
     await requireKnownCountry(this.store, c.iso3);
     return this.runner.run(
       treatyStatusStreamId(treaty.code, c.iso3),

@@ -1,4 +1,5 @@
-import { DomainError, fold } from '../../kernel/index.js';
+import { fold } from '../../kernel/index.js';
+import { refusal } from '../../../tests/support/refusal.js';
 import { decideTreatyAction, treatyStatusDecider, type RecordTreatyAction } from './treaty-status.decider.js';
 import type { StatusChanged } from './treaty-status.events.js';
 import { entryIntoForceForState, treatyEntryIntoForce, type TreatyDefinition } from './treaty.js';
@@ -29,15 +30,6 @@ function given(...history: Act[]) {
   };
 }
 
-function refusal(run: () => unknown): DomainError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error('expected the command to be refused');
-}
 
 describe('treaty status decider', () => {
   it('records a signature and makes the state a signatory', () => {

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isLocalDate } from '../../kernel/index.js';
+import { isLocalDate, notFound } from '../../kernel/index.js';
 import type { TreatyDefinition } from '../domain/treaty.js';
 
 /** The treaties Demarche knows, read from `reference/treaties/*.json`. */
@@ -18,6 +18,13 @@ export class TreatyCatalog {
 
   get(code: string): TreatyDefinition | undefined {
     return this.treaties.get(code);
+  }
+
+  /** The treaty, or a not-found domain error naming `field` and the treaties Demarche knows. */
+  require(code: string, field = 'treaty'): TreatyDefinition {
+    const treaty = this.treaties.get(code);
+    if (!treaty) throw notFound('unknown-treaty', `Demarche does not know the treaty "${code}"; known: ${this.codes().join(', ')}.`, field);
+    return treaty;
   }
 
   codes(): string[] {
