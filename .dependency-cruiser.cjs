@@ -25,10 +25,10 @@ module.exports = {
     },
     {
       name: 'domain-imports-only-domains',
-      comment: 'A domain folder may import other domains (through their files or index) but no application, infrastructure or api code.',
+      comment: 'A domain folder may import other domains (their domain/ files or domain/index) and the kernel, but no application, infrastructure or api code, nor a context index that exposes them.',
       severity: 'error',
       from: { path: DOMAIN },
-      to: { path: '(^|/)libs/[^/]+/(application|infrastructure|api)/' },
+      to: { path: ['(^|/)libs/[^/]+/(application|infrastructure|api)/', '(^|/)libs/(?!kernel/)[^/]+/index\\.ts$'] },
     },
     {
       name: 'apps-only-wire',

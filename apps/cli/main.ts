@@ -14,10 +14,12 @@ import { CLOCK, TREATIES } from '../../libs/platform/runtime/tokens.js';
 const USAGE = `Usage: demarche <command> [options]
 
 Commands:
-  import-states FILE [--withdrawals FILE] [--treaty CCM]
+  import-states FILE [--withdrawals FILE] [--since FILE] [--treaty CCM]
       Load the states reference list and every signature, deposit and withdrawal in FILE
-      as dated events. Safe to run again: what is already recorded is not added twice.
-      A bad row stops the import with its line number; nothing is written then.
+      as dated events. --since names a file (iso3,since) of states that came into being,
+      or could first join, after the treaty opened. Safe to run again: what is already
+      recorded is not added twice. A bad row stops the import with its line number;
+      nothing is written then.
 
 Environment: DEMARCHE_DATA_DIR (default ./data) names the data directory.`;
 
@@ -38,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(`Unknown command "${command}".\n\n${USAGE}`);
     return 2;
   }
-  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { withdrawals: { type: 'string' }, treaty: { type: 'string', default: 'CCM' } } });
+  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { withdrawals: { type: 'string' }, since: { type: 'string' }, treaty: { type: 'string', default: 'CCM' } } });
   if (positionals.length !== 1) {
     console.error(`import-states takes exactly one states file.\n\n${USAGE}`);
     return 2;
@@ -51,7 +53,14 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
     const file = resolve(positionals[0]!);
-    const summary = await importStatesFiles(app.get(CommandRunner), app.get<Clock>(CLOCK), treaty, file, values.withdrawals ? resolve(values.withdrawals) : undefined);
+    const summary = await importStatesFiles(
+      app.get(CommandRunner),
+      app.get<Clock>(CLOCK),
+      treaty,
+      file,
+      values.withdrawals ? resolve(values.withdrawals) : undefined,
+      values.since ? resolve(values.since) : undefined,
+    );
     console.log(
       `Imported ${summary.states} states for ${treaty.code}: ${summary.countriesAdded} new in the reference list, ` +
         `${summary.actsAdded} treaty acts recorded, ${summary.actsAlreadyKnown} already known.`,

@@ -1,4 +1,1 @@
-export * from './domain/outreach.events.js';
-export * from './domain/mission.decider.js';
-export * from './domain/campaign.decider.js';
-export * from './domain/country-outreach.decider.js';
+export * from './domain/index.js';

@@ -1,5 +1,5 @@
-import type { Assessment, Obstacle, ResponseGroup } from '../../outreach/index.js';
-import { OBSTACLES, RESPONSE_GROUPS } from '../../outreach/index.js';
+import type { Assessment, Obstacle, ResponseGroup } from '../../outreach/domain/index.js';
+import { OBSTACLES, RESPONSE_GROUPS } from '../../outreach/domain/index.js';
 
 /** The coordinators' queues: who works a follow-up and how. */
 export const QUEUES = ['bilateral', 'regional', 'high-level'] as const;

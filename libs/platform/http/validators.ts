@@ -52,3 +52,20 @@ export function onlyKnownQuery(query: Record<string, unknown>, known: readonly s
 export function Omittable(): PropertyDecorator {
   return ValidateIf((_object, value) => value !== undefined);
 }
+
+/** A date query parameter (YYYY-MM-DD), or undefined when absent. */
+export function dateQuery(field: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (!isLocalDate(value)) throw new InvalidRequest([{ field, message: `${field} must be a calendar date written YYYY-MM-DD` }]);
+  return value;
+}
+
+/** `knownAt`: a day (its end) or an ISO instant with a zone. */
+export function knownAtQuery(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (isLocalDate(value)) return value;
+  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(value) && !Number.isNaN(Date.parse(value))) {
+    return new Date(value).toISOString();
+  }
+  throw new InvalidRequest([{ field: 'knownAt', message: 'knownAt must be a date (YYYY-MM-DD, meaning the end of that day) or an ISO instant such as 2026-07-15T12:00:00Z' }]);
+}

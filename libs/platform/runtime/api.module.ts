@@ -12,6 +12,8 @@ import { CountriesController } from '../../reporting/api/countries.controller.js
 import { CountryQuery } from '../../reporting/application/country-query.js';
 import { CampaignQuery } from '../../reporting/application/campaign-query.js';
 import { CampaignsController } from '../../reporting/api/campaigns.controller.js';
+import { HistoryQuery } from '../../analysis/application/history-query.js';
+import { StatusController } from '../../analysis/api/status.controller.js';
 import { EventsController } from '../../event-store/api/events.controller.js';
 import { HealthController } from '../http/health.controller.js';
 import { JsonOnlyMiddleware } from '../http/json-only.middleware.js';
@@ -19,8 +21,8 @@ import { JsonOnlyMiddleware } from '../http/json-only.middleware.js';
 /** The api role: the HTTP contract, and the use cases behind it. */
 @Module({
   imports: [CqrsModule.forRoot()],
-  controllers: [OutreachController, TreatyActionsController, CountriesController, CampaignsController, FollowUpsController, EventsController, HealthController],
-  providers: [RegisterMissionHandler, LaunchCampaignHandler, RecordOutreachHandler, RecordTreatyActionHandler, WorkFollowUpHandler, CountryQuery, CampaignQuery],
+  controllers: [StatusController, OutreachController, TreatyActionsController, CountriesController, CampaignsController, FollowUpsController, EventsController, HealthController],
+  providers: [RegisterMissionHandler, LaunchCampaignHandler, RecordOutreachHandler, RecordTreatyActionHandler, WorkFollowUpHandler, CountryQuery, CampaignQuery, HistoryQuery],
 })
 export class ApiModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

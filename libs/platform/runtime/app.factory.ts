@@ -73,6 +73,6 @@ async function seedShippedStates(app: INestApplication, config: DemarcheConfig):
   const treaty = app.get<TreatyCatalog>(TREATIES).get('CCM');
   if (!treaty) return;
   const files = shippedStatesFiles(config.referenceDir);
-  const summary = await importStatesFiles(app.get(CommandRunner), app.get<Clock>(CLOCK), treaty, files.states, files.withdrawals);
+  const summary = await importStatesFiles(app.get(CommandRunner), app.get<Clock>(CLOCK), treaty, files.states, files.withdrawals, files.universe);
   new Logger('Seed').log(`Loaded the shipped CCM record: ${summary.states} states, ${summary.actsAdded} treaty acts.`);
 }

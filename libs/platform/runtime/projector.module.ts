@@ -4,8 +4,9 @@ import { applyBatch, READ_MODEL_STORE, type Projection, type ReadModelStore } fr
 import { followUpQueueProjection } from '../../follow-ups/index.js';
 import { campaignSummaryProjection } from '../../reporting/application/campaign-summary.projection.js';
 import { countryStatusProjection } from '../../reporting/application/country-status.projection.js';
+import { stateHistoryProjection } from '../../analysis/application/state-history.projection.js';
 
-export const READ_MODEL_PROJECTIONS: readonly Projection[] = [countryStatusProjection, campaignSummaryProjection, followUpQueueProjection];
+export const READ_MODEL_PROJECTIONS: readonly Projection[] = [countryStatusProjection, campaignSummaryProjection, followUpQueueProjection, stateHistoryProjection];
 
 /** Runs projections as checkpointed subscriptions to the log. */
 export class ProjectionHost {

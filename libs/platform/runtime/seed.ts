@@ -6,6 +6,7 @@ import { importStates, readCsvFile, type ImportSummary, type TreatyDefinition } 
 
 export const STATES_COLUMNS = ['iso3', 'name', 'region', 'subregion', 'signed', 'deposited', 'deposit_type', 'entry_into_force'];
 export const WITHDRAWAL_COLUMNS = ['iso3', 'notified', 'effective'];
+export const UNIVERSE_COLUMNS = ['iso3', 'since'];
 
 /** Imports a states file (and optionally its withdrawals file) for one treaty. */
 export async function importStatesFiles(
@@ -14,16 +15,22 @@ export async function importStatesFiles(
   treaty: TreatyDefinition,
   statesFile: string,
   withdrawalsFile: string | undefined,
+  universeFile?: string,
 ): Promise<ImportSummary> {
-  const states = readCsvFile(statesFile, STATES_COLUMNS);
-  const withdrawals = withdrawalsFile ? readCsvFile(withdrawalsFile, WITHDRAWAL_COLUMNS) : [];
+  const sources = {
+    states: { file: statesFile, records: readCsvFile(statesFile, STATES_COLUMNS) },
+    ...(withdrawalsFile ? { withdrawals: { file: withdrawalsFile, records: readCsvFile(withdrawalsFile, WITHDRAWAL_COLUMNS) } } : {}),
+    ...(universeFile ? { universe: { file: universeFile, records: readCsvFile(universeFile, UNIVERSE_COLUMNS) } } : {}),
+  };
   const id = `import:${statesFile.split(/[\\/]/).pop()}`;
-  return importStates(runner, clock, treaty, states, withdrawals, { actor: id, correlationId: `${id}:${clock.now().toISOString()}`, causationId: id }, statesFile);
+  const metadata = { actor: id, correlationId: `${id}:${clock.now().toISOString()}`, causationId: id };
+  return importStates(runner, clock, treaty, sources, metadata);
 }
 
 /** The shipped CCM files, loaded into a fresh store so a newcomer sees real data at once. */
 export function shippedStatesFiles(referenceDir: string) {
   const states = join(referenceDir, 'ccm-states.csv');
   const withdrawals = join(referenceDir, 'ccm-withdrawals.csv');
-  return { states, withdrawals: existsSync(withdrawals) ? withdrawals : undefined };
+  const universe = join(referenceDir, 'states-since.csv');
+  return { states, withdrawals: existsSync(withdrawals) ? withdrawals : undefined, universe: existsSync(universe) ? universe : undefined };
 }

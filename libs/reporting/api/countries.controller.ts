@@ -2,13 +2,18 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiQuery, ApiTags } from '@nestjs/swagger';
 import { RESPONSE_GROUPS } from '../../outreach/index.js';
 import { TREATY_STATUSES } from '../../treaty-status/index.js';
-import { Iso3Pipe, oneOf, onlyKnownQuery } from '../../platform/http/validators.js';
+import { dateQuery, Iso3Pipe, knownAtQuery, oneOf, onlyKnownQuery } from '../../platform/http/validators.js';
+import { HistoryQuery } from '../../analysis/application/history-query.js';
+import { InvalidRequest } from '../../platform/http/problem.js';
 import { CountryQuery } from '../application/country-query.js';
 
 @ApiTags('countries')
 @Controller('v1/countries')
 export class CountriesController {
-  constructor(private readonly countries: CountryQuery) {}
+  constructor(
+    private readonly countries: CountryQuery,
+    private readonly history: HistoryQuery,
+  ) {}
 
   @Get()
   @ApiQuery({ name: 'treaty', required: false }) @ApiQuery({ name: 'treatyStatus', required: false, enum: TREATY_STATUSES })
@@ -27,8 +32,14 @@ export class CountriesController {
 
   @Get(':iso3')
   @ApiQuery({ name: 'treaty', required: false })
+  @ApiQuery({ name: 'asOf', required: false, description: 'the dossier on that day, every field with its provenance' })
+  @ApiQuery({ name: 'knownAt', required: false, description: 'with asOf: as Demarche knew it by then' })
   async one(@Param('iso3', Iso3Pipe) iso3: string, @Query() query: Record<string, string>) {
-    onlyKnownQuery(query, ['treaty']);
-    return this.countries.one(iso3, query.treaty ?? 'CCM');
+    onlyKnownQuery(query, ['treaty', 'asOf', 'knownAt']);
+    const treaty = query.treaty ?? 'CCM';
+    const asOf = dateQuery('asOf', query.asOf);
+    const knownAt = knownAtQuery(query.knownAt);
+    if (knownAt && !asOf) throw new InvalidRequest([{ field: 'knownAt', message: 'knownAt goes with asOf: say which day of the world you ask about' }]);
+    return asOf ? this.history.dossier(iso3, treaty, { asOf, ...(knownAt ? { knownAt } : {}) }) : this.countries.one(iso3, treaty);
   }
 }

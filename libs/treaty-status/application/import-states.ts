@@ -6,7 +6,6 @@ import { countryStreamId, treatyStatusStreamId, type CountryRegistered } from '.
 import { TREATY_ACTIONS, type TreatyAction } from '../domain/treaty-action.js';
 import type { TreatyStanding } from '../domain/treaty-standing.js';
 import { entryIntoForceForState, withdrawalTakesEffectOn, type TreatyDefinition } from '../domain/treaty.js';
-import { ImportError, type CsvRecord } from '../infrastructure/states-csv.js';
 
 interface PlannedState {
   readonly line: number;
@@ -34,16 +33,34 @@ const countryDecider = {
  * is already stored) before anything is written, so a bad row stops the import with its line
  * number and nothing half-written; a second run adds nothing.
  */
-export async function importStates(
-  runner: CommandRunner,
-  clock: Clock,
-  treaty: TreatyDefinition,
-  states: readonly CsvRecord[],
-  withdrawals: readonly CsvRecord[],
-  metadata: EventMetadata,
-  file = 'states file',
-): Promise<ImportSummary> {
-  const plan = planImport(treaty, states, withdrawals, file);
+/** One parsed line of an input file, with its line number for error messages. */
+export interface CsvRecord {
+  readonly line: number;
+  readonly fields: Readonly<Record<string, string>>;
+}
+
+/** Why an import stopped; nothing was written when it is thrown. */
+export class ImportError extends Error {
+  override name = 'ImportError';
+}
+
+/** A parsed input file and its name, for error messages. */
+export interface ImportFile {
+  readonly file: string;
+  readonly records: readonly CsvRecord[];
+}
+
+export interface ImportSources {
+  /** The states, with their signature and deposit dates. */
+  readonly states: ImportFile;
+  readonly withdrawals?: ImportFile;
+  /** States that came into being, or could first join, after the treaty opened (iso3, since). */
+  readonly universe?: ImportFile;
+}
+
+export async function importStates(runner: CommandRunner, clock: Clock, treaty: TreatyDefinition, sources: ImportSources, metadata: EventMetadata): Promise<ImportSummary> {
+  const plan = planImport(treaty, sources);
+  const file = sources.states.file;
   const today = toLocalDate(clock.now());
   // Dry run: every act against the stored state, so a contradiction stops us before any write.
   for (const s of plan) {
@@ -73,10 +90,12 @@ export async function importStates(
   return { states: plan.length, countriesAdded, actsAdded, actsAlreadyKnown };
 }
 
-function planImport(treaty: TreatyDefinition, states: readonly CsvRecord[], withdrawals: readonly CsvRecord[], file: string): PlannedState[] {
-  const fail = (line: number, message: string): never => {
+function planImport(treaty: TreatyDefinition, sources: ImportSources): PlannedState[] {
+  const failIn = (file: string) => (line: number, message: string): never => {
     throw new ImportError(`${file}, line ${line}: ${message}`);
   };
+  const fail = failIn(sources.states.file);
+  const states = sources.states.records;
   const seen = new Map<Iso3, PlannedState>();
   for (const { line, fields: f } of states) {
     const iso3 = f.iso3 ?? '';
@@ -109,13 +128,24 @@ function planImport(treaty: TreatyDefinition, states: readonly CsvRecord[], with
       if (expected && expected !== eif) fail(line, `entry_into_force ${eif} does not follow the treaty's rule, which gives ${expected} for a deposit on ${deposited}.`);
     }
   }
-  for (const { line, fields: f } of withdrawals) {
+  const failWithdrawal = failIn(sources.withdrawals?.file ?? '');
+  for (const { line, fields: f } of sources.withdrawals?.records ?? []) {
+    const fail = failWithdrawal;
     const state = seen.get(f.iso3 ?? '') ?? fail(line, `withdrawal for "${f.iso3}", which is not in the states file.`);
     const notified = f.notified ?? '';
     if (!isLocalDate(notified)) fail(line, `notified "${notified}" is not a real calendar date written YYYY-MM-DD.`);
     const expected = withdrawalTakesEffectOn(treaty, notified);
     if (f.effective && f.effective !== expected) fail(line, `effective ${f.effective} does not follow the treaty's notice period, which gives ${expected}.`);
     state.acts.push({ action: 'withdrawal', on: notified, line, ...(f.source ? { source: f.source } : {}) });
+  }
+  const failUniverse = failIn(sources.universe?.file ?? '');
+  for (const { line, fields: f } of sources.universe?.records ?? []) {
+    const fail = failUniverse;
+    const state = seen.get(f.iso3 ?? '') ?? fail(line, `"${f.iso3}" is not in the states file.`);
+    if (!isLocalDate(f.since)) fail(line, `since "${f.since}" is not a real calendar date written YYYY-MM-DD.`);
+    const firstAct = state.acts.map((a) => a.on).sort()[0];
+    if (firstAct && firstAct < f.since!) fail(line, `${state.country.iso3} acted on ${firstAct}, before it could (since ${f.since}).`);
+    seen.set(state.country.iso3, { ...state, country: { ...state.country, since: f.since! } });
   }
   return [...seen.values()];
 }

@@ -10,10 +10,11 @@ import { fold } from '../../kernel/index.js';
 import { inForceOn, statusOn } from '../domain/treaty-standing.js';
 import { treatyStatusDecider } from '../domain/treaty-status.decider.js';
 import type { StatusChanged } from '../domain/treaty-status.events.js';
-import { ImportError } from '../infrastructure/states-csv.js';
+import { ImportError } from './import-states.js';
 
 const states = join(projectRoot(), 'reference/ccm-states.csv');
 const withdrawals = join(projectRoot(), 'reference/ccm-withdrawals.csv');
+const since = join(projectRoot(), 'reference/states-since.csv');
 const clock = new ManualClock(new Date('2026-11-27T12:00:00Z'));
 
 function fresh() {
@@ -91,6 +92,20 @@ describe('importing the depositary record', () => {
     await expect(attempt).rejects.toThrow(ImportError);
     await expect(attempt).rejects.toThrow(message);
     expect(await store.headPosition()).toBe(0);
+  });
+
+  it('records when a state could first join, and refuses an act dated before it', async () => {
+    const { store, runner } = fresh();
+    await importStatesFiles(runner, clock, CCM, states, withdrawals, since);
+    const ssd = (await store.readStream('country-SSD'))[0]!.data;
+    expect(ssd).toEqual({ iso3: 'SSD', name: 'South Sudan', region: 'Africa', subregion: 'Eastern Africa', since: '2011-07-09' });
+    const dir = mkdtempSync(join(tmpdir(), 'demarche-import-'));
+    writeFileSync(join(dir, 'since.csv'), 'iso3,since,reason\nPSE,2015-06-01,wrong on purpose\n');
+    const other = fresh();
+    await expect(importStatesFiles(other.runner, clock, CCM, states, withdrawals, join(dir, 'since.csv'))).rejects.toThrow(
+      /since\.csv, line 2: PSE acted on 2015-01-02, before it could \(since 2015-06-01\)/,
+    );
+    expect(await other.store.headPosition()).toBe(0);
   });
 
   it('refuses a withdrawal whose effective date breaks the notice period', async () => {

@@ -15,11 +15,19 @@ export interface RecordTreatyAction {
   readonly today: LocalDate;
 }
 
-export function evolveStanding(state: TreatyStanding, event: StatusChanged): TreatyStanding {
-  const { action, on, entryIntoForceOn, effectiveOn } = event.data;
+/** The parts of an act that shape a standing. */
+export type Act = Pick<StatusChanged['data'], 'action' | 'on' | 'entryIntoForceOn' | 'effectiveOn'>;
+
+/** The standing after one more act. */
+export function applyAct(state: TreatyStanding, act: Act): TreatyStanding {
+  const { action, on, entryIntoForceOn, effectiveOn } = act;
   if (action === 'signature') return { ...state, signedOn: on };
-  if (action === 'withdrawal') return { ...state, withdrawalNotifiedOn: on, withdrawalEffectiveOn: effectiveOn };
-  return { ...state, depositedOn: on, depositType: action, entryIntoForceOn };
+  if (action === 'withdrawal') return { ...state, withdrawalNotifiedOn: on, ...(effectiveOn ? { withdrawalEffectiveOn: effectiveOn } : {}) };
+  return { ...state, depositedOn: on, depositType: action, ...(entryIntoForceOn ? { entryIntoForceOn } : {}) };
+}
+
+export function evolveStanding(state: TreatyStanding, event: StatusChanged): TreatyStanding {
+  return applyAct(state, event.data);
 }
 
 function sameActAlreadyRecorded(state: TreatyStanding, action: TreatyAction, on: LocalDate): boolean {

@@ -34,6 +34,12 @@ export type CountryRegistered = DomainEvent<
     readonly region: string;
     /** UN M49 intermediate region where there is one, otherwise the sub-region. */
     readonly subregion: string;
+    /**
+     * The day from which the state exists and can join treaties open to all States (South
+     * Sudan from its independence). Absent when that predates every treaty Demarche tracks.
+     * Counts on earlier dates leave the state out.
+     */
+    readonly since?: LocalDate;
   }
 >;
 

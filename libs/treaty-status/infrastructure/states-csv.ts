@@ -1,11 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { readFileSync } from 'node:fs';
-
-/** One parsed line of a states file, with its line number for error messages. */
-export interface CsvRecord {
-  readonly line: number;
-  readonly fields: Readonly<Record<string, string>>;
-}
+import { ImportError, type CsvRecord } from '../application/import-states.js';
 
 /** Reads a CSV file with a header row. A malformed file names the line that broke it. */
 export function readCsvFile(file: string, requiredColumns: readonly string[]): CsvRecord[] {
@@ -25,8 +20,4 @@ export function readCsvFile(file: string, requiredColumns: readonly string[]): C
   const missing = requiredColumns.filter((c) => !header.includes(c));
   if (missing.length) throw new ImportError(`${file}, line 1: the header lacks the column(s) ${missing.join(', ')}.`);
   return rows.map(({ record, info }) => ({ line: info.lines, fields: record }));
-}
-
-export class ImportError extends Error {
-  override name = 'ImportError';
 }
