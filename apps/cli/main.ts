@@ -3,8 +3,11 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CommandRunner } from '../../libs/event-store/index.js';
-import type { Clock } from '../../libs/kernel/index.js';
+import { writeFileSync } from 'node:fs';
+import { CommandRunner, EVENT_STORE, type EventStore } from '../../libs/event-store/index.js';
+import { DomainError, isLocalDate, toLocalDate, type Clock } from '../../libs/kernel/index.js';
+import { buildReport, historiesFromLog } from '../../libs/analysis/application/report-query.js';
+import { renderReportMarkdown } from '../../libs/analysis/domain/universalization-report.js';
 import { ImportError, type TreatyCatalog } from '../../libs/treaty-status/index.js';
 import { ConfigError, loadConfig } from '../../libs/platform/config/config.js';
 import { EmbeddedPersistenceModule } from '../../libs/platform/runtime/embedded.module.js';
@@ -21,6 +24,11 @@ Commands:
       recorded is not added twice. A bad row stops the import with its line number;
       nothing is written then.
 
+  report [--treaty CCM] [--as-of DATE] [--since DATE] [--format markdown|json] [--out FILE]
+      The universalization report: totals on a day, who joined since the last meeting,
+      signatories by region, response groups, obstacles, regional initiatives, follow-ups.
+      Markdown by default, to standard output unless --out names a file.
+
 Environment: DEMARCHE_DATA_DIR (default ./data) names the data directory.`;
 
 @Module({})
@@ -36,22 +44,66 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command ? 0 : 2;
   }
-  if (command !== 'import-states') {
+  const commands: Record<string, (args: string[]) => Promise<number>> = { 'import-states': importStatesCommand, report: reportCommand };
+  const run = commands[command];
+  if (!run) {
     console.error(`Unknown command "${command}".\n\n${USAGE}`);
     return 2;
   }
-  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { withdrawals: { type: 'string' }, since: { type: 'string' }, treaty: { type: 'string', default: 'CCM' } } });
-  if (positionals.length !== 1) {
-    console.error(`import-states takes exactly one states file.\n\n${USAGE}`);
-    return 2;
+  return run(rest);
+}
+
+/** Fails with the usage when an option is malformed. */
+class UsageError extends Error {}
+
+type Options = Record<string, { type: 'string'; default?: string }>;
+
+function parse(args: string[], options: Options): { values: Record<string, string | undefined>; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options });
+    return { values: values as Record<string, string | undefined>, positionals };
+  } catch (error) {
+    throw new UsageError((error as Error).message);
   }
+}
+
+async function withStore<T>(work: (app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>>) => Promise<T>): Promise<T> {
   const app = await NestFactory.createApplicationContext(CliModule.with(), { logger: ['error', 'fatal'] });
   try {
-    const treaty = app.get<TreatyCatalog>(TREATIES).get(values.treaty!);
-    if (!treaty) {
-      console.error(`Demarche does not know the treaty "${values.treaty}"; known: ${app.get<TreatyCatalog>(TREATIES).codes().join(', ')}.`);
-      return 2;
-    }
+    return await work(app);
+  } finally {
+    await app.close();
+  }
+}
+
+async function reportCommand(rest: string[]): Promise<number> {
+  const { values, positionals } = parse(rest, { treaty: { type: 'string', default: 'CCM' }, 'as-of': { type: 'string' }, since: { type: 'string' }, format: { type: 'string', default: 'markdown' }, out: { type: 'string' } });
+  if (positionals.length) throw new UsageError(`report takes no positional arguments (got ${positionals.join(' ')}).`);
+  for (const [name, value] of [['--as-of', values['as-of']], ['--since', values.since]] as const) {
+    if (value !== undefined && !isLocalDate(value)) throw new UsageError(`${name} must be a calendar date written YYYY-MM-DD, not "${value}".`);
+  }
+  if (values.format !== 'markdown' && values.format !== 'json') throw new UsageError(`--format must be markdown or json, not "${values.format}".`);
+  return withStore(async (app) => {
+    const treaty = app.get<TreatyCatalog>(TREATIES).require(values.treaty!);
+    const asOf = (values['as-of']) ?? toLocalDate(app.get<Clock>(CLOCK).now());
+    const since = values.since;
+    if (since && since >= asOf) throw new UsageError(`--since (${since}) must be before --as-of (${asOf}).`);
+    const store = app.get<EventStore>(EVENT_STORE);
+    const report = await buildReport(await historiesFromLog(store), store, treaty.code, asOf, since);
+    const text = values.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderReportMarkdown(report);
+    if (values.out) {
+      writeFileSync(resolve(values.out), text);
+      console.error(`Wrote the ${treaty.code} report as of ${asOf} to ${values.out}.`);
+    } else process.stdout.write(text);
+    return 0;
+  });
+}
+
+async function importStatesCommand(rest: string[]): Promise<number> {
+  const { values, positionals } = parse(rest, { withdrawals: { type: 'string' }, since: { type: 'string' }, treaty: { type: 'string', default: 'CCM' } });
+  if (positionals.length !== 1) throw new UsageError('import-states takes exactly one states file.');
+  return withStore(async (app) => {
+    const treaty = app.get<TreatyCatalog>(TREATIES).require(values.treaty!);
     const file = resolve(positionals[0]!);
     const summary = await importStatesFiles(
       app.get(CommandRunner),
@@ -66,17 +118,21 @@ async function main(argv: string[]): Promise<number> {
         `${summary.actsAdded} treaty acts recorded, ${summary.actsAlreadyKnown} already known.`,
     );
     return 0;
-  } finally {
-    await app.close();
-  }
+  });
 }
 
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
-  if (error instanceof ImportError || error instanceof ConfigError) {
+  if (error instanceof UsageError) {
+    console.error(`${error.message}\n\n${USAGE}`);
+    process.exitCode = 2;
+  } else if (error instanceof ImportError) {
     console.error(`Import stopped, nothing was written: ${error.message}`);
     process.exitCode = 1;
+  } else if (error instanceof ConfigError || error instanceof DomainError) {
+    console.error(error.message);
+    process.exitCode = 2;
   } else {
     console.error(`demarche failed: ${(error as Error)?.stack ?? error}`);
     process.exitCode = 1;

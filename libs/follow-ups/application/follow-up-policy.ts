@@ -220,6 +220,7 @@ class Reaction {
     const { campaign } = await this.context(c.campaignId, c.iso3);
     await this.policy.send(followUpId, {
       kind: 'schedule',
+      on: this.on,
       task: { followUpId, campaignId: c.campaignId, treaty: campaign!.treaty, kind: r.kind, queue: r.queue, countries: [c.iso3], dueOn, occurrence, triggeredBy: this.trigger },
     }, this.metadata);
     await this.policy.timerService().set(dueTimerId(followUpId), dueOn, { purpose: 'due', queue: r.queue, followUpId });
@@ -244,6 +245,7 @@ class Reaction {
     const dueOn = addDays(since, r.dueInDays);
     await this.policy.send(followUpId, {
       kind: 'schedule',
+      on: this.on,
       task: { followUpId, campaignId: c.campaignId, treaty: campaign!.treaty, kind: r.kind, queue: r.queue, countries: [c.iso3], subregion, dueOn, occurrence: 1, triggeredBy: this.trigger },
     }, this.metadata);
     await this.policy.timerService().set(dueTimerId(followUpId), dueOn, { purpose: 'due', queue: r.queue, followUpId });

@@ -25,7 +25,7 @@ export interface FollowUp extends Omit<FollowUpScheduled['data'], 'countries'> {
 export type FollowUpState = FollowUp | undefined;
 
 export type FollowUpCommand =
-  | { readonly kind: 'schedule'; readonly task: FollowUpScheduled['data'] }
+  | { readonly kind: 'schedule'; readonly task: FollowUpScheduled['data']; /** The day the trigger happened. */ readonly on: string }
   | { readonly kind: 'widen'; readonly iso3: Iso3; readonly triggeredBy: Trigger; readonly on: string }
   | { readonly kind: 'narrow'; readonly iso3: Iso3; readonly reason: string; readonly triggeredBy: Trigger; readonly on: string }
   | { readonly kind: 'claim'; readonly assignee: string; readonly on: string }
@@ -43,7 +43,7 @@ const isActive = (s: FollowUpState): s is FollowUp => s?.status === 'open' || s?
 export function decideFollowUp(command: FollowUpCommand, state: FollowUpState): FollowUpEvent[] {
   switch (command.kind) {
     case 'schedule':
-      return state ? [] : [{ type: 'FollowUpScheduled', occurredAt: command.task.dueOn, data: command.task }];
+      return state ? [] : [{ type: 'FollowUpScheduled', occurredAt: command.on, data: command.task }];
     case 'widen': {
       if (!isActive(state) || state.countries.includes(command.iso3)) return [];
       const countries = [...state.countries, command.iso3].sort();

@@ -72,7 +72,7 @@ describe('follow-up task decider', () => {
     );
 
   it('schedules once, grows and shrinks, and retracts when the last country leaves', () => {
-    const schedule = { kind: 'schedule' as const, task };
+    const schedule = { kind: 'schedule' as const, task, on: '2026-02-01' };
     expect(run(schedule, schedule).last).toEqual([]);
     const grown = run(schedule, { kind: 'widen', iso3: 'UGA', triggeredBy: trigger, on: '2026-02-01' });
     expect(grown.state?.countries).toEqual(['KEN', 'UGA']);
@@ -81,7 +81,7 @@ describe('follow-up task decider', () => {
   });
 
   it('lets one coordinator claim and complete, and refuses the others', () => {
-    const schedule = { kind: 'schedule' as const, task };
+    const schedule = { kind: 'schedule' as const, task, on: '2026-02-01' };
     const claimed = run(schedule, { kind: 'claim', assignee: 'ana', on: '2026-02-01' });
     expect(claimed.state?.status).toBe('claimed');
     expect(() => run(schedule, { kind: 'claim', assignee: 'ana', on: 'x' }, { kind: 'claim', assignee: 'bo', on: 'x' })).toThrow(DomainError);

@@ -14,6 +14,8 @@ import { CampaignQuery } from '../../reporting/application/campaign-query.js';
 import { CampaignsController } from '../../reporting/api/campaigns.controller.js';
 import { HistoryQuery } from '../../analysis/application/history-query.js';
 import { StatusController } from '../../analysis/api/status.controller.js';
+import { ReportsController } from '../../analysis/api/reports.controller.js';
+import { ReportQuery } from '../../analysis/application/report-query.js';
 import { EventsController } from '../../event-store/api/events.controller.js';
 import { HealthController } from '../http/health.controller.js';
 import { JsonOnlyMiddleware } from '../http/json-only.middleware.js';
@@ -21,8 +23,8 @@ import { JsonOnlyMiddleware } from '../http/json-only.middleware.js';
 /** The api role: the HTTP contract, and the use cases behind it. */
 @Module({
   imports: [CqrsModule.forRoot()],
-  controllers: [StatusController, OutreachController, TreatyActionsController, CountriesController, CampaignsController, FollowUpsController, EventsController, HealthController],
-  providers: [RegisterMissionHandler, LaunchCampaignHandler, RecordOutreachHandler, RecordTreatyActionHandler, WorkFollowUpHandler, CountryQuery, CampaignQuery, HistoryQuery],
+  controllers: [StatusController, ReportsController, OutreachController, TreatyActionsController, CountriesController, CampaignsController, FollowUpsController, EventsController, HealthController],
+  providers: [RegisterMissionHandler, LaunchCampaignHandler, RecordOutreachHandler, RecordTreatyActionHandler, WorkFollowUpHandler, CountryQuery, CampaignQuery, HistoryQuery, ReportQuery],
 })
 export class ApiModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

@@ -1,0 +1,33 @@
+import { Controller, Get, Inject, Query, Req, Res } from '@nestjs/common';
+import { ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { toLocalDate, type Clock } from '../../kernel/index.js';
+import { InvalidRequest } from '../../platform/http/problem.js';
+import { dateQuery, oneOf, onlyKnownQuery } from '../../platform/http/validators.js';
+import { CLOCK } from '../../platform/runtime/tokens.js';
+import { ReportQuery } from '../application/report-query.js';
+import { renderReportMarkdown } from '../domain/universalization-report.js';
+
+@ApiTags('analysis')
+@Controller('v1/reports')
+export class ReportsController {
+  constructor(
+    private readonly reports: ReportQuery,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  /** JSON by default; Markdown with `format=markdown` or `Accept: text/markdown`. */
+  @Get('universalization')
+  @ApiQuery({ name: 'treaty', required: false }) @ApiQuery({ name: 'asOf', required: false }) @ApiQuery({ name: 'since', required: false, description: 'the last meeting of States Parties' })
+  @ApiQuery({ name: 'format', required: false, enum: ['json', 'markdown'] })
+  async universalization(@Query() query: Record<string, string>, @Req() req: Request, @Res() res: Response): Promise<void> {
+    onlyKnownQuery(query, ['treaty', 'asOf', 'since', 'format']);
+    const asOf = dateQuery('asOf', query.asOf) ?? toLocalDate(this.clock.now());
+    const since = dateQuery('since', query.since);
+    if (since && since >= asOf) throw new InvalidRequest([{ field: 'since', message: `since (${since}) must be before asOf (${asOf})` }]);
+    const format = oneOf('format', query.format, ['json', 'markdown'] as const) ?? (req.accepts(['application/json', 'text/markdown']) === 'text/markdown' ? 'markdown' : 'json');
+    const report = await this.reports.universalization(query.treaty ?? 'CCM', asOf, since);
+    if (format === 'markdown') res.type('text/markdown; charset=utf-8').send(renderReportMarkdown(report));
+    else res.json(report);
+  }
+}

@@ -1,0 +1,160 @@
+import type { Iso3, LocalDate } from '../../kernel/index.js';
+import type { Obstacle, ResponseGroup } from '../../outreach/domain/index.js';
+import { statusOn } from '../../treaty-status/domain/index.js';
+import { evolveFollowUp, type FollowUpState } from '../../follow-ups/domain/follow-up.decider.js';
+import type { FollowUpEvent } from '../../follow-ups/domain/follow-up.events.js';
+import { QUEUES, type Queue } from '../../follow-ups/domain/playbook.js';
+import { changesBetween, counted, groupsAt, standingAt, statusPicture, type StateHistory } from './history.js';
+
+type Named = { readonly iso3: Iso3; readonly name: string };
+
+/**
+ * The stock-take a coordinator reads out at a meeting of States Parties: where the treaty
+ * stands on a day, who joined since the last meeting, how the non-parties answered, and
+ * what the coordinators are doing about it.
+ */
+export interface UniversalizationReport {
+  readonly treaty: string;
+  readonly asOf: LocalDate;
+  readonly since: LocalDate | null;
+  readonly totals: { statesParties: number; inForce: number; signatories: number; nonSignatories: number; withdrawn: number; states: number };
+  readonly sinceLastMeeting: {
+    readonly deposits: readonly (Named & { on: LocalDate; action: string })[];
+    readonly signatures: readonly (Named & { on: LocalDate })[];
+    readonly entriesIntoForce: readonly (Named & { on: LocalDate })[];
+    readonly withdrawals: readonly (Named & { on: LocalDate })[];
+  } | null;
+  readonly signatoriesByRegion: Readonly<Record<string, readonly (Named & { signedOn: LocalDate })[]>>;
+  /** The latest response of every state that is not a party on the day. */
+  readonly responses: Readonly<Record<ResponseGroup, { count: number; countries: readonly Named[]; ratificationUnderWay?: readonly Named[]; wishesToSign?: readonly Named[] }>>;
+  readonly obstaclesCited: Readonly<Partial<Record<Obstacle, number>>>;
+  readonly regionalInitiatives: readonly { id: string; subregion: string | null; countries: readonly Iso3[]; state: string; dueOn: LocalDate }[];
+  readonly followUps: Readonly<Record<Queue, { open: number; done: number; retracted: number }>>;
+}
+
+/** Every follow-up as it stood at the end of `asOf` (events that happened by then, in order). */
+export function followUpsAt(events: readonly (FollowUpEvent & { readonly streamId: string })[], asOf: LocalDate): NonNullable<FollowUpState>[] {
+  const tasks = new Map<string, FollowUpState>();
+  for (const e of events) {
+    if (e.occurredAt.slice(0, 10) > asOf) continue;
+    tasks.set(e.streamId, evolveFollowUp(tasks.get(e.streamId), e));
+  }
+  return [...tasks.values()].filter((t): t is NonNullable<FollowUpState> => t !== undefined);
+}
+
+export function universalizationReport(
+  histories: readonly StateHistory[],
+  followUpEvents: readonly (FollowUpEvent & { readonly streamId: string })[],
+  treaty: string,
+  asOf: LocalDate,
+  since?: LocalDate,
+): UniversalizationReport {
+  const at = { asOf };
+  const picture = statusPicture(histories, treaty, at);
+  const named = (h: Named): Named => ({ iso3: h.iso3, name: h.name });
+  const byName = <T extends Named>(list: T[]) => list.sort((a, b) => a.name.localeCompare(b.name));
+
+  let sinceLastMeeting: UniversalizationReport['sinceLastMeeting'] = null;
+  if (since) {
+    // "Since the last meeting": the day after it up to and including the report's day.
+    const changes = changesBetween(histories, treaty, nextDay(since), asOf);
+    const strip = <T extends Named & { on: LocalDate }>(list: readonly T[]) => list.map(({ iso3, name, on }) => ({ iso3, name, on }));
+    sinceLastMeeting = {
+      deposits: changes.deposits.map(({ iso3, name, on, action }) => ({ iso3, name, on, action })),
+      signatures: strip(changes.signatures),
+      entriesIntoForce: strip(changes.entriesIntoForce),
+      withdrawals: strip(changes.withdrawals),
+    };
+  }
+
+  const signatoriesByRegion: Record<string, (Named & { signedOn: LocalDate })[]> = {};
+  const responses: Record<ResponseGroup, { count: number; countries: Named[]; ratificationUnderWay?: Named[]; wishesToSign?: Named[] }> = {
+    I: { count: 0, countries: [], ratificationUnderWay: [], wishesToSign: [] },
+    II: { count: 0, countries: [] },
+    III: { count: 0, countries: [] },
+  };
+  const obstaclesCited: Partial<Record<Obstacle, number>> = {};
+  for (const h of [...histories].sort((a, b) => a.name.localeCompare(b.name))) {
+    if (!counted(h, at)) continue;
+    const standing = standingAt(h, treaty, at);
+    const status = statusOn(standing, asOf);
+    if (status === 'signatory') (signatoriesByRegion[h.region] ??= []).push({ ...named(h), signedOn: standing.signedOn! });
+    if (status === 'state-party') continue;
+    const [latest] = groupsAt(h, treaty, at);
+    if (!latest) continue;
+    const group = responses[latest.group];
+    group.count++;
+    group.countries.push(named(h));
+    if (latest.ratificationUnderWay) group.ratificationUnderWay?.push(named(h));
+    if (latest.wishesToSign) group.wishesToSign?.push(named(h));
+    for (const o of latest.obstacles) obstaclesCited[o] = (obstaclesCited[o] ?? 0) + 1;
+  }
+
+  const tasks = followUpsAt(followUpEvents, asOf).filter((t) => t.treaty === treaty);
+  const followUps = Object.fromEntries(QUEUES.map((q) => [q, { open: 0, done: 0, retracted: 0 }])) as Record<Queue, { open: number; done: number; retracted: number }>;
+  for (const t of tasks) {
+    const tally = followUps[t.queue];
+    if (t.status === 'open' || t.status === 'claimed') tally.open++;
+    else if (t.status === 'completed') tally.done++;
+    else tally.retracted++;
+  }
+  const regionalInitiatives = tasks
+    .filter((t) => t.queue === 'regional' && (t.status === 'open' || t.status === 'claimed'))
+    .map((t) => ({ id: t.followUpId, subregion: t.subregion ?? null, countries: t.countries, state: t.status, dueOn: t.dueOn }))
+    .sort((a, b) => ((a.subregion ?? '') < (b.subregion ?? '') ? -1 : 1));
+
+  Object.values(signatoriesByRegion).forEach(byName);
+  return {
+    treaty,
+    asOf,
+    since: since ?? null,
+    totals: { statesParties: picture.statesParties, inForce: picture.inForce, signatories: picture.signatories, nonSignatories: picture.nonSignatories, withdrawn: picture.withdrawn, states: picture.states },
+    sinceLastMeeting,
+    signatoriesByRegion: Object.fromEntries(Object.entries(signatoriesByRegion).sort(([a], [b]) => (a < b ? -1 : 1))),
+    responses,
+    obstaclesCited: Object.fromEntries(Object.entries(obstaclesCited).sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1))),
+    regionalInitiatives,
+    followUps,
+  };
+}
+
+function nextDay(date: LocalDate): LocalDate {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
+}
+
+const list = (items: readonly Named[]) => (items.length ? items.map((i) => i.name).join(', ') : 'none');
+
+/** The report as Markdown, ready to read out or paste into a meeting document. */
+export function renderReportMarkdown(r: UniversalizationReport): string {
+  const lines: string[] = [];
+  const t = r.totals;
+  lines.push(`# ${r.treaty} universalization report — ${r.asOf}`, '');
+  lines.push(`On ${r.asOf}, **${t.statesParties} States Parties** (instruments deposited), of which the convention is in force for ${t.inForce}; **${t.signatories} signatories** that have not ratified; **${t.nonSignatories} states** that have not joined${t.withdrawn ? `; ${t.withdrawn} former ${t.withdrawn === 1 ? 'party has' : 'parties have'} withdrawn` : ''}. ${t.states} states are counted.`, '');
+  if (r.sinceLastMeeting) {
+    const s = r.sinceLastMeeting;
+    lines.push(`## Since ${r.since}`, '');
+    lines.push(`- Joined: ${s.deposits.length ? s.deposits.map((d) => `${d.name} (${d.action}, ${d.on})`).join('; ') : 'none'}`);
+    lines.push(`- Signed: ${s.signatures.length ? s.signatures.map((d) => `${d.name} (${d.on})`).join('; ') : 'none'}`);
+    lines.push(`- Entered into force for: ${s.entriesIntoForce.length ? s.entriesIntoForce.map((d) => `${d.name} (${d.on})`).join('; ') : 'none'}`);
+    lines.push(`- Withdrawals taking effect: ${s.withdrawals.length ? s.withdrawals.map((d) => `${d.name} (${d.on})`).join('; ') : 'none'}`, '');
+  }
+  lines.push('## Signatories by region', '');
+  const regions = Object.entries(r.signatoriesByRegion);
+  if (!regions.length) lines.push('None.');
+  for (const [region, states] of regions) lines.push(`- **${region}** (${states.length}): ${list(states)}`);
+  lines.push('', '## Responses of states not yet party', '');
+  lines.push('| group | states | who |', '|---|---|---|');
+  lines.push(`| I — joining soon | ${r.responses.I.count} | ${list(r.responses.I.countries)} |`);
+  lines.push(`| II — obstacles named | ${r.responses.II.count} | ${list(r.responses.II.countries)} |`);
+  lines.push(`| III — major change needed | ${r.responses.III.count} | ${list(r.responses.III.countries)} |`, '');
+  lines.push(`Group I: ratification under way in ${list(r.responses.I.ratificationUnderWay ?? [])}; wishing to sign first: ${list(r.responses.I.wishesToSign ?? [])}.`, '');
+  const obstacles = Object.entries(r.obstaclesCited);
+  lines.push('## Obstacles cited', '', obstacles.length ? obstacles.map(([o, n]) => `- ${o}: ${n}`).join('\n') : 'None.', '');
+  lines.push('## Regional initiatives forming', '');
+  lines.push(r.regionalInitiatives.length ? r.regionalInitiatives.map((i) => `- ${i.subregion ?? 'unknown sub-region'}: ${i.countries.join(', ')} (due ${i.dueOn})`).join('\n') : 'None.', '');
+  lines.push('## Follow-ups', '', '| queue | open | done | retracted |', '|---|---|---|---|');
+  for (const [q, f] of Object.entries(r.followUps)) lines.push(`| ${q} | ${f.open} | ${f.done} | ${f.retracted} |`);
+  return lines.join('\n') + '\n';
+}
