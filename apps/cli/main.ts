@@ -3,8 +3,9 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { writeFileSync } from 'node:fs';
-import { CommandRunner, EVENT_STORE, type EventStore } from '../../libs/event-store/index.js';
+import { createWriteStream, writeFileSync } from 'node:fs';
+import { Progress } from './progress.js';
+import { CommandRunner, EVENT_STORE, EventRegistry, type EventStore } from '../../libs/event-store/index.js';
 import { DomainError, isLocalDate, toLocalDate, type Clock } from '../../libs/kernel/index.js';
 import { buildReport, historiesFromLog } from '../../libs/analysis/application/report-query.js';
 import { renderReportMarkdown } from '../../libs/analysis/domain/universalization-report.js';
@@ -29,6 +30,10 @@ Commands:
       signatories by region, response groups, obstacles, regional initiatives, follow-ups.
       Markdown by default, to standard output unless --out names a file.
 
+  export [--out FILE] [--type T[,T]] [--country ISO3] [--campaign ID]
+      The whole history (or the filtered part) as NDJSON, one event a line, with a
+      progress bar on standard error. To standard output unless --out names a file.
+
 Environment: DEMARCHE_DATA_DIR (default ./data) names the data directory.`;
 
 @Module({})
@@ -44,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command ? 0 : 2;
   }
-  const commands: Record<string, (args: string[]) => Promise<number>> = { 'import-states': importStatesCommand, report: reportCommand };
+  const commands: Record<string, (args: string[]) => Promise<number>> = { 'import-states': importStatesCommand, report: reportCommand, export: exportCommand };
   const run = commands[command];
   if (!run) {
     console.error(`Unknown command "${command}".\n\n${USAGE}`);
@@ -95,6 +100,38 @@ async function reportCommand(rest: string[]): Promise<number> {
       writeFileSync(resolve(values.out), text);
       console.error(`Wrote the ${treaty.code} report as of ${asOf} to ${values.out}.`);
     } else process.stdout.write(text);
+    return 0;
+  });
+}
+
+async function exportCommand(rest: string[]): Promise<number> {
+  const { values, positionals } = parse(rest, { out: { type: 'string' }, type: { type: 'string' }, country: { type: 'string' }, campaign: { type: 'string' } });
+  if (positionals.length) throw new UsageError(`export takes no positional arguments (got ${positionals.join(' ')}).`);
+  return withStore(async (app) => {
+    const store = app.get<EventStore>(EVENT_STORE);
+    const registry = app.get(EventRegistry);
+    const types = values.type?.split(',');
+    const unknown = types?.filter((t) => !registry.has(t)) ?? [];
+    if (unknown.length) throw new UsageError(`--type: ${unknown.join(', ')} is not an event type of Demarche.`);
+    const filters = { ...(types ? { types } : {}), ...(values.country ? { country: values.country } : {}), ...(values.campaign ? { campaignId: values.campaign } : {}) };
+    const out: NodeJS.WritableStream = values.out ? createWriteStream(resolve(values.out)) : process.stdout;
+    const head = await store.headPosition();
+    const progress = new Progress('Exporting', head);
+    let written = 0;
+    for (let after = 0; ; ) {
+      const page = await store.query({ ...filters, afterPosition: after, limit: 2000 });
+      if (!page.length) break;
+      const chunk = page.map((e) => JSON.stringify(registry.upcast(e))).join('\n') + '\n';
+      if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
+      written += page.length;
+      after = page[page.length - 1]!.position;
+      progress.update(Math.min(after, head), head);
+      if (page.length < 2000) break;
+    }
+    progress.update(head, head);
+    progress.finish();
+    if (out !== process.stdout) await new Promise<void>((r) => out.end(() => r()));
+    console.error(`Exported ${written} events${values.out ? ` to ${values.out}` : ''}.`);
     return 0;
   });
 }

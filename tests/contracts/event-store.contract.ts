@@ -94,3 +94,49 @@ export function eventStoreContract(name: string, open: () => Promise<EventStore>
     });
   });
 }
+
+/** The analysts' filters on the history: by country, campaign, mission and both time axes. */
+export function eventFilterContract(name: string, open: () => Promise<EventStore>, cleanup: (store: EventStore) => Promise<void> = (s) => s.close()) {
+  describe(`${name}: filtering the history`, () => {
+    let store: EventStore;
+    const at = (type: string, occurredAt: string, data: unknown): NewEvent => ({ ...newEvent(type, data), occurredAt });
+    beforeEach(async () => {
+      store = await open();
+      await store.append('outreach-c1-KEN', 0, [
+        at('LetterDelivered', '2026-02-01', { campaignId: 'c1', iso3: 'KEN', missionId: 'm1' }),
+        at('ResponseReceived', '2026-03-01', { campaignId: 'c1', iso3: 'KEN', missionId: 'm1' }),
+      ]);
+      await store.append('outreach-c2-UGA', 0, [at('LetterDelivered', '2026-02-15', { campaignId: 'c2', iso3: 'UGA', missionId: 'm2' })]);
+      await store.append('follow-up-x', 0, [at('FollowUpScheduled', '2026-03-02', { campaignId: 'c1', countries: ['UGA', 'ETH'] })]);
+      await store.append('treaty-status-CCM-ETH', 0, [at('StatusChanged', '2026-04-01T10:00:00Z', { treaty: 'CCM', iso3: 'ETH' })]);
+    });
+    afterEach(() => cleanup(store));
+    const types = async (q: Partial<Parameters<EventStore['query']>[0]>) => (await store.query({ limit: 100, ...q })).map((e) => `${e.type}@${e.streamId}`);
+
+    it('filters by country, through iso3 or a list of countries', async () => {
+      expect(await types({ country: 'UGA' })).toEqual(['LetterDelivered@outreach-c2-UGA', 'FollowUpScheduled@follow-up-x']);
+      expect(await types({ country: 'ETH' })).toEqual(['FollowUpScheduled@follow-up-x', 'StatusChanged@treaty-status-CCM-ETH']);
+      expect(await types({ country: 'NOR' })).toEqual([]);
+    });
+
+    it('filters by campaign and by mission, combined with type', async () => {
+      expect(await types({ campaignId: 'c1' })).toEqual(['LetterDelivered@outreach-c1-KEN', 'ResponseReceived@outreach-c1-KEN', 'FollowUpScheduled@follow-up-x']);
+      expect(await types({ campaignId: 'c1', types: ['LetterDelivered'] })).toEqual(['LetterDelivered@outreach-c1-KEN']);
+      expect(await types({ missionId: 'm2' })).toEqual(['LetterDelivered@outreach-c2-UGA']);
+    });
+
+    it('filters by when it happened, with days and instants as bounds', async () => {
+      expect(await types({ occurred: { from: '2026-02-15', to: '2026-03-01' } })).toEqual(['ResponseReceived@outreach-c1-KEN', 'LetterDelivered@outreach-c2-UGA']);
+      expect(await types({ occurred: { from: '2026-04-01' } })).toEqual(['StatusChanged@treaty-status-CCM-ETH']);
+      expect(await types({ occurred: { to: '2026-04-01T09:59:59Z' } })).toHaveLength(4);
+    });
+
+    it('filters by when it was recorded', async () => {
+      const all = await store.query({ limit: 100 });
+      const today = all[0]!.recordedAt.slice(0, 10);
+      expect(await types({ recorded: { from: today, to: today } })).toHaveLength(5);
+      expect(await types({ recorded: { to: '2000-01-01' } })).toEqual([]);
+      expect(await types({ recorded: { from: all[4]!.recordedAt } })).toContain('StatusChanged@treaty-status-CCM-ETH');
+    });
+  });
+}

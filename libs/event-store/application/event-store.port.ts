@@ -41,6 +41,41 @@ export interface EventQuery {
   readonly types?: readonly string[];
   readonly afterPosition?: number;
   readonly limit: number;
+  /** Events about this country: `data.iso3` or one of `data.countries`. */
+  readonly country?: string;
+  /** `data.campaignId` */
+  readonly campaignId?: string;
+  /** `data.missionId` */
+  readonly missionId?: string;
+  /** When it happened in the world, both ends included: a day (YYYY-MM-DD) or an instant. */
+  readonly occurred?: TimeRange;
+  /** When Demarche recorded it, both ends included: a day (all of it) or an instant. */
+  readonly recorded?: TimeRange;
+}
+
+export interface TimeRange {
+  readonly from?: string;
+  readonly to?: string;
+}
+
+/** Whether a timestamp (a day or an instant) falls in a range whose ends may be days or instants. */
+export function inTimeRange(value: string, range: TimeRange | undefined): boolean {
+  if (!range) return true;
+  const day = value.slice(0, 10);
+  if (range.from !== undefined && (range.from.length === 10 ? day < range.from : value < range.from)) return false;
+  if (range.to !== undefined && (range.to.length === 10 ? day > range.to : value > range.to)) return false;
+  return true;
+}
+
+/** The fields by which analysts filter events, read from an event's payload. */
+export function eventKeys(data: unknown): { countries: string[]; campaignId?: string; missionId?: string } {
+  const d = (data ?? {}) as { iso3?: unknown; countries?: unknown; campaignId?: unknown; missionId?: unknown };
+  const countries = [...(typeof d.iso3 === 'string' ? [d.iso3] : []), ...(Array.isArray(d.countries) ? d.countries.filter((c): c is string => typeof c === 'string') : [])];
+  return {
+    countries: [...new Set(countries)],
+    ...(typeof d.campaignId === 'string' ? { campaignId: d.campaignId } : {}),
+    ...(typeof d.missionId === 'string' ? { missionId: d.missionId } : {}),
+  };
 }
 
 /**

@@ -145,6 +145,29 @@ export class SqliteEventStore implements EventStore {
       where.push("substr(stream_id, 1, length(@prefix)) = @prefix");
       params.prefix = query.streamPrefix;
     }
+    if (query.country !== undefined) {
+      where.push("(json_extract(data, '$.iso3') = @country OR EXISTS (SELECT 1 FROM json_each(data, '$.countries') WHERE value = @country))");
+      params.country = query.country;
+    }
+    if (query.campaignId !== undefined) {
+      where.push("json_extract(data, '$.campaignId') = @campaignId");
+      params.campaignId = query.campaignId;
+    }
+    if (query.missionId !== undefined) {
+      where.push("json_extract(data, '$.missionId') = @missionId");
+      params.missionId = query.missionId;
+    }
+    for (const [column, range, name] of [['occurred_at', query.occurred, 'occurred'], ['recorded_at', query.recorded, 'recorded']] as const) {
+      // A day compares with the day part; an instant with the whole timestamp.
+      if (range?.from !== undefined) {
+        where.push(range.from.length === 10 ? `substr(${column}, 1, 10) >= @${name}From` : `${column} >= @${name}From`);
+        params[`${name}From`] = range.from;
+      }
+      if (range?.to !== undefined) {
+        where.push(range.to.length === 10 ? `substr(${column}, 1, 10) <= @${name}To` : `${column} <= @${name}To`);
+        params[`${name}To`] = range.to;
+      }
+    }
     if (query.types?.length) {
       const names = query.types.map((_, i) => `@type${i}`);
       query.types.forEach((t, i) => (params[`type${i}`] = t));
