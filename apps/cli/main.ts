@@ -5,6 +5,8 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createWriteStream, writeFileSync } from 'node:fs';
 import { Progress } from './progress.js';
+import { RAW_READ_MODEL_STORE, rebuildProjection, type ReadModelStore, type RebuildResult } from '../../libs/projections/index.js';
+import { READ_MODEL_PROJECTIONS } from '../../libs/platform/runtime/projection-catalog.js';
 import { CommandRunner, EVENT_STORE, EventRegistry, type EventStore } from '../../libs/event-store/index.js';
 import { DomainError, isLocalDate, toLocalDate, type Clock } from '../../libs/kernel/index.js';
 import { buildReport, historiesFromLog } from '../../libs/analysis/application/report-query.js';
@@ -34,6 +36,12 @@ Commands:
       The whole history (or the filtered part) as NDJSON, one event a line, with a
       progress bar on standard error. To standard output unless --out names a file.
 
+  rebuild PROJECTION [--swap] [--batch-size N]
+      Replay the whole history into a new version of a read model while the current one
+      keeps serving, and show how they differ; --swap then makes the new version the one
+      that serves. An interrupted rebuild resumes where it stopped when run again.
+      Projections: ${READ_MODEL_PROJECTIONS.map((p) => p.name).join(', ')}.
+
 Environment: DEMARCHE_DATA_DIR (default ./data) names the data directory.`;
 
 @Module({})
@@ -49,7 +57,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command ? 0 : 2;
   }
-  const commands: Record<string, (args: string[]) => Promise<number>> = { 'import-states': importStatesCommand, report: reportCommand, export: exportCommand };
+  const commands: Record<string, (args: string[]) => Promise<number>> = { 'import-states': importStatesCommand, report: reportCommand, export: exportCommand, rebuild: rebuildCommand };
   const run = commands[command];
   if (!run) {
     console.error(`Unknown command "${command}".\n\n${USAGE}`);
@@ -61,7 +69,7 @@ async function main(argv: string[]): Promise<number> {
 /** Fails with the usage when an option is malformed. */
 class UsageError extends Error {}
 
-type Options = Record<string, { type: 'string'; default?: string }>;
+type Options = Record<string, { type: 'string'; default?: string } | { type: 'boolean' }>;
 
 function parse(args: string[], options: Options): { values: Record<string, string | undefined>; positionals: string[] } {
   try {
@@ -134,6 +142,43 @@ async function exportCommand(rest: string[]): Promise<number> {
     console.error(`Exported ${written} events${values.out ? ` to ${values.out}` : ''}.`);
     return 0;
   });
+}
+
+async function rebuildCommand(rest: string[]): Promise<number> {
+  const { values, positionals } = parse(rest, { swap: { type: 'boolean' }, 'batch-size': { type: 'string', default: '5000' } });
+  const batchSize = Number(values['batch-size']);
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000) throw new UsageError(`--batch-size must be a whole number from 1 to 100000, not "${values['batch-size']}".`);
+  const projection = READ_MODEL_PROJECTIONS.find((p) => p.name === positionals[0]);
+  if (positionals.length !== 1 || !projection) {
+    throw new UsageError(`rebuild takes one projection: ${READ_MODEL_PROJECTIONS.map((p) => p.name).join(', ')}${positionals[0] ? ` (not "${positionals[0]}")` : ''}.`);
+  }
+  return withStore(async (app) => {
+    const store = app.get<EventStore>(EVENT_STORE);
+    const registry = app.get(EventRegistry);
+    const progress = new Progress(`Rebuilding ${projection.name}`, await store.headPosition());
+    const result = await rebuildProjection(store, app.get<ReadModelStore>(RAW_READ_MODEL_STORE), projection, {
+      swap: Boolean(values.swap),
+      batchSize,
+      upcast: (e) => registry.upcast(e),
+      onProgress: (p) => progress.update(p.position, p.head),
+    });
+    progress.finish();
+    console.log(describeRebuild(result));
+    return 0;
+  });
+}
+
+function describeRebuild(r: RebuildResult): string {
+  const lines = [
+    `${r.projection}: version ${r.rebuiltVersion} ${r.resumedFrom ? `resumed from position ${r.resumedFrom}` : 'built from the start'} (${r.events} events replayed).`,
+    r.identical ? `It is identical to the active version ${r.activeVersion}.` : `It differs from the active version ${r.activeVersion}:`,
+  ];
+  for (const d of r.diff) {
+    if (r.identical) break;
+    lines.push(`  ${d.collection}: ${d.active} documents active, ${d.rebuilt} rebuilt; only in active: ${d.onlyInActive.join(', ') || 'none'}; only in rebuilt: ${d.onlyInRebuilt.join(', ') || 'none'}; different: ${d.different.join(', ') || 'none'}`);
+  }
+  lines.push(r.swapped ? `Version ${r.rebuiltVersion} now serves.` : `Version ${r.activeVersion} still serves; run again with --swap to switch.`);
+  return lines.join('\n');
 }
 
 async function importStatesCommand(rest: string[]): Promise<number> {

@@ -8,6 +8,8 @@ export interface CatchUpOptions {
   /** Told about a batch that failed; the batch is retried after `retryDelayMs`. */
   readonly onError: (error: unknown, batch: readonly RecordedEvent[]) => void;
   readonly retryDelayMs: number;
+  /** Asked before each read: true when the checkpoint must be loaded again (the target was swapped). */
+  readonly reloadCheckpoint?: () => Promise<boolean>;
 }
 
 /**
@@ -61,6 +63,7 @@ export class CatchUpSubscription {
     while (this.running) {
       let batch: RecordedEvent[] = [];
       try {
+        if (await this.options.reloadCheckpoint?.()) this.position = await this.loadCheckpoint();
         batch = await this.store.readAll(this.position, this.options.batchSize);
         if (batch.length) {
           await this.handle(batch);

@@ -1,7 +1,8 @@
 import { Global, Module, type DynamicModule, type OnApplicationShutdown, Inject } from '@nestjs/common';
 import { join } from 'node:path';
 import { CommandRunner, EVENT_STORE, EventRegistry, openSqliteDatabase, SqliteEventStore, type EventStore, type SqliteDatabase } from '../../event-store/index.js';
-import { READ_MODEL_STORE, SqliteReadModelStore } from '../../projections/index.js';
+import { ActiveReadModels, RAW_READ_MODEL_STORE, READ_MODEL_STORE, SqliteReadModelStore, type ReadModelStore } from '../../projections/index.js';
+import { ALL_PROJECTIONS_SHAPE } from './projection-catalog.js';
 import { PlaybookCatalog, SqliteTimers, TIMERS } from '../../follow-ups/index.js';
 import { TreatyCatalog } from '../../treaty-status/index.js';
 import type { DemarcheConfig } from '../config/config.js';
@@ -35,14 +36,15 @@ export class EmbeddedPersistenceModule {
         { provide: SQLITE, useFactory: () => openSqliteDatabase(config.dataDir) },
         { provide: EventRegistry, useFactory: demarcheEventRegistry },
         { provide: EVENT_STORE, useFactory: (db: SqliteDatabase) => new SqliteEventStore(db, () => clock.now()), inject: [SQLITE] },
-        { provide: READ_MODEL_STORE, useFactory: (db: SqliteDatabase) => new SqliteReadModelStore(db), inject: [SQLITE] },
+        { provide: RAW_READ_MODEL_STORE, useFactory: (db: SqliteDatabase) => new SqliteReadModelStore(db), inject: [SQLITE] },
+        { provide: READ_MODEL_STORE, useFactory: (raw: ReadModelStore) => new ActiveReadModels(raw, ALL_PROJECTIONS_SHAPE), inject: [RAW_READ_MODEL_STORE] },
         { provide: TIMERS, useFactory: (db: SqliteDatabase) => new SqliteTimers(db), inject: [SQLITE] },
         { provide: CommandRunner, useFactory: (store: EventStore, registry: EventRegistry) => new CommandRunner(store, registry), inject: [EVENT_STORE, EventRegistry] },
         { provide: TREATIES, useFactory: () => TreatyCatalog.fromDirectory(join(config.referenceDir, 'treaties')) },
         { provide: PLAYBOOKS, useFactory: () => PlaybookCatalog.fromDirectory(join(config.referenceDir, 'playbooks')) },
         SqliteCloser,
       ],
-      exports: [CONFIG, CLOCK, EventRegistry, EVENT_STORE, READ_MODEL_STORE, TIMERS, CommandRunner, TREATIES, PLAYBOOKS],
+      exports: [CONFIG, CLOCK, EventRegistry, EVENT_STORE, READ_MODEL_STORE, RAW_READ_MODEL_STORE, TIMERS, CommandRunner, TREATIES, PLAYBOOKS],
     };
   }
 }

@@ -3,7 +3,7 @@ import { CommandRunner, InMemoryEventStore, type EventRegistry, type EventStore 
 import { applyBatch, InMemoryReadModelStore, type Projection, type ReadModelStore } from '../../projections/index.js';
 import { fireDueTimers, FollowUpPolicy, InMemoryTimers, type Playbook, type PolledTimers } from '../../follow-ups/index.js';
 import { demarcheEventRegistry } from './event-types.js';
-import { READ_MODEL_PROJECTIONS } from './projector.module.js';
+import { READ_MODEL_PROJECTIONS } from './projection-catalog.js';
 
 export interface EngineParts {
   readonly store?: EventStore;

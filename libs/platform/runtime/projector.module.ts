@@ -1,12 +1,7 @@
 import { Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { CatchUpSubscription, EVENT_STORE, EventRegistry, type EventStore } from '../../event-store/index.js';
-import { applyBatch, READ_MODEL_STORE, type Projection, type ReadModelStore } from '../../projections/index.js';
-import { followUpQueueProjection } from '../../follow-ups/index.js';
-import { campaignSummaryProjection } from '../../reporting/application/campaign-summary.projection.js';
-import { countryStatusProjection } from '../../reporting/application/country-status.projection.js';
-import { stateHistoryProjection } from '../../analysis/application/state-history.projection.js';
-
-export const READ_MODEL_PROJECTIONS: readonly Projection[] = [countryStatusProjection, campaignSummaryProjection, followUpQueueProjection, stateHistoryProjection];
+import { applyBatch, ProjectionVersions, RAW_READ_MODEL_STORE, type Projection, type ReadModelStore } from '../../projections/index.js';
+import { READ_MODEL_PROJECTIONS } from './projection-catalog.js';
 
 /** Runs projections as checkpointed subscriptions to the log. */
 export class ProjectionHost {
@@ -19,21 +14,28 @@ export class ProjectionHost {
     projections: readonly Projection[],
     logger: Logger,
   ) {
-    this.subscriptions = projections.map(
-      (p) =>
-        new CatchUpSubscription(
-          store,
-          () => readModels.checkpoint(p.name),
-          (batch) => applyBatch(p, readModels, batch.map((e) => registry.upcast(e))),
-          {
-            batchSize: 500,
-            pollIntervalMs: 500,
-            retryDelayMs: 1000,
-            onError: (error, batch) =>
-              logger.error(`Projection ${p.name} failed on a batch from position ${batch[0]?.position ?? '?'}; it will retry in 1 s. Cause: ${(error as Error)?.stack ?? error}`),
-          },
-        ),
-    );
+    const versions = new ProjectionVersions(readModels);
+    this.subscriptions = projections.map((p) => {
+      // Each batch goes to the version that was active when it started; after a swap the
+      // subscription reloads its position from the new version's checkpoint.
+      let version = 1;
+      return new CatchUpSubscription(
+        store,
+        async () => {
+          version = (await versions.of(p.name)).active;
+          return versions.pinned(version).checkpoint(p.name);
+        },
+        (batch) => applyBatch(p, versions.pinned(version), batch.map((e) => registry.upcast(e))),
+        {
+          batchSize: 500,
+          pollIntervalMs: 500,
+          retryDelayMs: 1000,
+          reloadCheckpoint: async () => (await versions.of(p.name)).active !== version,
+          onError: (error, batch) =>
+            logger.error(`Projection ${p.name} failed on a batch from position ${batch[0]?.position ?? '?'}; it will retry in 1 s. Cause: ${(error as Error)?.stack ?? error}`),
+        },
+      );
+    });
   }
 
   start(): void {
@@ -52,7 +54,7 @@ export class ProjectionHost {
 
 @Injectable()
 export class ProjectorService extends ProjectionHost implements OnApplicationBootstrap, OnApplicationShutdown {
-  constructor(@Inject(EVENT_STORE) store: EventStore, @Inject(READ_MODEL_STORE) readModels: ReadModelStore, registry: EventRegistry) {
+  constructor(@Inject(EVENT_STORE) store: EventStore, @Inject(RAW_READ_MODEL_STORE) readModels: ReadModelStore, registry: EventRegistry) {
     super(store, readModels, registry, READ_MODEL_PROJECTIONS, new Logger('Projector'));
   }
   onApplicationBootstrap(): void {

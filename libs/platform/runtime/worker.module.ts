@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { CommandRunner, EVENT_STORE, EventRegistry, type EventStore } from '../../event-store/index.js';
-import { READ_MODEL_STORE, type ReadModelStore } from '../../projections/index.js';
+import { RAW_READ_MODEL_STORE, type ReadModelStore } from '../../projections/index.js';
 import { fireDueTimers, FollowUpPolicy, PlaybookCatalog, TIMERS, type PolledTimers } from '../../follow-ups/index.js';
 import { toLocalDate, type Clock } from '../../kernel/index.js';
 import { CLOCK, PLAYBOOKS } from './tokens.js';
@@ -19,7 +19,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(READ_MODEL_STORE) readModels: ReadModelStore,
+    @Inject(RAW_READ_MODEL_STORE) readModels: ReadModelStore,
     @Inject(TIMERS) private readonly timers: PolledTimers,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(PLAYBOOKS) playbooks: PlaybookCatalog,

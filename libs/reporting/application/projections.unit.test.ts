@@ -1,6 +1,6 @@
 import { Scenario } from '../../../tests/support/scenario.js';
 import { applyBatch } from '../../projections/index.js';
-import { READ_MODEL_PROJECTIONS } from '../../platform/runtime/projector.module.js';
+import { READ_MODEL_PROJECTIONS } from '../../platform/runtime/projection-catalog.js';
 import { COUNTRIES, type CountryDoc } from './country-status.projection.js';
 import { CAMPAIGNS, type CampaignDoc } from './campaign-summary.projection.js';
 

@@ -1,0 +1,14 @@
+import { followUpQueueProjection } from '../../follow-ups/application/follow-up-queue.projection.js';
+import { campaignSummaryProjection } from '../../reporting/application/campaign-summary.projection.js';
+import { countryStatusProjection } from '../../reporting/application/country-status.projection.js';
+import { stateHistoryProjection } from '../../analysis/application/state-history.projection.js';
+import type { Projection } from '../../projections/index.js';
+
+/** The read models the projector builds; each can be rebuilt from the log. */
+export const READ_MODEL_PROJECTIONS: readonly Projection[] = [countryStatusProjection, campaignSummaryProjection, followUpQueueProjection, stateHistoryProjection];
+
+/** Names and collections of every projection, the playbook's state included. */
+export const ALL_PROJECTIONS_SHAPE: readonly Pick<Projection, 'name' | 'collections'>[] = [
+  ...READ_MODEL_PROJECTIONS,
+  { name: 'follow-up-policy', collections: ['follow-up-policy'] },
+];
