@@ -10,12 +10,14 @@ import { READ_MODEL_PROJECTIONS } from '../../libs/platform/runtime/projection-c
 import { CommandRunner, EVENT_STORE, EventRegistry, type EventStore } from '../../libs/event-store/index.js';
 import { DomainError, isLocalDate, toLocalDate, type Clock } from '../../libs/kernel/index.js';
 import { buildReport, historiesFromLog } from '../../libs/analysis/application/report-query.js';
+import { renderWhatIfMarkdown, whatIf } from '../../libs/analysis/application/what-if.js';
+import { readPlaybookFile, type PlaybookCatalog } from '../../libs/follow-ups/index.js';
 import { renderReportMarkdown } from '../../libs/analysis/domain/universalization-report.js';
 import { ImportError, type TreatyCatalog } from '../../libs/treaty-status/index.js';
 import { ConfigError, loadConfig } from '../../libs/platform/config/config.js';
 import { EmbeddedPersistenceModule } from '../../libs/platform/runtime/embedded.module.js';
 import { importStatesFiles } from '../../libs/platform/runtime/seed.js';
-import { CLOCK, TREATIES } from '../../libs/platform/runtime/tokens.js';
+import { CLOCK, PLAYBOOKS, TREATIES } from '../../libs/platform/runtime/tokens.js';
 
 const USAGE = `Usage: demarche <command> [options]
 
@@ -42,6 +44,11 @@ Commands:
       that serves. An interrupted rebuild resumes where it stopped when run again.
       Projections: ${READ_MODEL_PROJECTIONS.map((p) => p.name).join(', ')}.
 
+  what-if --playbook FILE [--campaign ID] [--format markdown|json]
+      Replay the recorded history in a sandbox, in the order things happened, under the
+      campaign's playbook and under FILE, and report how the follow-ups would have
+      differed. Live data is not touched.
+
 Environment: DEMARCHE_DATA_DIR (default ./data) names the data directory.`;
 
 @Module({})
@@ -57,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command ? 0 : 2;
   }
-  const commands: Record<string, (args: string[]) => Promise<number>> = { 'import-states': importStatesCommand, report: reportCommand, export: exportCommand, rebuild: rebuildCommand };
+  const commands: Record<string, (args: string[]) => Promise<number>> = { 'import-states': importStatesCommand, report: reportCommand, export: exportCommand, rebuild: rebuildCommand, 'what-if': whatIfCommand };
   const run = commands[command];
   if (!run) {
     console.error(`Unknown command "${command}".\n\n${USAGE}`);
@@ -68,6 +75,8 @@ async function main(argv: string[]): Promise<number> {
 
 /** Fails with the usage when an option is malformed. */
 class UsageError extends Error {}
+/** Fails with a message and no usage: the input was understood but cannot be used. */
+class CliError extends Error {}
 
 type Options = Record<string, { type: 'string'; default?: string } | { type: 'boolean' }>;
 
@@ -181,6 +190,28 @@ function describeRebuild(r: RebuildResult): string {
   return lines.join('\n');
 }
 
+async function whatIfCommand(rest: string[]): Promise<number> {
+  const { values, positionals } = parse(rest, { playbook: { type: 'string' }, campaign: { type: 'string' }, format: { type: 'string', default: 'markdown' } });
+  if (positionals.length || !values.playbook) throw new UsageError('what-if needs --playbook FILE.');
+  if (values.format !== 'markdown' && values.format !== 'json') throw new UsageError(`--format must be markdown or json, not "${values.format}".`);
+  const playbook = (() => {
+    try {
+      return readPlaybookFile(resolve(values.playbook!));
+    } catch (error) {
+      throw new CliError((error as Error).message);
+    }
+  })();
+  return withStore(async (app) => {
+    app.get<TreatyCatalog>(TREATIES).require(playbook.treaty);
+    const current = app.get<PlaybookCatalog>(PLAYBOOKS).forTreaty(playbook.treaty);
+    if (!current) throw new CliError(`There is no playbook for ${playbook.treaty} to compare with.`);
+    const store = app.get<EventStore>(EVENT_STORE);
+    const report = await whatIf(store, current, playbook, app.get<Clock>(CLOCK).now(), values.campaign);
+    process.stdout.write(values.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderWhatIfMarkdown(report));
+    return 0;
+  });
+}
+
 async function importStatesCommand(rest: string[]): Promise<number> {
   const { values, positionals } = parse(rest, { withdrawals: { type: 'string' }, since: { type: 'string' }, treaty: { type: 'string', default: 'CCM' } });
   if (positionals.length !== 1) throw new UsageError('import-states takes exactly one states file.');
@@ -212,7 +243,7 @@ try {
   } else if (error instanceof ImportError) {
     console.error(`Import stopped, nothing was written: ${error.message}`);
     process.exitCode = 1;
-  } else if (error instanceof ConfigError || error instanceof DomainError) {
+  } else if (error instanceof ConfigError || error instanceof DomainError || error instanceof CliError) {
     console.error(error.message);
     process.exitCode = 2;
   } else {

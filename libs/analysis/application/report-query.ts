@@ -7,7 +7,7 @@ import { TREATIES } from '../../platform/runtime/tokens.js';
 import type { StateHistory } from '../domain/history.js';
 import { universalizationReport, type UniversalizationReport } from '../domain/universalization-report.js';
 import { HistoryQuery } from './history-query.js';
-import { applyBatch, InMemoryReadModelStore, withoutBookkeeping } from '../../projections/index.js';
+import { applyBatch, InMemoryReadModelStore, withoutBookkeeping, type Projection } from '../../projections/index.js';
 import { STATE_HISTORIES, stateHistoryProjection } from './state-history.projection.js';
 
 export const FOLLOW_UP_EVENT_TYPES = ['FollowUpScheduled', 'FollowUpWidened', 'FollowUpNarrowed', 'FollowUpClaimed', 'FollowUpCompleted', 'FollowUpRetracted', 'FollowUpFellDue'];
@@ -47,8 +47,13 @@ export class ReportQuery {
  * depend on a server having kept its read models up to date).
  */
 export async function historiesFromLog(store: EventStore): Promise<StateHistory[]> {
+  return (await replayFromLog<StateHistory>(store, stateHistoryProjection, STATE_HISTORIES)).filter((h) => h.name);
+}
+
+/** One projection's documents, built in memory from the events it reads. */
+export async function replayFromLog<T extends object>(store: EventStore, projection: Projection, collection: string): Promise<T[]> {
   const readModels = new InMemoryReadModelStore();
-  const events = await readAllOfTypes(store, stateHistoryProjection.handles);
-  for (let i = 0; i < events.length; i += 1000) await applyBatch(stateHistoryProjection, readModels, events.slice(i, i + 1000));
-  return (await readModels.find<StateHistory>(STATE_HISTORIES)).map((d) => withoutBookkeeping(d)).filter((h) => h.name);
+  const events = await readAllOfTypes(store, projection.handles);
+  for (let i = 0; i < events.length; i += 1000) await applyBatch(projection, readModels, events.slice(i, i + 1000));
+  return (await readModels.find<T>(collection)).map((d) => withoutBookkeeping(d));
 }

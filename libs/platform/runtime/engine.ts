@@ -11,6 +11,8 @@ export interface EngineParts {
   readonly timers?: PolledTimers;
   readonly playbookFor: (treaty: string) => Playbook | undefined;
   readonly clock: Clock;
+  /** The read models to build besides the playbook's state (default: all of them). */
+  readonly projections?: readonly Projection[];
 }
 
 /**
@@ -26,8 +28,10 @@ export class Engine {
   readonly runner: CommandRunner;
   readonly policy: FollowUpPolicy;
   private readonly clock: Clock;
+  private readonly readModelProjections: readonly Projection[];
 
   constructor(parts: EngineParts) {
+    this.readModelProjections = parts.projections ?? READ_MODEL_PROJECTIONS;
     this.clock = parts.clock;
     this.store = parts.store ?? new InMemoryEventStore(() => parts.clock.now());
     this.readModels = parts.readModels ?? new InMemoryReadModelStore();
@@ -37,7 +41,7 @@ export class Engine {
   }
 
   get projections(): readonly Projection[] {
-    return [this.policy, ...READ_MODEL_PROJECTIONS];
+    return [this.policy, ...this.readModelProjections];
   }
 
   /** Runs the playbook, the projections and due timers until all have caught up. */
