@@ -13,7 +13,7 @@ import { matchesQuery } from './event-query.js';
 /** The event store for unit tests and what-if sandboxes: same contract, nothing on disk. */
 export class InMemoryEventStore implements EventStore {
   private readonly events: RecordedEvent[] = [];
-  private readonly versions = new Map<string, number>();
+  private readonly streams = new Map<string, RecordedEvent[]>();
   private readonly commits = new Map<string, AppendResult>();
   private readonly eventIds = new Set<string>();
   private readonly listeners = new Set<() => void>();
@@ -22,7 +22,7 @@ export class InMemoryEventStore implements EventStore {
 
   async append(streamId: string, expected: ExpectedVersion, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
     if (options.commitId && this.commits.has(options.commitId)) return this.commits.get(options.commitId)!;
-    const actual = this.versions.get(streamId) ?? 0;
+    const actual = this.streams.get(streamId)?.length ?? 0;
     if (expected !== 'any' && expected !== actual) throw new ConcurrencyError(streamId, expected, actual);
     const duplicate = events.find((e) => this.eventIds.has(e.id));
     if (duplicate) throw new ConcurrencyError(streamId, expected, actual);
@@ -41,15 +41,17 @@ export class InMemoryEventStore implements EventStore {
     }));
     this.events.push(...stored);
     stored.forEach((e) => this.eventIds.add(e.id));
+    const stream = this.streams.get(streamId) ?? [];
+    stream.push(...stored);
+    this.streams.set(streamId, stream);
     const result: AppendResult = { streamVersion: actual + events.length, eventIds: stored.map((e) => e.id), positions: stored.map((e) => e.position) };
-    this.versions.set(streamId, result.streamVersion);
     if (options.commitId) this.commits.set(options.commitId, result);
     if (stored.length) this.listeners.forEach((l) => l());
     return result;
   }
 
   async readStream(streamId: string): Promise<RecordedEvent[]> {
-    return this.events.filter((e) => e.streamId === streamId);
+    return [...(this.streams.get(streamId) ?? [])];
   }
 
   async readAll(afterPosition: number, limit: number): Promise<RecordedEvent[]> {

@@ -91,6 +91,18 @@ export class FollowUpPolicy implements Projection {
   async send(followUpId: string, command: FollowUpCommand, metadata: EventMetadata): Promise<void> {
     await this.commands.run(followUpStreamId(followUpId), followUpDecider, command, metadata, { retryOnConflict: true });
   }
+
+  /**
+   * Schedules a task; true when it is open or claimed afterwards. False when the task
+   * already existed and was closed since, as happens when the log is replayed: its timers
+   * must not be set again then.
+   */
+  async schedule(followUpId: string, command: FollowUpCommand & { kind: 'schedule' }, metadata: EventMetadata): Promise<boolean> {
+    const outcome = await this.commands.run(followUpStreamId(followUpId), followUpDecider, command, metadata, { retryOnConflict: true });
+    if (outcome.events.length) return true;
+    const { state } = await this.commands.load(followUpStreamId(followUpId), followUpDecider);
+    return state?.status === 'open' || state?.status === 'claimed';
+  }
   /** @internal */
   timerService(): Timers {
     return this.timers;
@@ -112,7 +124,7 @@ class Reaction {
     private readonly view: ProjectionView,
     private readonly policy: FollowUpPolicy,
   ) {
-    this.trigger = { eventId: event.id, type: event.type };
+    this.trigger = { eventId: event.id, type: event.type, position: event.position };
     this.metadata = { actor: SYSTEM_ACTOR, correlationId: event.correlationId, causationId: event.id };
     this.on = event.occurredAt.slice(0, 10);
   }
@@ -218,12 +230,12 @@ class Reaction {
 
   private async schedule(c: CaseDoc, r: PlaybookRule, followUpId: string, dueOn: LocalDate, occurrence: number): Promise<CaseDoc> {
     const { campaign } = await this.context(c.campaignId, c.iso3);
-    await this.policy.send(followUpId, {
+    const active = await this.policy.schedule(followUpId, {
       kind: 'schedule',
       on: this.on,
       task: { followUpId, campaignId: c.campaignId, treaty: campaign!.treaty, kind: r.kind, queue: r.queue, countries: [c.iso3], dueOn, occurrence, triggeredBy: this.trigger },
     }, this.metadata);
-    await this.policy.timerService().set(dueTimerId(followUpId), dueOn, { purpose: 'due', queue: r.queue, followUpId });
+    if (active) await this.policy.timerService().set(dueTimerId(followUpId), dueOn, { purpose: 'due', queue: r.queue, followUpId });
     if (r.repeatEveryDays) {
       const next = addDays(dueOn, r.repeatEveryDays);
       await this.policy.timerService().set(`repeat.${followUpId}`, addDays(next, -r.dueInDays), {
@@ -243,12 +255,12 @@ class Reaction {
     const { campaign } = await this.context(c.campaignId, c.iso3);
     const followUpId = `${r.kind}.${c.campaignId}.${slug(subregion)}.${doc.count + 1}`;
     const dueOn = addDays(since, r.dueInDays);
-    await this.policy.send(followUpId, {
+    const active = await this.policy.schedule(followUpId, {
       kind: 'schedule',
       on: this.on,
       task: { followUpId, campaignId: c.campaignId, treaty: campaign!.treaty, kind: r.kind, queue: r.queue, countries: [c.iso3], subregion, dueOn, occurrence: 1, triggeredBy: this.trigger },
     }, this.metadata);
-    await this.policy.timerService().set(dueTimerId(followUpId), dueOn, { purpose: 'due', queue: r.queue, followUpId });
+    if (active) await this.policy.timerService().set(dueTimerId(followUpId), dueOn, { purpose: 'due', queue: r.queue, followUpId });
     await this.view.update<InitiativeDoc>(COLLECTION, id, () => ({ open: followUpId, members: [c.iso3], count: doc.count + 1 }));
   }
 

@@ -21,6 +21,12 @@ export interface FollowUp extends Omit<FollowUpScheduled['data'], 'countries'> {
   readonly outcome?: string;
   /** Set once the due date passed with the task still open or claimed. */
   readonly overdue?: boolean;
+  /**
+   * The log position of the latest event the playbook shaped this task in reaction to.
+   * Reacting to an event at or before it changes nothing: that is a replay, and the task
+   * already reflects it (or what came after it).
+   */
+  readonly shapedUpTo?: number;
 }
 export type FollowUpState = FollowUp | undefined;
 
@@ -34,6 +40,7 @@ export type FollowUpCommand =
   | { readonly kind: 'fall-due'; readonly on: string };
 
 const isActive = (s: FollowUpState): s is FollowUp => s?.status === 'open' || s?.status === 'claimed';
+const isReplay = (s: FollowUp, trigger: Trigger) => trigger.position <= (s.shapedUpTo ?? 0);
 
 /**
  * A follow-up task's life. Scheduling an existing task, widening with a member, retracting
@@ -45,13 +52,13 @@ export function decideFollowUp(command: FollowUpCommand, state: FollowUpState): 
     case 'schedule':
       return state ? [] : [{ type: 'FollowUpScheduled', occurredAt: command.on, data: command.task }];
     case 'widen': {
-      if (!isActive(state) || state.countries.includes(command.iso3)) return [];
+      if (!isActive(state) || state.countries.includes(command.iso3) || isReplay(state, command.triggeredBy)) return [];
       const countries = [...state.countries, command.iso3].sort();
       const e: FollowUpWidened = { type: 'FollowUpWidened', occurredAt: command.on, data: { followUpId: state.followUpId, iso3: command.iso3, countries, triggeredBy: command.triggeredBy } };
       return [e];
     }
     case 'narrow': {
-      if (!isActive(state) || !state.countries.includes(command.iso3)) return [];
+      if (!isActive(state) || !state.countries.includes(command.iso3) || isReplay(state, command.triggeredBy)) return [];
       const countries = state.countries.filter((c) => c !== command.iso3);
       if (!countries.length) return decideFollowUp({ kind: 'retract', reason: command.reason, triggeredBy: command.triggeredBy, on: command.on }, state);
       const e: FollowUpNarrowed = { type: 'FollowUpNarrowed', occurredAt: command.on, data: { followUpId: state.followUpId, iso3: command.iso3, countries, reason: command.reason, triggeredBy: command.triggeredBy } };
@@ -92,10 +99,10 @@ export function decideFollowUp(command: FollowUpCommand, state: FollowUpState): 
 export function evolveFollowUp(state: FollowUpState, event: FollowUpEvent): FollowUpState {
   switch (event.type) {
     case 'FollowUpScheduled':
-      return { ...event.data, status: 'open' };
+      return { ...event.data, status: 'open', shapedUpTo: event.data.triggeredBy.position };
     case 'FollowUpWidened':
     case 'FollowUpNarrowed':
-      return state && { ...state, countries: event.data.countries };
+      return state && { ...state, countries: event.data.countries, shapedUpTo: Math.max(state.shapedUpTo ?? 0, event.data.triggeredBy.position) };
     case 'FollowUpClaimed':
       return state && { ...state, status: 'claimed', assignee: event.data.assignee };
     case 'FollowUpCompleted':

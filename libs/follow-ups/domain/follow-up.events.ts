@@ -5,6 +5,8 @@ import type { Queue } from './playbook.js';
 export interface Trigger {
   readonly eventId: string;
   readonly type: string;
+  /** Its place in the log: the playbook reacts in this order, and never twice to the same place. */
+  readonly position: number;
 }
 
 /** A task for coordinators, created by the playbook. */

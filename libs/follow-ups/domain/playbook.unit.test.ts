@@ -60,7 +60,7 @@ describe('playbook files', () => {
 });
 
 describe('follow-up task decider', () => {
-  const trigger = { eventId: 'e1', type: 'GroupAssigned' };
+  const trigger = { eventId: 'e1', type: 'GroupAssigned', position: 1 };
   const task = { followUpId: 't1', campaignId: 'c1', treaty: 'CCM', kind: 'regional-initiative', queue: 'regional' as const, countries: ['KEN'], dueOn: '2026-05-01', occurrence: 1, triggeredBy: trigger };
   const run = (...commands: Parameters<typeof decideFollowUp>[0][]) =>
     commands.reduce<{ state: FollowUpState; last: FollowUpEvent[] }>(
@@ -74,10 +74,16 @@ describe('follow-up task decider', () => {
   it('schedules once, grows and shrinks, and retracts when the last country leaves', () => {
     const schedule = { kind: 'schedule' as const, task, on: '2026-02-01' };
     expect(run(schedule, schedule).last).toEqual([]);
-    const grown = run(schedule, { kind: 'widen', iso3: 'UGA', triggeredBy: trigger, on: '2026-02-01' });
+    const grown = run(schedule, { kind: 'widen', iso3: 'UGA', triggeredBy: { ...trigger, position: 2 }, on: '2026-02-01' });
     expect(grown.state?.countries).toEqual(['KEN', 'UGA']);
-    const gone = run(schedule, { kind: 'narrow', iso3: 'KEN', reason: 'deposited', triggeredBy: trigger, on: '2026-02-01' });
+    const gone = run(schedule, { kind: 'narrow', iso3: 'KEN', reason: 'deposited', triggeredBy: { ...trigger, position: 2 }, on: '2026-02-01' });
     expect(gone.last.map((e) => e.type)).toEqual(['FollowUpRetracted']);
+    // Reacting again to an event that already shaped the task changes nothing, even when
+    // the task has moved on since (a replay of the log).
+    const joined = { kind: 'widen' as const, iso3: 'UGA', triggeredBy: { eventId: 'e2', type: 'GroupAssigned', position: 2 }, on: '2026-02-01' };
+    const left = { kind: 'narrow' as const, iso3: 'UGA', reason: 'r', triggeredBy: { eventId: 'e3', type: 'GroupAssigned', position: 3 }, on: '2026-02-02' };
+    expect(run(schedule, joined, left, joined).last).toEqual([]);
+    expect(run(schedule, joined, left, joined).state?.countries).toEqual(['KEN']);
   });
 
   it('lets one coordinator claim and complete, and refuses the others', () => {
