@@ -1,0 +1,350 @@
+import kafkajs, { type Consumer, type ConsumerConfig, type EachBatchPayload, type IHeaders, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
+import type { RecordedEvent } from '../../kernel/index.js';
+import { applyBatch, type Projection, type ReadModelStore } from '../../projections/index.js';
+import { fromKafkaMessage, PoisonMessage, type RecordLocation } from '../infrastructure/cloud-events.js';
+import { consoleLogger, EVENTS_TOPIC, type MessagingLogger } from '../infrastructure/kafka-topics.js';
+
+const { Partitioners } = kafkajs;
+
+/** The read model store failed: the event is fine, retrying later will do. */
+export class ReadModelUnavailable extends Error {
+  constructor(operation: string, cause: unknown) {
+    super(`The read model store failed to ${operation}: ${(cause as Error)?.message ?? cause}`, { cause });
+    this.name = 'ReadModelUnavailable';
+  }
+}
+
+/** Suffix of the (unused, constant) checkpoint row written by {@link applyEvents}. */
+export const PARTITIONED_CHECKPOINT_SUFFIX = '@kafka';
+
+/**
+ * Applies events to one projection with `applyBatch`'s per-document idempotency (each
+ * document remembers the last version it saw of each stream, so redelivered events change
+ * nothing) but WITHOUT a global-position checkpoint: under partitioned consumption the
+ * progress is the consumer group's offsets, and no single position means "done up to here".
+ *
+ * `ReadModelStore.commit` always writes a checkpoint, so until the port can write documents
+ * alone the commit goes under `<projection>@kafka` with the constant 0: it can never clobber
+ * the checkpoint of a catch-up projector of the same name, and nobody reads it.
+ * Store failures surface as {@link ReadModelUnavailable} (transient); anything the
+ * projection itself throws passes through unchanged.
+ */
+export async function applyEvents(projection: Projection, store: ReadModelStore, events: readonly RecordedEvent[]): Promise<void> {
+  const documentsOnly: ReadModelStore = {
+    get: (collection, id) => guard('read a document', () => store.get(collection, id)),
+    find: (collection, filter) => guard('find documents', () => store.find(collection, filter)),
+    checkpoint: () => Promise.resolve(0),
+    commit: (name, writes) => guard('commit documents', () => store.commit(`${name}${PARTITIONED_CHECKPOINT_SUFFIX}`, writes, 0)),
+    reset: () => Promise.reject(new Error('applyEvents never resets a projection')),
+  };
+  await applyBatch(projection, documentsOnly, events);
+}
+
+async function guard<T>(operation: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw new ReadModelUnavailable(operation, error);
+  }
+}
+
+function causeChain(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let e = error; e !== undefined && e !== null && chain.length < 10; e = (e as { cause?: unknown }).cause) chain.push(e);
+  return chain;
+}
+
+export interface ProjectorConsumerOptions {
+  readonly kafka: Kafka;
+  readonly readModels: ReadModelStore;
+  readonly projections: readonly Projection[];
+  /** Default `demarche.events`. */
+  readonly topic?: string;
+  /** Default `<topic>.dlq`. */
+  readonly deadLetterTopic?: string;
+  /** Default `demarche-projector`. */
+  readonly groupId?: string;
+  /** Where a new group starts (default: the beginning of the topic). */
+  readonly fromBeginning?: boolean;
+  /** Brings old schema versions to today's (`registry.upcast`); a failure is a poison message. */
+  readonly upcast?: (event: RecordedEvent) => RecordedEvent;
+  /** Errors of a projection to retry rather than dead-letter (store failures always are). */
+  readonly isTransient?: (error: unknown) => boolean;
+  /** Most events applied per read-model commit (default 500). */
+  readonly chunkSize?: number;
+  /** Backoff for transient errors: doubles from `initialMs` (200) up to `maxMs` (10 000). */
+  readonly retry?: { readonly initialMs?: number; readonly maxMs?: number };
+  /** kafkajs consumer settings (session timeout, heartbeat interval...). */
+  readonly consumer?: Partial<Omit<ConsumerConfig, 'groupId'>>;
+  readonly logger?: MessagingLogger;
+}
+
+/** Headers a dead-letter record carries on top of the original record's own. */
+export const DLQ_HEADERS = {
+  reason: 'dlq_reason',
+  stage: 'dlq_stage',
+  topic: 'dlq_original_topic',
+  partition: 'dlq_original_partition',
+  offset: 'dlq_original_offset',
+  group: 'dlq_consumer_group',
+  failedAt: 'dlq_failed_at',
+} as const;
+
+interface Poisoned {
+  readonly message: KafkaMessage;
+  readonly location: RecordLocation;
+  /** `decode`, or `projection:<name>`. */
+  readonly stage: string;
+  readonly reason: string;
+}
+
+class Stopping extends Error {}
+
+/**
+ * Builds read models from the Kafka topic in a consumer group: each member gets some
+ * partitions, and since the key is the stream id each stream's events come in order.
+ *
+ * Per batch: decode each record (undecodable = poison), apply the events to every projection
+ * with {@link applyEvents} (idempotent per document), dead-letter the poison records with
+ * the reason and where they came from, then resolve and commit the offsets. Transient
+ * failures (read model store, dead-letter topic) are retried with backoff, heartbeating,
+ * without resolving anything: a stop or a rebalance in between just means redelivery.
+ */
+export class ProjectorConsumer {
+  readonly topic: string;
+  readonly deadLetterTopic: string;
+  readonly groupId: string;
+  private readonly logger: MessagingLogger;
+  private readonly chunkSize: number;
+  private readonly initialRetryMs: number;
+  private readonly maxRetryMs: number;
+  private consumer?: Consumer;
+  private producer?: Producer;
+  private running = false;
+  private assignment: number[] = [];
+  private handled = 0;
+  private deadLettered = 0;
+  private trouble?: { since: number };
+  private wake?: () => void;
+
+  constructor(private readonly options: ProjectorConsumerOptions) {
+    this.topic = options.topic ?? EVENTS_TOPIC;
+    this.deadLetterTopic = options.deadLetterTopic ?? `${this.topic}.dlq`;
+    this.groupId = options.groupId ?? 'demarche-projector';
+    this.logger = options.logger ?? consoleLogger('ProjectorConsumer');
+    this.chunkSize = options.chunkSize ?? 500;
+    this.initialRetryMs = options.retry?.initialMs ?? 200;
+    this.maxRetryMs = options.retry?.maxMs ?? 10_000;
+  }
+
+  /** Joins the group and starts consuming; resolves once connected and subscribed. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    const { kafka } = this.options;
+    this.consumer = kafka.consumer({ ...this.options.consumer, groupId: this.groupId, allowAutoTopicCreation: false });
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      // Bounded so that stop() never waits on an endless kafkajs retry; withRetry() retries forever.
+      retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2000 },
+    });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.assignment = [...(payload.memberAssignment[this.topic] ?? [])].sort((a, b) => a - b);
+    });
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      this.logger.error(`Projector consumer (group ${this.groupId}) crashed: ${payload.error?.message}; ${payload.restart ? 'kafkajs restarts it' : 'it will not restart by itself'}.`);
+    });
+    this.running = true;
+    try {
+      await this.producer.connect();
+      await this.consumer.connect();
+      await this.consumer.subscribe({ topics: [this.topic], fromBeginning: this.options.fromBeginning ?? true });
+      await this.consumer.run({
+        autoCommit: true,
+        // We resolve each chunk ourselves once applied (and its poison dead-lettered).
+        eachBatchAutoResolve: false,
+        // One partition at a time per member: documents fed by streams on several partitions
+        // are never read-modified-written concurrently within a member.
+        partitionsConsumedConcurrently: 1,
+        eachBatch: (payload) => this.handleBatch(payload),
+      });
+    } catch (error) {
+      this.running = false;
+      await this.consumer.disconnect().catch(() => undefined);
+      await this.producer.disconnect().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Finishes (or abandons, unresolved) the batch in hand, commits resolved offsets, leaves the group. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.wake?.();
+    await this.consumer?.disconnect();
+    await this.producer?.disconnect();
+    this.assignment = [];
+  }
+
+  /** Partitions of the topic this member was given at the last rebalance. */
+  assignedPartitions(): readonly number[] {
+    return this.assignment;
+  }
+
+  /** Counters for metrics and tests. */
+  stats(): { handled: number; deadLettered: number } {
+    return { handled: this.handled, deadLettered: this.deadLettered };
+  }
+
+  private async handleBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    try {
+      for (let i = 0; i < batch.messages.length; i += this.chunkSize) {
+        if (!this.live(payload)) return;
+        const chunk = batch.messages.slice(i, i + this.chunkSize);
+        await this.handleChunk(payload, chunk);
+        payload.resolveOffset(chunk[chunk.length - 1]!.offset);
+        await payload.commitOffsetsIfNecessary();
+        await payload.heartbeat();
+      }
+    } catch (error) {
+      if (error instanceof Stopping) return;
+      throw error;
+    }
+  }
+
+  private async handleChunk(payload: EachBatchPayload, messages: KafkaMessage[]): Promise<void> {
+    const { topic, partition } = payload.batch;
+    const poisoned: Poisoned[] = [];
+    const decoded: { event: RecordedEvent; message: KafkaMessage; location: RecordLocation }[] = [];
+    for (const message of messages) {
+      const location = { topic, partition, offset: message.offset };
+      try {
+        const event = fromKafkaMessage(message, location);
+        decoded.push({ event: this.options.upcast ? this.upcast(event, location) : event, message, location });
+      } catch (error) {
+        const reason = error instanceof PoisonMessage ? error.reason : String((error as Error)?.message ?? error);
+        poisoned.push({ message, location, stage: 'decode', reason });
+      }
+    }
+    for (const projection of this.options.projections) {
+      const relevant = decoded.filter((d) => projection.handles.includes(d.event.type));
+      if (!relevant.length) continue;
+      const applied = await this.withRetry(payload, `apply ${relevant.length} events to projection ${projection.name}`, async () => {
+        try {
+          await applyEvents(projection, this.options.readModels, relevant.map((d) => d.event));
+          return true;
+        } catch (error) {
+          if (this.isTransient(error)) throw error;
+          return false;
+        }
+      });
+      if (applied) continue;
+      // Something in the chunk is poison for this projection: find it, one event at a time
+      // (nothing of the failed chunk was committed, and re-applying is idempotent anyway).
+      for (const d of relevant) {
+        await this.withRetry(payload, `apply event ${d.event.id} to projection ${projection.name}`, async () => {
+          try {
+            await applyEvents(projection, this.options.readModels, [d.event]);
+          } catch (error) {
+            if (this.isTransient(error)) throw error;
+            poisoned.push({ message: d.message, location: d.location, stage: `projection:${projection.name}`, reason: `projection ${projection.name} failed on ${d.event.type} ${d.event.id}: ${(error as Error)?.message ?? error}` });
+          }
+        });
+      }
+    }
+    if (poisoned.length) {
+      poisoned.sort((a, b) => (BigInt(a.location.offset) < BigInt(b.location.offset) ? -1 : 1));
+      await this.withRetry(payload, `write ${poisoned.length} records to the dead-letter topic ${this.deadLetterTopic}`, () => this.deadLetter(poisoned));
+      for (const p of poisoned) {
+        this.logger.warn(`Dead-lettered ${p.location.topic}[${p.location.partition}]@${p.location.offset} to ${this.deadLetterTopic} (${p.stage}): ${p.reason}`);
+      }
+      this.deadLettered += poisoned.length;
+    }
+    this.handled += messages.length;
+  }
+
+  private upcast(event: RecordedEvent, location: RecordLocation): RecordedEvent {
+    try {
+      return this.options.upcast!(event);
+    } catch (error) {
+      throw new PoisonMessage(`cannot upcast ${event.type} v${event.schemaVersion}: ${(error as Error)?.message ?? error}`, location, { cause: error });
+    }
+  }
+
+  private isTransient(error: unknown): boolean {
+    return causeChain(error).some((e) => e instanceof ReadModelUnavailable) || (this.options.isTransient?.(error) ?? false);
+  }
+
+  private async deadLetter(poisoned: readonly Poisoned[]): Promise<void> {
+    const failedAt = new Date().toISOString();
+    await this.producer!.send({
+      topic: this.deadLetterTopic,
+      acks: -1,
+      messages: poisoned.map(({ message, location, stage, reason }) => ({
+        key: message.key,
+        value: message.value,
+        headers: {
+          ...copyHeaders(message.headers),
+          [DLQ_HEADERS.reason]: reason,
+          [DLQ_HEADERS.stage]: stage,
+          [DLQ_HEADERS.topic]: location.topic,
+          [DLQ_HEADERS.partition]: String(location.partition),
+          [DLQ_HEADERS.offset]: location.offset,
+          [DLQ_HEADERS.group]: this.groupId,
+          [DLQ_HEADERS.failedAt]: failedAt,
+        },
+      })),
+    });
+  }
+
+  /** Retries `attempt` on any error it throws, with backoff, heartbeating, until it succeeds or the batch is no longer ours. */
+  private async withRetry<T>(payload: EachBatchPayload, what: string, attempt: () => Promise<T>): Promise<T> {
+    for (let failures = 0; ; ) {
+      try {
+        const result = await attempt();
+        if (this.trouble) {
+          this.logger.log(`Projector consumer (group ${this.groupId}) is working again after ${Math.round((Date.now() - this.trouble.since) / 1000)} s.`);
+          this.trouble = undefined;
+        }
+        return result;
+      } catch (error) {
+        failures++;
+        if (!this.trouble) {
+          this.trouble = { since: Date.now() };
+          this.logger.error(
+            `Projector consumer (group ${this.groupId}) could not ${what}: ${(error as Error)?.message ?? error}. ` +
+              'It retries with backoff without committing offsets, so nothing is lost; logged once until it recovers.',
+          );
+        }
+        await this.backoff(Math.min(this.maxRetryMs, this.initialRetryMs * 2 ** Math.min(failures - 1, 16)));
+        if (!this.live(payload)) throw new Stopping();
+        // Keeps the session alive; throws (to kafkajs, which rejoins) when the group rebalances.
+        await payload.heartbeat();
+      }
+    }
+  }
+
+  private live(payload: EachBatchPayload): boolean {
+    return this.running && payload.isRunning() && !payload.isStale();
+  }
+
+  private backoff(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}
+
+function copyHeaders(headers: IHeaders | undefined): IHeaders {
+  const copy: IHeaders = {};
+  for (const [k, v] of Object.entries(headers ?? {})) if (v !== undefined) copy[k] = v;
+  return copy;
+}
