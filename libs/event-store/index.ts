@@ -5,3 +5,4 @@ export * from './application/command-runner.js';
 export * from './infrastructure/in-memory-event-store.js';
 export * from './infrastructure/sqlite-event-store.js';
 export * from './infrastructure/sqlite-database.js';
+export * from './infrastructure/mongo-event-store.js';

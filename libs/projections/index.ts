@@ -4,3 +4,4 @@ export * from './infrastructure/sqlite-read-model-store.js';
 export * from './infrastructure/in-memory-read-model-store.js';
 export * from './application/versions.js';
 export * from './application/rebuild.js';
+export * from './infrastructure/mongo-read-model-store.js';

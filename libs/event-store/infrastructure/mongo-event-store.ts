@@ -1,0 +1,658 @@
+import { performance } from 'node:perf_hooks';
+import mongoose, { type Connection } from 'mongoose';
+import type { RecordedEvent } from '../../kernel/index.js';
+import { matchesQuery } from './event-query.js';
+import {
+  ConcurrencyError,
+  eventKeys,
+  type AppendOptions,
+  type AppendResult,
+  type EventQuery,
+  type EventStore,
+  type ExpectedVersion,
+  type NewEvent,
+} from '../application/event-store.port.js';
+
+type Collection<T extends mongoose.mongo.Document> = mongoose.mongo.Collection<T>;
+type Filter<T> = mongoose.mongo.Filter<T>;
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+const DEFAULT_GAP_TIMEOUT_MS = 3_000;
+/** How often an append retries by itself when retrying cannot change its meaning (see `append`). */
+const MAX_ATTEMPTS = 10;
+/** Retries after losing positions to another writer (only FerretDB's non-atomic `$inc` does that). */
+const MAX_ALLOCATIONS = 100;
+const HEAD_SCAN_BATCH = 1_000;
+const MAX_SCAN_BATCH = 500;
+const PERSIST_EVERY_MS = 1_000;
+
+/**
+ * Opens a mongoose connection that fails within `timeoutMs` instead of buffering forever,
+ * with an error that names the server and says what to do. Shared by the Mongo adapters.
+ */
+export async function connectMongo(url: string, dbName: string, timeoutMs = DEFAULT_CONNECT_TIMEOUT_MS): Promise<Connection> {
+  const connection = mongoose.createConnection(url, {
+    dbName,
+    serverSelectionTimeoutMS: timeoutMs,
+    connectTimeoutMS: timeoutMs,
+    // `undefined` fields vanish, as they do in the JSON the other adapters store.
+    ignoreUndefined: true,
+  });
+  try {
+    return await connection.asPromise();
+  } catch (error) {
+    await connection.close(true).catch(() => undefined);
+    const where = redact(url);
+    const reason = error instanceof Error ? error.message : String(error);
+    const seconds = Math.round(timeoutMs / 100) / 10;
+    const message =
+      error instanceof Error && error.name === 'MongooseServerSelectionError'
+        ? `MongoDB at ${where} did not answer within ${seconds} s (${reason}): start it (npm run infra:up, or docker compose up -d --wait) or set MONGO_URL to a server that runs.`
+        : `Cannot connect to MongoDB at ${where} (${reason}): check MONGO_URL.`;
+    throw new Error(message, { cause: error });
+  }
+}
+
+/** The URL without its password, fit for error messages and logs. */
+function redact(url: string): string {
+  return url.replace(/^([a-z+]+:\/\/[^:@/]*):[^@/]*@/i, '$1:***@');
+}
+
+export const isDuplicateKey = (error: unknown): boolean => (error as { code?: unknown } | null)?.code === 11000;
+
+/** One event inside a commit document. `data` is JSON text: see the class comment. */
+interface StoredEvent {
+  id: string;
+  type: string;
+  schemaVersion: number;
+  occurredAt: string;
+  recordedAt: string;
+  actor: string;
+  correlationId: string;
+  causationId: string;
+  data: string;
+  /** The analysts' filter keys, read from `data` when stored (see `eventKeys`). */
+  countries?: string[];
+  campaignId?: string;
+  missionId?: string;
+}
+
+/**
+ * One commit, or a tombstone: positions `_id`..`lastPosition` that hold no events (a writer
+ * that failed after taking them, or a hole a reader declared abandoned).
+ */
+interface CommitDoc {
+  _id: number;
+  lastPosition: number;
+  streamId?: string;
+  firstVersion?: number;
+  lastVersion?: number;
+  commitId?: string;
+  tombstone?: true;
+  /** Set on tombstones written by readers for a hole nobody filled within the gap timeout. */
+  abandoned?: true;
+  events: StoredEvent[];
+}
+
+/** `{_id: 'events', next}`: the position counter; `{_id: 'readable', position}`: see `bootstrap`. */
+interface CounterDoc {
+  _id: string;
+  /** The last position handed out. */
+  next?: number;
+  position?: number;
+}
+
+/** Claims a global position for whoever inserted it first (see the class comment). */
+interface PositionDoc {
+  _id: number;
+}
+
+/**
+ * The k-th claim of an event id (`_id` = `${eventId}#${k}`), for the commit that starts at
+ * `position`. A later claim is made only when the commit of the latest one can never land.
+ */
+interface EventIdDoc {
+  _id: string;
+  eventId: string;
+  k: number;
+  position: number;
+}
+
+interface Hole {
+  readonly from: number;
+  readonly to: number;
+  /** performance.now() when this instance first saw it. */
+  readonly since: number;
+  skipped: boolean;
+}
+
+export interface MongoEventStoreOptions {
+  readonly now?: () => Date;
+  /** How long a hole in the global order is waited for before it is skipped as abandoned. */
+  readonly gapTimeoutMs?: number;
+  /** Server selection timeout of `connect` (default 5 s). */
+  readonly connectTimeoutMs?: number;
+  /**
+   * Test seam: called after an append took its positions and before it stores its commit,
+   * to play a slow writer. Not for production use.
+   */
+  readonly afterAllocate?: (firstPosition: number, lastPosition: number) => Promise<void> | void;
+}
+
+class DuplicateEventId extends Error {
+  constructor(readonly eventId: string) {
+    super(`Event ${eventId} is already stored`);
+  }
+}
+
+type Attempt = { readonly result: AppendResult } | { readonly conflict: 'version' | 'event' | 'fenced' | 'positions' };
+
+const resultOf = (doc: CommitDoc): AppendResult => ({
+  streamVersion: doc.lastVersion!,
+  eventIds: doc.events.map((e) => e.id),
+  positions: doc.events.map((_, i) => doc._id + i),
+});
+
+const toEvent = (doc: CommitDoc, e: StoredEvent, i: number): RecordedEvent => ({
+  id: e.id,
+  type: e.type,
+  schemaVersion: e.schemaVersion,
+  streamId: doc.streamId!,
+  streamVersion: doc.firstVersion! + i,
+  position: doc._id + i,
+  occurredAt: e.occurredAt,
+  recordedAt: e.recordedAt,
+  actor: e.actor,
+  correlationId: e.correlationId,
+  causationId: e.causationId,
+  data: JSON.parse(e.data),
+});
+
+/** Maximal runs of consecutive numbers in an ascending list, as [from, to] pairs. */
+function runs(sorted: readonly number[]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const n of sorted) {
+    const last = out[out.length - 1];
+    if (last && n === last[1] + 1) last[1] = n;
+    else out.push([n, n]);
+  }
+  return out;
+}
+
+const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * The distributed profile's event store on MongoDB (or FerretDB 1.x): no multi-document
+ * transactions, so every guarantee rests on single-document atomicity and unique indexes.
+ *
+ * - `commits`: ONE document per append, `_id` = its first global position. A commit is
+ *   atomic because it is one document.
+ * - Optimistic concurrency: the writer reads the stream head (the commit with the highest
+ *   `firstVersion`), rejects a mismatch, and inserts with `firstVersion = head + 1` under a
+ *   unique index on (streamId, firstVersion). Why that index suffices: a stream's commits
+ *   partition its versions into contiguous ranges [1..v1], [v1+1..v2], ... Every writer
+ *   starts its range right after a version it read as the head, which is always a range
+ *   boundary (boundaries never go away: commits are never deleted). So a commit that would
+ *   overlap an existing range starts at exactly that range's `firstVersion` and hits the
+ *   index; one that does not collide starts right after the current head and keeps the
+ *   ranges contiguous. No (streamId, version) index per event is needed. The index is sparse
+ *   so tombstones (no streamId) stay out of it on real MongoDB, where missing fields would
+ *   otherwise collide as nulls.
+ * - Global positions: a block of n is taken from `counters` with `$inc` BEFORE the commit
+ *   is inserted, so commits can land out of order or never (see `readAll` for how readers
+ *   cope). FerretDB 1.24 on SQLite does not apply `$inc` atomically (it reads, then writes:
+ *   concurrent increments are lost and two writers can get overlapping blocks), so a writer
+ *   then claims each position of its block in `positions` (`_id` = position, unique by
+ *   construction). It goes on only if it won every claim and its block lies after every
+ *   commit that existed when it started (so a stream's versions and anything the writer
+ *   could have read come earlier in the global order, as a working counter guarantees);
+ *   otherwise it tombstones the positions it did win and takes a new block. On MongoDB
+ *   neither check ever fails. Every document in `commits` covers positions its writer
+ *   owns, and documents never overlap.
+ * - Event ids: FerretDB 1.24 accepts a unique multikey index on `events.id` but does not
+ *   enforce it across documents (tested), and on MongoDB the empty `events` of tombstones
+ *   would collide in it. So each event id is claimed in `event_ids` by an insert, before
+ *   the commit. Claims are never updated or deleted (FerretDB's updates are not atomic):
+ *   a claim whose commit can never land (a tombstone holds its position) is superseded by
+ *   inserting the next generation `${eventId}#${k + 1}`; two writers racing for it cannot
+ *   both win.
+ * - `commitId`: unique sparse index; a repeat returns the first commit's result.
+ * - Event `data` is stored as JSON text: FerretDB rejects keys with `.` or a leading `$`
+ *   and nested arrays, which event payloads may contain; text round-trips exactly like the
+ *   SQLite adapter. Dates stay ISO strings.
+ */
+export class MongoEventStore implements EventStore {
+  /** Holes this instance declared abandoned after `gapTimeoutMs` and skipped (a metric). */
+  get skippedGaps(): number {
+    return this.skipped;
+  }
+
+  private skipped = 0;
+  private readonly listeners = new Set<() => void>();
+  private readonly holes: Hole[] = [];
+  /** Every position up to `position` is covered by a commit or tombstone; `lastEvent` is the last event among them. */
+  private visible = { position: 0, lastEvent: 0 };
+  private bootstrapped?: Promise<void>;
+  private persisted = 0;
+  private persistedAt = -Infinity;
+  private readonly commits: Collection<CommitDoc>;
+  private readonly counters: Collection<CounterDoc>;
+  private readonly positions: Collection<PositionDoc>;
+  private readonly eventIds: Collection<EventIdDoc>;
+  private readonly now: () => Date;
+  private readonly gapTimeoutMs: number;
+  private readonly afterAllocate?: (first: number, last: number) => Promise<void> | void;
+
+  constructor(
+    private readonly connection: Connection,
+    options: MongoEventStoreOptions = {},
+  ) {
+    const db = connection.db;
+    if (!db) throw new Error('MongoEventStore needs an open connection (await connectMongo(...) first).');
+    this.commits = db.collection<CommitDoc>('commits');
+    this.counters = db.collection<CounterDoc>('counters');
+    this.positions = db.collection<PositionDoc>('positions');
+    this.eventIds = db.collection<EventIdDoc>('event_ids');
+    this.now = options.now ?? (() => new Date());
+    this.gapTimeoutMs = options.gapTimeoutMs ?? DEFAULT_GAP_TIMEOUT_MS;
+    this.afterAllocate = options.afterAllocate;
+  }
+
+  /** Connects (failing within `connectTimeoutMs`, 5 s by default) and makes sure the indexes exist. */
+  static async connect(url: string, dbName: string, options: MongoEventStoreOptions = {}): Promise<MongoEventStore> {
+    const connection = await connectMongo(url, dbName, options.connectTimeoutMs);
+    const store = new MongoEventStore(connection, options);
+    try {
+      await store.ensureIndexes();
+    } catch (error) {
+      await connection.close(true).catch(() => undefined);
+      throw error;
+    }
+    return store;
+  }
+
+  /** Idempotent; the unique indexes are what make appends safe, so `connect` calls it. */
+  async ensureIndexes(): Promise<void> {
+    await this.commits.createIndex({ streamId: 1, firstVersion: 1 }, { name: 'stream_version', unique: true, sparse: true });
+    await this.commits.createIndex({ commitId: 1 }, { name: 'commit_id', unique: true, sparse: true });
+    await this.commits.createIndex({ lastPosition: 1 }, { name: 'last_position' });
+    await this.commits.createIndex({ 'events.type': 1, lastPosition: 1 }, { name: 'event_type' });
+    await this.eventIds.createIndex({ eventId: 1, k: -1 }, { name: 'event_id_claims' });
+  }
+
+  /**
+   * Appends as one commit document. Retries by itself only where that cannot change what the
+   * caller asked for: a lost race under `'any'`, or positions a reader fenced off because
+   * this writer was too slow (the head is re-checked against `expected` each time).
+   */
+  async append(streamId: string, expected: ExpectedVersion, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
+    const { commitId } = options;
+    for (let attempt = 1, allocations = 0; ; ) {
+      if (commitId !== undefined) {
+        const previous = await this.commits.findOne({ commitId });
+        if (previous) return resultOf(previous);
+      }
+      const head = await this.streamHead(streamId);
+      if (expected !== 'any' && expected !== head) throw new ConcurrencyError(streamId, expected, head);
+      if (!events.length) return { streamVersion: head, eventIds: [], positions: [] };
+      if (new Set(events.map((e) => e.id)).size !== events.length) throw new ConcurrencyError(streamId, expected, head);
+      const outcome = await this.tryCommit(streamId, head, events, commitId, allocations > 0);
+      if ('result' in outcome) {
+        this.listeners.forEach((listener) => listener());
+        return outcome.result;
+      }
+      if (outcome.conflict === 'positions' && ++allocations < MAX_ALLOCATIONS) continue;
+      const retry = outcome.conflict === 'fenced' || (outcome.conflict === 'version' && expected === 'any');
+      if (!retry || ++attempt > MAX_ATTEMPTS) throw new ConcurrencyError(streamId, expected, await this.streamHead(streamId));
+    }
+  }
+
+  private async tryCommit(streamId: string, head: number, events: readonly NewEvent[], commitId: string | undefined, counterLags: boolean): Promise<Attempt> {
+    // Everything stored before this append started (the stream's head included) must come
+    // before it in the global order; a working `$inc` guarantees that, FerretDB's does not.
+    const floor = (await this.commits.findOne({}, { sort: { lastPosition: -1 }, projection: { lastPosition: 1 } }))?.lastPosition ?? 0;
+    const last = await this.allocate(events.length, counterLags);
+    const first = last - events.length + 1;
+    const won = await this.claimPositions(first, last);
+    if (won.length !== events.length || first <= floor) {
+      // Positions another writer holds, or a counter that went back: give back (tombstone)
+      // the positions we won, so readers need not wait for them, and take a new block.
+      for (const [from, to] of runs(won)) await this.cover(from, to);
+      return { conflict: 'positions' };
+    }
+    await this.afterAllocate?.(first, last);
+    const recordedAt = this.now().toISOString();
+    const doc: CommitDoc = {
+      _id: first,
+      lastPosition: last,
+      streamId,
+      firstVersion: head + 1,
+      lastVersion: head + events.length,
+      ...(commitId !== undefined ? { commitId } : {}),
+      events: events.map((e) => ({
+        id: e.id,
+        type: e.type,
+        schemaVersion: e.schemaVersion,
+        occurredAt: e.occurredAt,
+        recordedAt,
+        actor: e.metadata.actor,
+        correlationId: e.metadata.correlationId,
+        causationId: e.metadata.causationId,
+        data: JSON.stringify(e.data),
+        ...eventKeys(e.data),
+      })),
+    };
+    try {
+      await this.claimEventIds(doc.events.map((e) => e.id), first);
+      await this.commits.insertOne(doc);
+      return { result: resultOf(doc) };
+    } catch (error) {
+      const settled = await this.settle(doc, error);
+      if (settled === 'committed') return { result: resultOf(doc) };
+      if (error instanceof DuplicateEventId) return { conflict: 'event' };
+      if (!isDuplicateKey(error)) throw error;
+      if (settled === 'fenced') return { conflict: 'fenced' };
+      if (commitId !== undefined) {
+        const previous = await this.commits.findOne({ commitId });
+        if (previous) return { result: resultOf(previous) };
+      }
+      return { conflict: 'version' };
+    }
+  }
+
+  /**
+   * After a failed commit insert (or event id claim), makes sure the commit's positions end
+   * up covered so readers need not wait for them: a tombstone at the first position, which
+   * also guarantees the commit can no longer land later (same `_id`). If that `_id` is
+   * taken, it is either our own commit (the insert did land, e.g. the reply was lost) or a
+   * reader's fence for a hole we were too slow to fill.
+   */
+  private async settle(doc: CommitDoc, cause: unknown): Promise<'committed' | 'aborted' | 'fenced'> {
+    try {
+      const there = await this.commits.findOne({ _id: doc._id }, { projection: { tombstone: 1 } });
+      // We own this position, so a commit at it is ours.
+      if (there && !there.tombstone) return 'committed';
+      return (await this.cover(doc._id, doc.lastPosition)) ? 'fenced' : 'aborted';
+    } catch (error) {
+      // The server is unreachable: readers skip the hole after their gap timeout, fencing it
+      // so this commit cannot land late; the event ids claimed stay recognisably stale.
+      throw isDuplicateKey(cause) || cause instanceof DuplicateEventId ? error : cause;
+    }
+  }
+
+  /**
+   * Tombstones positions `from`..`to`, which this writer owns, as one document, stepping
+   * over single positions readers fenced meanwhile (they fence in order, one position per
+   * document). Returns whether it met such a fence.
+   */
+  private async cover(from: number, to: number): Promise<boolean> {
+    let fenced = false;
+    for (let position = from; position <= to; ) {
+      try {
+        await this.commits.insertOne({ _id: position, lastPosition: to, tombstone: true, events: [] });
+        break;
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+        const there = await this.commits.findOne({ _id: position }, { projection: { lastPosition: 1 } });
+        if (!there) throw error;
+        fenced = true;
+        position = there.lastPosition + 1;
+      }
+    }
+    return fenced;
+  }
+
+  /** Claims positions `first`..`last`; returns the ones won. */
+  private async claimPositions(first: number, last: number): Promise<number[]> {
+    const wanted = Array.from({ length: last - first + 1 }, (_, i) => first + i);
+    try {
+      await this.positions.insertMany(wanted.map((p) => ({ _id: p })), { ordered: false });
+      return wanted;
+    } catch (error) {
+      if (!(error instanceof mongoose.mongo.MongoBulkWriteError)) throw error;
+      const failed = ([] as mongoose.mongo.WriteError[]).concat(error.writeErrors);
+      if (!failed.length || failed.some((e) => e.code !== 11000)) throw error;
+      const lost = new Set(failed.map((e) => e.index));
+      return wanted.filter((_, i) => !lost.has(i));
+    }
+  }
+
+  /** Claims every event id for the commit at `position`, or throws {@link DuplicateEventId}. */
+  private async claimEventIds(ids: readonly string[], position: number): Promise<void> {
+    try {
+      await this.eventIds.insertMany(ids.map((eventId) => ({ _id: `${eventId}#0`, eventId, k: 0, position })), { ordered: false });
+      return;
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+    }
+    for (const id of ids) await this.claimEventId(id, position);
+  }
+
+  private async claimEventId(eventId: string, position: number): Promise<void> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const latest = await this.eventIds.findOne({ eventId }, { sort: { k: -1 } });
+      if (latest?.position === position) return; // ours: we own `position`
+      if (latest) {
+        // Superseded only if its commit can never land: a tombstone holds its position.
+        const owner = await this.commits.findOne({ _id: latest.position }, { projection: { tombstone: 1 } });
+        if (!owner?.tombstone) throw new DuplicateEventId(eventId);
+      }
+      const k = latest ? latest.k + 1 : 0;
+      try {
+        await this.eventIds.insertOne({ _id: `${eventId}#${k}`, eventId, k, position });
+        return;
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+      }
+    }
+    throw new DuplicateEventId(eventId);
+  }
+
+  /**
+   * Takes a block of n positions and returns its last. Normally one `$inc`. After losing
+   * positions (FerretDB only: its `$inc` loses concurrent updates, so the counter lags
+   * behind the positions already claimed) the next block starts right after the highest
+   * claim instead, and the counter is pushed up to it (best effort) for the writers after.
+   */
+  private async allocate(n: number, counterLags = false): Promise<number> {
+    if (counterLags) {
+      const top = (await this.positions.findOne({}, { sort: { _id: -1 } }))?._id ?? 0;
+      await this.counters.updateOne({ _id: 'events' }, { $max: { next: top + n } });
+      return top + n;
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const counter = await this.counters.findOneAndUpdate({ _id: 'events' }, { $inc: { next: n } }, { upsert: true, returnDocument: 'after' });
+        if (counter?.next === undefined) throw new Error('The position counter was not returned by findOneAndUpdate');
+        return counter.next;
+      } catch (error) {
+        // Two first-ever upserts can race on the counter's _id; the loser just tries again.
+        if (isDuplicateKey(error) && attempt < 3) continue;
+        throw error;
+      }
+    }
+  }
+
+  private async streamHead(streamId: string): Promise<number> {
+    const head = await this.commits.findOne({ streamId }, { sort: { firstVersion: -1 }, projection: { lastVersion: 1 } });
+    return head?.lastVersion ?? 0;
+  }
+
+  async readStream(streamId: string): Promise<RecordedEvent[]> {
+    const docs = await this.commits.find({ streamId }, { sort: { firstVersion: 1 } }).toArray();
+    return docs.flatMap((doc) => doc.events.map((e, i) => toEvent(doc, e, i)));
+  }
+
+  /**
+   * Events after `afterPosition` in position order, stopping before the first position that
+   * is neither committed nor known never to be: positions are taken before commits land, so
+   * a later position can be visible while an earlier one is still on its way.
+   */
+  async readAll(afterPosition: number, limit: number): Promise<RecordedEvent[]> {
+    const out: RecordedEvent[] = [];
+    if (limit <= 0) return out;
+    scan: for await (const doc of this.covered(afterPosition, Math.min(limit, MAX_SCAN_BATCH))) {
+      for (const [i, e] of doc.events.entries()) {
+        if (doc._id + i <= afterPosition) continue;
+        out.push(toEvent(doc, e, i));
+        if (out.length >= limit) break scan;
+      }
+    }
+    await this.persistVisible();
+    return out;
+  }
+
+  async query(query: EventQuery): Promise<RecordedEvent[]> {
+    const after = query.afterPosition ?? 0;
+    // Same horizon as readAll: a cursor taken from a query must not jump over a pending commit.
+    await this.headPosition();
+    const ceiling = this.visible.position;
+    if (query.limit <= 0 || ceiling <= after) return [];
+    const and: Filter<CommitDoc>[] = [{ lastPosition: { $gt: after, $lte: ceiling } }, { tombstone: { $ne: true } }];
+    if (query.streamId !== undefined) and.push({ streamId: query.streamId });
+    if (query.streamPrefix !== undefined) and.push({ streamId: { $regex: `^${escapeRegex(query.streamPrefix)}` } });
+    const types = query.types?.length ? new Set(query.types) : undefined;
+    if (types) and.push({ 'events.type': { $in: [...types] } });
+    // Narrow the commits by the filter keys; each event is then checked exactly below.
+    if (query.country !== undefined) and.push({ 'events.countries': query.country });
+    if (query.campaignId !== undefined) and.push({ 'events.campaignId': query.campaignId });
+    if (query.missionId !== undefined) and.push({ 'events.missionId': query.missionId });
+    const exact = query.country !== undefined || query.campaignId !== undefined || query.missionId !== undefined || query.occurred !== undefined || query.recorded !== undefined;
+    const out: RecordedEvent[] = [];
+    const cursor = this.commits.find({ $and: and }, { sort: { lastPosition: 1 }, batchSize: Math.min(query.limit, MAX_SCAN_BATCH) });
+    try {
+      for await (const doc of cursor) {
+        for (const [i, e] of doc.events.entries()) {
+          if (doc._id + i <= after || (types && !types.has(e.type))) continue;
+          const event = toEvent(doc, e, i);
+          if (exact && !matchesQuery(event, query)) continue;
+          out.push(event);
+          if (out.length >= query.limit) return out;
+        }
+      }
+    } finally {
+      await cursor.close();
+    }
+    return out;
+  }
+
+  /** The last event readers may see: consistent with `readAll`, so never beyond a pending hole. */
+  async headPosition(): Promise<number> {
+    const scan = this.covered('horizon', HEAD_SCAN_BATCH, { _id: 1, lastPosition: 1, tombstone: 1 });
+    // covered() advances this.visible as it goes.
+    for await (const doc of scan) void doc;
+    await this.persistVisible();
+    return this.visible.lastEvent;
+  }
+
+  /**
+   * The commits and tombstones after `from` (a position, or this instance's horizon) in
+   * position order, as far as the positions are contiguous. At a hole it stops, unless the hole has been open for `gapTimeoutMs` (as
+   * seen by this instance): then it fences the hole's first position with a tombstone, one
+   * position at a time, and goes on. The fence is an insert at that `_id`, so it fails if
+   * the late commit landed meanwhile (then it is read), and once it succeeds the late
+   * commit can never land (its insert hits the same `_id`): no reader, in this process or
+   * another, can ever see an event behind a position it has already passed. Fencing single
+   * positions keeps documents from overlapping: an abandoned block may end where another,
+   * still pending, block begins, and only its writer knows where.
+   */
+  private async *covered(from: number | 'horizon', batch: number, projection?: mongoose.mongo.Document): AsyncGenerator<CommitDoc> {
+    await (this.bootstrapped ??= this.bootstrap().catch((error: unknown) => {
+      this.bootstrapped = undefined;
+      throw error;
+    }));
+    const after = from === 'horizon' ? this.visible.position : from;
+    let cursor = after;
+    let lastEvent = 0;
+    const advance = (to: number, tombstone: boolean) => {
+      cursor = to;
+      if (!tombstone) lastEvent = to;
+      // Positions up to `after` are covered if `after` was, and we cover the rest ourselves.
+      if (after <= this.visible.position && cursor > this.visible.position) {
+        this.visible = { position: cursor, lastEvent: Math.max(this.visible.lastEvent, lastEvent) };
+        this.pruneHoles();
+      }
+    };
+    for (;;) {
+      const docs = await this.commits.find({ lastPosition: { $gt: cursor } }, { sort: { lastPosition: 1 }, limit: batch, ...(projection ? { projection } : {}) }).toArray();
+      if (!docs.length) return;
+      let lookAgain = false;
+      for (let i = 0; i < docs.length && !lookAgain; ) {
+        const doc = docs[i]!;
+        if (doc._id > cursor + 1) {
+          const hole = await this.passHole(cursor + 1, doc._id - 1);
+          if (hole === 'wait') return;
+          if (hole === 'filled') lookAgain = true;
+          else advance(cursor + 1, true);
+          continue;
+        }
+        advance(doc.lastPosition, doc.tombstone === true);
+        yield doc;
+        i++;
+      }
+      if (!lookAgain && docs.length < batch) return;
+    }
+  }
+
+  private async passHole(from: number, to: number): Promise<'wait' | 'filled' | 'fenced'> {
+    const now = performance.now();
+    let hole = this.holes.find((h) => h.from <= from && from <= h.to);
+    if (!hole) {
+      hole = { from, to, since: now, skipped: false };
+      this.holes.push(hole);
+    }
+    if (now - hole.since < this.gapTimeoutMs) return 'wait';
+    try {
+      await this.commits.insertOne({ _id: from, lastPosition: from, tombstone: true, abandoned: true, events: [] });
+    } catch (error) {
+      if (isDuplicateKey(error)) return 'filled';
+      throw error;
+    }
+    if (!hole.skipped) {
+      hole.skipped = true;
+      this.skipped++;
+    }
+    return 'fenced';
+  }
+
+  /**
+   * A fresh instance starts its horizon where any instance last recorded one (`readable`):
+   * positions once covered stay covered (documents are never deleted), so it need not scan
+   * the whole log before its first `headPosition`.
+   */
+  private async bootstrap(): Promise<void> {
+    const mark = await this.counters.findOne({ _id: 'readable' });
+    const position = mark?.position ?? 0;
+    if (position <= this.visible.position) return;
+    // The mark is always a document boundary, so the last event at or before it ends a commit.
+    const last = await this.commits.findOne({ lastPosition: { $lte: position }, tombstone: { $ne: true } }, { sort: { lastPosition: -1 }, projection: { lastPosition: 1 } });
+    if (position > this.visible.position) this.visible = { position, lastEvent: Math.max(this.visible.lastEvent, last?.lastPosition ?? 0) };
+  }
+
+  /** Records the horizon for instances that start later; at most once a second, best effort. */
+  private async persistVisible(): Promise<void> {
+    const { position } = this.visible;
+    if (position <= this.persisted || performance.now() - this.persistedAt < PERSIST_EVERY_MS) return;
+    this.persistedAt = performance.now();
+    try {
+      await this.counters.updateOne({ _id: 'readable' }, { $max: { position } }, { upsert: true });
+      this.persisted = position;
+    } catch {
+      // Only an optimisation: the next call tries again.
+    }
+  }
+
+  private pruneHoles(): void {
+    for (let i = this.holes.length - 1; i >= 0; i--) if (this.holes[i]!.to <= this.visible.position) this.holes.splice(i, 1);
+  }
+
+  /** In-process wake-up only: appends by other processes are found by polling `readAll`. */
+  onAppended(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    await this.connection.close();
+  }
+}

@@ -1,0 +1,131 @@
+import type mongoose from 'mongoose';
+import type { Connection } from 'mongoose';
+import { connectMongo } from '../../event-store/infrastructure/mongo-event-store.js';
+import type { DocumentWrite, ReadModelStore, Scalar } from '../application/read-model-store.port.js';
+
+type Doc = mongoose.mongo.Document;
+type Stored = { _id: string } & Doc;
+
+const PREFIX = 'rm_';
+
+/**
+ * Field names MongoDB cannot hold as given are stored percent-encoded and decoded on the
+ * way out, so callers get back exactly what they put: FerretDB rejects `.` anywhere and a
+ * leading `$` (MongoDB tolerates them but cannot query them), and a top-level `_id` would
+ * clash with the document id. `_seen` maps stream ids, which may contain dots
+ * (`follow-up-a.b`), so this is not hypothetical. `%` itself is encoded to stay reversible.
+ * Ordinary names (the vast majority) are stored untouched.
+ */
+function encodeKey(key: string, topLevel: boolean): string {
+  if (topLevel && key === '_id') return '%5Fid';
+  return key.replace(/%/g, '%25').replace(/\./g, '%2E').replace(/^\$/, '%24');
+}
+function decodeKey(key: string): string {
+  return key.includes('%') ? key.replace(/%(25|2E|24|5F)/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))) : key;
+}
+function mapKeys(value: unknown, map: (key: string, topLevel: boolean) => string, topLevel = false): unknown {
+  if (Array.isArray(value)) return value.map((v) => mapKeys(v, map));
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[map(k, topLevel)] = mapKeys(v, map);
+  return out;
+}
+const encode = (doc: object): Doc => mapKeys(doc, encodeKey, true) as Doc;
+function decode<T>(stored: Stored): T {
+  const { _id, ...rest } = stored;
+  return mapKeys(rest, decodeKey, true) as T;
+}
+
+/**
+ * Read models of the distributed profile: one MongoDB collection per read-model collection
+ * (`rm_<name>`), `_id` = the document id, the document stored as-is beside it. Checkpoints
+ * live in `checkpoints` as `{_id: projection, position}`.
+ */
+export class MongoReadModelStore implements ReadModelStore {
+  private readonly db: mongoose.mongo.Db;
+
+  constructor(private readonly connection: Connection) {
+    if (!connection.db) throw new Error('MongoReadModelStore needs an open connection (await connectMongo(...) first).');
+    this.db = connection.db;
+  }
+
+  /** Connects, failing within `connectTimeoutMs` (5 s by default) with an error that says what to do. */
+  static async connect(url: string, dbName: string, options: { connectTimeoutMs?: number } = {}): Promise<MongoReadModelStore> {
+    return new MongoReadModelStore(await connectMongo(url, dbName, options.connectTimeoutMs));
+  }
+
+  private collection(name: string): mongoose.mongo.Collection<Stored> {
+    if (!name || name.includes('$') || name.includes('\0')) throw new Error(`Invalid read model collection name: ${JSON.stringify(name)}`);
+    return this.db.collection<Stored>(PREFIX + name);
+  }
+
+  private get checkpoints(): mongoose.mongo.Collection<{ _id: string; position: number }> {
+    return this.db.collection('checkpoints');
+  }
+
+  async get<T>(collection: string, id: string): Promise<T | undefined> {
+    const stored = await this.collection(collection).findOne({ _id: id });
+    return stored ? decode<T>(stored) : undefined;
+  }
+
+  /**
+   * Equality on top-level fields. Filters come from HTTP query strings, so only scalar values
+   * are accepted and each is wrapped in `$eq` (an object value such as `{$ne: null}` is
+   * refused, never interpreted); field names are encoded like stored ones, so `$where` or
+   * `a.b` name a literal field instead of an operator or a path.
+   */
+  async find<T>(collection: string, filter: Readonly<Record<string, Scalar>> = {}): Promise<T[]> {
+    const query: Doc = {};
+    for (const [field, value] of Object.entries(filter)) {
+      if (!['string', 'number', 'boolean'].includes(typeof value) || (typeof value === 'number' && !Number.isFinite(value))) {
+        throw new TypeError(`Filter on ${JSON.stringify(field)} must be a string, a finite number or a boolean`);
+      }
+      query[encodeKey(field, true)] = { $eq: value };
+    }
+    const docs = await this.collection(collection).find(query, { sort: { _id: 1 } }).toArray();
+    return docs.map((d) => decode<T>(d));
+  }
+
+  async checkpoint(projection: string): Promise<number> {
+    return (await this.checkpoints.findOne({ _id: projection }))?.position ?? 0;
+  }
+
+  /**
+   * Documents first (one ordered bulk write per run of writes to the same collection), then
+   * the checkpoint, with no transaction (FerretDB has none). That is safe because applying
+   * events is idempotent per document: each document carries in `_seen` the last version of
+   * every stream that changed it, and `applyBatch` skips an event whose version it has seen.
+   * A crash after some or all documents but before the checkpoint only makes the projector
+   * re-read the batch from the old checkpoint: documents already written skip those events,
+   * the others get them. The checkpoint never runs ahead of the documents, which is the one
+   * order that could lose an update.
+   */
+  async commit(projection: string, writes: readonly DocumentWrite[], checkpoint: number): Promise<void> {
+    for (let start = 0; start < writes.length; ) {
+      const name = writes[start]!.collection;
+      let end = start;
+      while (end < writes.length && writes[end]!.collection === name) end++;
+      const ops = writes.slice(start, end).map((w): mongoose.mongo.AnyBulkWriteOperation<Stored> =>
+        w.doc === null
+          ? { deleteOne: { filter: { _id: w.id } } }
+          : { replaceOne: { filter: { _id: w.id }, replacement: { ...encode(w.doc), _id: w.id }, upsert: true } },
+      );
+      await this.collection(name).bulkWrite(ops, { ordered: true });
+      start = end;
+    }
+    await this.checkpoints.updateOne({ _id: projection }, { $set: { position: checkpoint } }, { upsert: true });
+  }
+
+  /**
+   * Not atomic either: if it fails part-way it must be run again before the projector
+   * restarts (leftover documents would make a rebuild skip the events their `_seen` holds).
+   */
+  async reset(projection: string, collections: readonly string[]): Promise<void> {
+    for (const name of collections) await this.collection(name).deleteMany({});
+    await this.checkpoints.deleteOne({ _id: projection });
+  }
+
+  async close(): Promise<void> {
+    await this.connection.close();
+  }
+}
