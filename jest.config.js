@@ -8,10 +8,21 @@ const common = {
   testEnvironment: 'node',
 };
 export default {
+  // Generous: the distributed suite seeds real servers; a hung test still fails, and the
+  // run never waits on a leaked handle (--forceExit in the npm script).
+  testTimeout: 180_000,
   reporters: ['default', '<rootDir>/tests/support/summary-reporter.cjs'],
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.unit.test.ts'] },
     { ...common, displayName: 'int', testMatch: ['<rootDir>/libs/**/*.int.test.ts', '<rootDir>/tests/int/**/*.test.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/tests/e2e/**/*.test.ts'] },
+    { ...common, displayName: 'distributed', testMatch: ['<rootDir>/tests/distributed/**/*.test.ts'] },
+    // The behaviour suite again, on the distributed profile (MongoDB, Kafka, Redis).
+    {
+      ...common,
+      displayName: 'e2e-distributed',
+      setupFiles: ['<rootDir>/tests/support/distributed-profile.cjs'],
+      testMatch: ['outreach-campaign', 'bad-input', 'restart', 'analysis', 'report', 'history', 'rebuild-api', 'what-if'].map((name) => `<rootDir>/tests/e2e/${name}.test.ts`),
+    },
   ],
 };

@@ -15,7 +15,7 @@ import { readPlaybookFile, type PlaybookCatalog } from '../../libs/follow-ups/in
 import { renderReportMarkdown } from '../../libs/analysis/domain/universalization-report.js';
 import { ImportError, type TreatyCatalog } from '../../libs/treaty-status/index.js';
 import { ConfigError, loadConfig } from '../../libs/platform/config/config.js';
-import { EmbeddedPersistenceModule } from '../../libs/platform/runtime/embedded.module.js';
+import { persistenceFor } from '../../libs/platform/runtime/app.factory.js';
 import { importStatesFiles } from '../../libs/platform/runtime/seed.js';
 import { CLOCK, PLAYBOOKS, TREATIES } from '../../libs/platform/runtime/tokens.js';
 
@@ -54,7 +54,7 @@ Environment: DEMARCHE_DATA_DIR (default ./data) names the data directory.`;
 @Module({})
 class CliModule {
   static with(): DynamicModule {
-    return { module: CliModule, imports: [EmbeddedPersistenceModule.forRoot(loadConfig())] };
+    return { module: CliModule, imports: [persistenceFor(loadConfig())] };
   }
 }
 

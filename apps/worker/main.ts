@@ -1,9 +1,4 @@
-import { Logger } from '@nestjs/common';
-import { createDemarcheApp } from '../../libs/platform/runtime/app.factory.js';
-import { loadConfig } from '../../libs/platform/config/config.js';
+import { launch } from '../../libs/platform/runtime/launch.js';
 
-/** `npm run start:worker`: only the worker role; run several of them side by side. */
-const config = loadConfig();
-const app = await createDemarcheApp({ config, roles: ['worker'] });
-await app.init();
-new Logger('Demarche').log(`Demarche worker (${config.profile}) started; data in ${config.dataDir}`);
+/** `npm run start:worker`: the worker role alone; run several side by side on the distributed profile. */
+await launch(['worker'], 'worker');

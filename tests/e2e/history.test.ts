@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../libs/platform/config/config.js';
-import { startTestApp, type RunningApp } from '../support/running-app.js';
+import { cliEnv, startTestApp, type RunningApp } from '../support/running-app.js';
 
 describe('the history for analysts', () => {
   let app: RunningApp;
@@ -59,7 +59,7 @@ describe('the history for analysts', () => {
 
     await app.stop();
     const out = join(app.dataDir, 'export.ndjson');
-    const cli = spawnSync(process.execPath, [join(projectRoot(), 'bin/demarche.js'), 'export', '--out', out], { env: { ...process.env, DEMARCHE_DATA_DIR: app.dataDir }, encoding: 'utf8' });
+    const cli = spawnSync(process.execPath, [join(projectRoot(), 'bin/demarche.js'), 'export', '--out', out], { env: cliEnv(app.dataDir), encoding: 'utf8' });
     expect(cli.status).toBe(0);
     expect(cli.stderr).toMatch(/Exporting \[#+\] [\d,]+\/[\d,]+ 100%/);
     expect(cli.stderr).toMatch(new RegExp(`Exported ${head} events to `));

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { projectRoot } from '../../libs/platform/config/config.js';
-import { startTestApp, type RunningApp } from '../support/running-app.js';
+import { cliEnv, startTestApp, type RunningApp } from '../support/running-app.js';
 
 /**
  * The universalization report for a chosen day, against figures worked out by hand from the
@@ -83,7 +83,7 @@ describe('the universalization report', () => {
     expect(accepted.text.startsWith('# CCM universalization report')).toBe(true);
     await app.stop();
     const cli = spawnSync(process.execPath, [join(projectRoot(), 'bin/demarche.js'), 'report', '--treaty', 'CCM', '--as-of', '2026-02-03', '--since', '2024-09-01'], {
-      env: { ...process.env, DEMARCHE_DATA_DIR: app.dataDir }, encoding: 'utf8',
+      env: cliEnv(app.dataDir), encoding: 'utf8',
     });
     expect(cli.stderr).toBe('');
     expect(cli.status).toBe(0);

@@ -1,9 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openSqliteDatabase, SqliteEventStore } from '../../libs/event-store/index.js';
 import { projectRoot } from '../../libs/platform/config/config.js';
-import { startTestApp, type RunningApp } from '../support/running-app.js';
+import { cliEnv, openTestEventStore, startTestApp, type RunningApp } from '../support/running-app.js';
 
 const root = projectRoot();
 
@@ -32,11 +31,11 @@ describe('what-if replay under another playbook', () => {
       .map((r: any) => (r.kind === 'chase-response' ? { ...r, when: { noResponseWithinDays: 10 } } : r.kind === 'bilateral-approach' ? { ...r, when: { group: 'II' } } : r));
     const file = join(app.dataDir, 'impatient.json');
     writeFileSync(file, JSON.stringify(playbook));
-    const store = new SqliteEventStore(openSqliteDatabase(app.dataDir));
+    const store = await openTestEventStore(app.dataDir);
     const head = await store.headPosition();
     await store.close();
 
-    const run = spawnSync(process.execPath, [join(root, 'bin/demarche.js'), 'what-if', '--playbook', file, '--format', 'json'], { env: { ...process.env, DEMARCHE_DATA_DIR: app.dataDir, DEMARCHE_NOW: '2026-06-01T09:00:00Z' }, encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [join(root, 'bin/demarche.js'), 'what-if', '--playbook', file, '--format', 'json'], { env: cliEnv(app.dataDir, { DEMARCHE_NOW: '2026-06-01T09:00:00Z' }), encoding: 'utf8' });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     const report = JSON.parse(run.stdout);
@@ -50,7 +49,7 @@ describe('what-if replay under another playbook', () => {
     // ETH never answered: chased under both, but due 20 days earlier under the impatient playbook.
     expect(report.changed.map((c: any) => [c.baseline.dueOn, c.whatIf.dueOn])).toEqual([['2026-03-03', '2026-02-11']]);
 
-    const after = new SqliteEventStore(openSqliteDatabase(app.dataDir));
+    const after = await openTestEventStore(app.dataDir);
     expect(await after.headPosition()).toBe(head);
     await after.close();
   });
@@ -58,7 +57,7 @@ describe('what-if replay under another playbook', () => {
   it('refuses an invalid playbook, saying what is wrong', () => {
     const file = join(app.dataDir, 'broken.json');
     writeFileSync(file, JSON.stringify({ id: 'x', treaty: 'CCM', rules: [{ kind: 'chase', queue: 'postal', when: { group: 'IV' }, dueInDays: 1 }] }));
-    const run = spawnSync(process.execPath, [join(root, 'bin/demarche.js'), 'what-if', '--playbook', file], { env: { ...process.env, DEMARCHE_DATA_DIR: app.dataDir }, encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [join(root, 'bin/demarche.js'), 'what-if', '--playbook', file], { env: cliEnv(app.dataDir), encoding: 'utf8' });
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('rules[0].queue must be one of bilateral, regional, high-level');
   });

@@ -1,20 +1,29 @@
 import type { INestApplication } from '@nestjs/common';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import request from 'supertest';
 import { createDemarcheApp, type Role } from '../../libs/platform/runtime/app.factory.js';
-import { loadConfig } from '../../libs/platform/config/config.js';
+import { loadConfig, type DemarcheConfig } from '../../libs/platform/config/config.js';
 import { ProjectorService } from '../../libs/platform/runtime/projector.module.js';
 import { WorkerService } from '../../libs/platform/runtime/worker.module.js';
+import { DistributedWorkerService, KafkaProjectorService } from '../../libs/platform/runtime/distributed-roles.js';
+import { connectMongo } from '../../libs/event-store/index.js';
+import { connectKafka } from '../../libs/messaging/index.js';
+
+/** The profile the behaviour suite runs on: `DEMARCHE_TEST_PROFILE=distributed` for the servers. */
+export const TEST_PROFILE = process.env.DEMARCHE_TEST_PROFILE === 'distributed' ? 'distributed' : 'embedded';
 
 export interface RunningApp {
   readonly app: INestApplication;
+  /** The identity of the app's data: a folder (embedded), or the name of its database, topic and queues. */
   readonly dataDir: string;
+  readonly config: DemarcheConfig;
   readonly http: () => ReturnType<typeof request>;
-  /** Waits until the playbook and every projection have handled all stored events. */
+  /** Waits until the playbook, the timers and every projection have handled all stored events. */
   settle(): Promise<void>;
-  /** Stops the app, keeping its data dir (for restart tests). */
+  /** Stops the app, keeping its data (for restart tests). */
   stop(): Promise<void>;
   /** Stops the app and deletes its data. */
   destroy(): Promise<void>;
@@ -28,10 +37,23 @@ export interface StartTestAppOptions {
   readonly roles?: readonly Role[];
 }
 
-/** Starts Demarche on the embedded profile in a temporary data dir, listening on a free port. */
+/** The servers' names for one test app: its own database, topic, queues and consumer group. */
+export function distributedEnv(dataDir: string): Record<string, string> {
+  const id = `t${basename(dataDir).replace(/[^a-zA-Z0-9]/g, '').toLowerCase()}`;
+  return {
+    DEMARCHE_PROFILE: 'distributed',
+    DEMARCHE_MONGO_DB: id,
+    DEMARCHE_KAFKA_TOPIC: `${id}.events`,
+    DEMARCHE_REDIS_PREFIX: id,
+    DEMARCHE_KAFKA_GROUP: `${id}-projector`,
+  };
+}
+
+/** Starts Demarche on the test profile, on a fresh (or the given) data identity, listening on a free port. */
 export async function startTestApp(options: StartTestAppOptions = {}): Promise<RunningApp> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'demarche-test-'));
-  const config = { ...loadConfig({ DEMARCHE_DATA_DIR: dataDir }), ...(options.now ? { now: options.now } : {}), seedStates: options.seedStates ?? true };
+  const env = { ...process.env, DEMARCHE_DATA_DIR: dataDir, ...(TEST_PROFILE === 'distributed' ? distributedEnv(dataDir) : {}) };
+  const config: DemarcheConfig = { ...loadConfig(env), ...(options.now ? { now: options.now } : {}), seedStates: options.seedStates ?? true };
   const app = await createDemarcheApp({ config, logger: ['error', 'fatal'], ...(options.roles ? { roles: options.roles } : {}) });
   await app.listen(0, '127.0.0.1');
   const server = app.getHttpServer();
@@ -39,18 +61,9 @@ export async function startTestApp(options: StartTestAppOptions = {}): Promise<R
   const running: RunningApp = {
     app,
     dataDir,
+    config,
     http: () => request(server),
-    async settle() {
-      // Timers record events, the playbook reacts with follow-up events, the projectors read
-      // them: repeat until a round fires no timer.
-      const worker = app.get(WorkerService, { strict: false });
-      for (;;) {
-        const fired = await worker.fireDueTimers();
-        await worker.caughtUp();
-        await app.get(ProjectorService, { strict: false }).caughtUp();
-        if (!fired) return;
-      }
-    },
+    settle: () => (config.profile === 'distributed' ? settleDistributed(app) : settleEmbedded(app)),
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -58,8 +71,67 @@ export async function startTestApp(options: StartTestAppOptions = {}): Promise<R
     },
     async destroy() {
       await running.stop();
+      if (config.profile === 'distributed') await dropServers(config);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
   return running;
+}
+
+async function settleEmbedded(app: INestApplication): Promise<void> {
+  // Timers record events, the playbook reacts with follow-up events, the projectors read
+  // them: repeat until a round fires no timer.
+  const worker = app.get(WorkerService, { strict: false });
+  for (;;) {
+    const fired = await worker.fireDueTimers();
+    await worker.caughtUp();
+    await app.get(ProjectorService, { strict: false }).caughtUp();
+    if (!fired) return;
+  }
+}
+
+async function settleDistributed(app: INestApplication): Promise<void> {
+  const worker = app.get(DistributedWorkerService, { strict: false });
+  const projector = app.get(KafkaProjectorService, { strict: false });
+  const deadline = Date.now() + 60_000;
+  while (!worker.leads) {
+    if (Date.now() > deadline) throw new Error('the test worker never took its leases');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  // Quiet twice in a row: nothing left to relay, to react to, to fire or to project.
+  for (let quiet = 0; quiet < 2; ) {
+    if (Date.now() > deadline) throw new Error('the distributed app did not settle within 60 s');
+    await worker.promoteDue();
+    await worker.caughtUp();
+    const [lag, timers] = [await projector.lag(), await worker.pendingTimers()];
+    quiet = lag === 0 && timers === 0 ? quiet + 1 : 0;
+    if (!quiet) await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function dropServers(config: DemarcheConfig): Promise<void> {
+  const { mongoUrl, mongoDb, kafkaBrokers, kafkaTopic, redisPrefix, kafkaGroup } = config.distributed;
+  const mongo = await connectMongo(mongoUrl, mongoDb);
+  await mongo.dropDatabase().catch(() => undefined);
+  await mongo.close();
+  const kafka = await connectKafka(kafkaBrokers);
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.deleteTopics({ topics: [kafkaTopic, `${kafkaTopic}.dlq`] }).catch(() => undefined);
+  await admin.deleteGroups([kafkaGroup]).catch(() => undefined);
+  await admin.disconnect();
+  const keys = execFileSync('redis-cli', ['--scan', '--pattern', `${redisPrefix}:*`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  for (let i = 0; i < keys.length; i += 500) execFileSync('redis-cli', ['del', ...keys.slice(i, i + 500)]);
+}
+
+/** The environment for a `demarche` command that works on a test app's data, on the test profile. */
+export function cliEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { ...process.env, DEMARCHE_DATA_DIR: dataDir, ...(TEST_PROFILE === 'distributed' ? distributedEnv(dataDir) : {}), ...extra };
+}
+
+/** The event store of a test app's data, opened directly (the app stopped), on the test profile. */
+export async function openTestEventStore(dataDir: string) {
+  const { SqliteEventStore, openSqliteDatabase, MongoEventStore } = await import('../../libs/event-store/index.js');
+  if (TEST_PROFILE !== 'distributed') return new SqliteEventStore(openSqliteDatabase(dataDir));
+  return MongoEventStore.connect(process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017', distributedEnv(dataDir).DEMARCHE_MONGO_DB!);
 }

@@ -198,6 +198,28 @@ export class BullTimers implements Timers {
     return Object.fromEntries(entries) as Record<Queue, QueueDepth>;
   }
 
+  /**
+   * Moves delayed jobs whose day has come, by our clock, to the front: BullMQ counts delays
+   * in real time, so a clock set ahead (or a job delayed before a long stop) would otherwise
+   * wait for the real time to pass. Returns how many it promoted.
+   */
+  async promoteDue(today: LocalDate, batch = 500): Promise<number> {
+    let promoted = 0;
+    for (const queue of this.queues.values()) {
+      for (let start = 0; ; start += batch) {
+        const jobs = await queue.getDelayed(start, start + batch - 1);
+        for (const job of jobs) {
+          if (job.data.dueOn <= today) {
+            await job.promote().catch(() => undefined);
+            promoted++;
+          }
+        }
+        if (jobs.length < batch) break;
+      }
+    }
+    return promoted;
+  }
+
   /** The BullMQ queue of a follow-up queue (for admin tools and tests). */
   queue(name: Queue): BullQueue<TimerJobData, void, TimerPayload['purpose']> {
     const queue = this.queues.get(name);

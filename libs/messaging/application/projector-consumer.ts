@@ -58,6 +58,12 @@ export interface ProjectorConsumerOptions {
   readonly kafka: Kafka;
   readonly readModels: ReadModelStore;
   readonly projections: readonly Projection[];
+  /**
+   * How a chunk of events reaches one projection (default: {@link applyEvents} on
+   * `readModels`). The distributed profile wraps it to write the active version of the read
+   * model under a lock, since several members may write the same documents.
+   */
+  readonly apply?: (projection: Projection, events: readonly RecordedEvent[]) => Promise<void>;
   /** Default `demarche.events`. */
   readonly topic?: string;
   /** Default `<topic>.dlq`. */
@@ -135,6 +141,10 @@ export class ProjectorConsumer {
     this.chunkSize = options.chunkSize ?? 500;
     this.initialRetryMs = options.retry?.initialMs ?? 200;
     this.maxRetryMs = options.retry?.maxMs ?? 10_000;
+  }
+
+  private apply(projection: Projection, events: readonly RecordedEvent[]): Promise<void> {
+    return this.options.apply ? this.options.apply(projection, events) : applyEvents(projection, this.options.readModels, events);
   }
 
   /** Joins the group and starts consuming; resolves once connected and subscribed. */
@@ -234,7 +244,7 @@ export class ProjectorConsumer {
       if (!relevant.length) continue;
       const applied = await this.withRetry(payload, `apply ${relevant.length} events to projection ${projection.name}`, async () => {
         try {
-          await applyEvents(projection, this.options.readModels, relevant.map((d) => d.event));
+          await this.apply(projection, relevant.map((d) => d.event));
           return true;
         } catch (error) {
           if (this.isTransient(error)) throw error;
@@ -247,7 +257,7 @@ export class ProjectorConsumer {
       for (const d of relevant) {
         await this.withRetry(payload, `apply event ${d.event.id} to projection ${projection.name}`, async () => {
           try {
-            await applyEvents(projection, this.options.readModels, [d.event]);
+            await this.apply(projection, [d.event]);
           } catch (error) {
             if (this.isTransient(error)) throw error;
             poisoned.push({ message: d.message, location: d.location, stage: `projection:${projection.name}`, reason: `projection ${projection.name} failed on ${d.event.type} ${d.event.id}: ${(error as Error)?.message ?? error}` });

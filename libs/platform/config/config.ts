@@ -25,6 +25,8 @@ export interface DemarcheConfig {
     readonly redisUrl: string;
     /** Prefix of every Redis key and BullMQ queue, so deployments can share a Redis. */
     readonly redisPrefix: string;
+    /** The projectors' consumer group. */
+    readonly kafkaGroup: string;
   };
 }
 
@@ -68,6 +70,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DemarcheConfig
       kafkaTopic: env.DEMARCHE_KAFKA_TOPIC ?? 'demarche.events',
       redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
       redisPrefix: env.DEMARCHE_REDIS_PREFIX ?? 'demarche',
+      kafkaGroup: env.DEMARCHE_KAFKA_GROUP ?? 'demarche-projector',
     },
   };
 }

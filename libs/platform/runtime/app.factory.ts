@@ -10,10 +10,17 @@ import { loadConfig, type DemarcheConfig } from '../config/config.js';
 import { ProblemDetailsFilter, strictValidationPipe } from '../http/problem.js';
 import { ApiModule } from './api.module.js';
 import { EmbeddedPersistenceModule } from './embedded.module.js';
+import { DistributedPersistenceModule } from './distributed.module.js';
+import { DistributedWorkerModule, KafkaProjectorModule } from './distributed-roles.js';
 import { ProjectorModule } from './projector.module.js';
 import { importStatesFiles, shippedStatesFiles } from './seed.js';
 import { CLOCK, TREATIES } from './tokens.js';
 import { WorkerModule } from './worker.module.js';
+
+/** The stores of the configured profile. */
+export function persistenceFor(config: DemarcheConfig): DynamicModule {
+  return config.profile === 'distributed' ? DistributedPersistenceModule.forRoot(config) : EmbeddedPersistenceModule.forRoot(config);
+}
 
 /** The parts of Demarche a process runs. `npm start` runs all three in one process. */
 export type Role = 'api' | 'projector' | 'worker';
@@ -21,16 +28,14 @@ export type Role = 'api' | 'projector' | 'worker';
 @Module({})
 class DemarcheModule {
   static with(config: DemarcheConfig, roles: readonly Role[]): DynamicModule {
-    if (config.profile === 'distributed') {
-      throw new Error('The distributed profile (MONGO_URL, KAFKA_BROKERS, REDIS_URL) is not available in this build yet; unset those variables to run embedded.');
-    }
+    const distributed = config.profile === 'distributed';
     return {
       module: DemarcheModule,
       imports: [
-        EmbeddedPersistenceModule.forRoot(config),
+        persistenceFor(config),
         ...(roles.includes('api') ? [ApiModule] : []),
-        ...(roles.includes('projector') ? [ProjectorModule] : []),
-        ...(roles.includes('worker') ? [WorkerModule] : []),
+        ...(roles.includes('projector') ? [distributed ? KafkaProjectorModule : ProjectorModule] : []),
+        ...(roles.includes('worker') ? [distributed ? DistributedWorkerModule : WorkerModule] : []),
       ],
     };
   }
@@ -49,6 +54,7 @@ export async function createDemarcheApp(options: StartOptions = {}): Promise<INe
   const app = await NestFactory.create<NestExpressApplication>(DemarcheModule.with(config, roles), {
     logger: options.logger ?? ['log', 'error', 'warn', 'fatal'],
     bodyParser: false,
+    abortOnError: false,
   });
   app.useBodyParser('json', { limit: '100kb' });
   app.useGlobalPipes(strictValidationPipe());

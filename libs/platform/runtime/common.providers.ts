@@ -1,0 +1,26 @@
+import type { Provider } from '@nestjs/common';
+import { join } from 'node:path';
+import { CommandRunner, EVENT_STORE, EventRegistry, type EventStore } from '../../event-store/index.js';
+import { ActiveReadModels, RAW_READ_MODEL_STORE, READ_MODEL_STORE, type ReadModelStore } from '../../projections/index.js';
+import { PlaybookCatalog } from '../../follow-ups/index.js';
+import { TreatyCatalog } from '../../treaty-status/index.js';
+import type { DemarcheConfig } from '../config/config.js';
+import { SystemClock } from './clock.js';
+import { demarcheEventRegistry } from './event-types.js';
+import { ALL_PROJECTIONS_SHAPE } from './projection-catalog.js';
+import { CLOCK, CONFIG, PLAYBOOKS, TREATIES } from './tokens.js';
+
+/** What every profile provides the same way, whatever stores sit behind the ports. */
+export function commonProviders(config: DemarcheConfig, clock: SystemClock): Provider[] {
+  return [
+    { provide: CONFIG, useValue: config },
+    { provide: CLOCK, useValue: clock },
+    { provide: EventRegistry, useFactory: demarcheEventRegistry },
+    { provide: CommandRunner, useFactory: (store: EventStore, registry: EventRegistry) => new CommandRunner(store, registry), inject: [EVENT_STORE, EventRegistry] },
+    { provide: READ_MODEL_STORE, useFactory: (raw: ReadModelStore) => new ActiveReadModels(raw, ALL_PROJECTIONS_SHAPE), inject: [RAW_READ_MODEL_STORE] },
+    { provide: TREATIES, useFactory: () => TreatyCatalog.fromDirectory(join(config.referenceDir, 'treaties')) },
+    { provide: PLAYBOOKS, useFactory: () => PlaybookCatalog.fromDirectory(join(config.referenceDir, 'playbooks')) },
+  ];
+}
+
+export const COMMON_EXPORTS = [CONFIG, CLOCK, EventRegistry, EVENT_STORE, READ_MODEL_STORE, RAW_READ_MODEL_STORE, CommandRunner, TREATIES, PLAYBOOKS];

@@ -1,0 +1,199 @@
+import { Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Kafka } from 'kafkajs';
+import type { Redis } from 'ioredis';
+import { CommandRunner, EVENT_STORE, EventRegistry, type EventStore } from '../../event-store/index.js';
+import { ProjectionVersions, RAW_READ_MODEL_STORE, type Projection, type ReadModelStore } from '../../projections/index.js';
+import { FollowUpPolicy, PlaybookCatalog, recordTimerElapsed, TIMERS } from '../../follow-ups/index.js';
+import { BullTimerWorker } from '../../follow-ups/infrastructure/bullmq-timer-worker.js';
+import type { BullTimers } from '../../follow-ups/infrastructure/bullmq-timers.js';
+import { applyEvents, connectKafka, ensureTopics, OutboxRelay, ProjectorConsumer, readModelCheckpoint, ReadModelUnavailable } from '../../messaging/index.js';
+import { toLocalDate, type Clock, type RecordedEvent } from '../../kernel/index.js';
+import type { DemarcheConfig } from '../config/config.js';
+import { LeaseHolder, RedisLease } from '../distributed/redis-lease.js';
+import { RedisMutex } from '../distributed/redis-mutex.js';
+import { REDIS } from './distributed.module.js';
+import { ProjectionHost } from './projector.module.js';
+import { READ_MODEL_PROJECTIONS } from './projection-catalog.js';
+import { CLOCK, CONFIG, PLAYBOOKS } from './tokens.js';
+
+/**
+ * Connects to Kafka (failing fast, naming the brokers, when none answers) and makes sure
+ * the topics exist. Several processes starting at once may race to create them; the broker
+ * then needs a moment to elect the partitions' leaders, so those errors are retried.
+ */
+async function kafkaFor(config: DemarcheConfig, logger: Logger): Promise<Kafka> {
+  const { kafkaBrokers, kafkaTopic } = config.distributed;
+  const kafka = await connectKafka(kafkaBrokers);
+  for (let attempt = 1; ; attempt++) {
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+      await ensureTopics(admin, { topic: kafkaTopic, deadLetterTopic: `${kafkaTopic}.dlq`, logger: messagingLogger(logger) });
+      return kafka;
+    } catch (error) {
+      if (attempt >= 10) throw error;
+      logger.warn(`Kafka topics not ready yet (${(error as Error).message}); trying again (${attempt}/10).`);
+      await new Promise((r) => setTimeout(r, 300 * attempt));
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+}
+
+const messagingLogger = (logger: Logger) => ({ log: (m: string) => logger.log(m), warn: (m: string) => logger.warn(m), error: (m: string) => logger.error(m) });
+
+/**
+ * The projector role on the distributed profile: a member of the consumer group. Members
+ * share the partitions; they take turns (a Redis lock per projection) to write a
+ * projection's documents, each chunk into the version active when it starts.
+ */
+@Injectable()
+export class KafkaProjectorService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Projector');
+  private consumer?: ProjectorConsumer;
+  private kafka?: Kafka;
+
+  constructor(
+    @Inject(CONFIG) private readonly config: DemarcheConfig,
+    @Inject(RAW_READ_MODEL_STORE) private readonly readModels: ReadModelStore,
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly registry: EventRegistry,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const { kafkaTopic, kafkaGroup, redisPrefix } = this.config.distributed;
+    this.kafka = await kafkaFor(this.config, this.logger);
+    const versions = new ProjectionVersions(this.readModels);
+    const mutex = new RedisMutex(this.redis, redisPrefix);
+    const apply = async (projection: Projection, events: readonly RecordedEvent[]) => {
+      try {
+        await mutex.withLock(`projection:${projection.name}`, async () => applyEvents(projection, versions.pinned((await versions.of(projection.name)).active), events));
+      } catch (error) {
+        // A lock or store failure is worth retrying; an error of the projection itself is not.
+        if (error instanceof ReadModelUnavailable || (error as Error).name === 'LockTimeout' || /redis/i.test((error as Error).message)) throw new ReadModelUnavailable('apply a batch', error);
+        throw error;
+      }
+    };
+    this.consumer = new ProjectorConsumer({
+      kafka: this.kafka,
+      readModels: this.readModels,
+      projections: READ_MODEL_PROJECTIONS,
+      topic: kafkaTopic,
+      groupId: kafkaGroup,
+      upcast: (e) => this.registry.upcast(e),
+      apply,
+      consumer: { sessionTimeout: 10_000, heartbeatInterval: 1000, rebalanceTimeout: 10_000 },
+      logger: messagingLogger(this.logger),
+    });
+    await this.consumer.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.consumer?.stop();
+  }
+
+  /** Messages on the topic that the group has not committed yet. */
+  async lag(): Promise<number> {
+    const { kafkaTopic, kafkaGroup } = this.config.distributed;
+    const admin = this.kafka!.admin();
+    await admin.connect();
+    try {
+      const high = await admin.fetchTopicOffsets(kafkaTopic);
+      const [committed] = await admin.fetchOffsets({ groupId: kafkaGroup, topics: [kafkaTopic] });
+      const done = new Map((committed?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+      return high.reduce((n, p) => n + Math.max(0, Number(p.high) - Math.max(0, done.get(p.partition) ?? 0)), 0);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+}
+
+@Module({ providers: [KafkaProjectorService], exports: [KafkaProjectorService] })
+export class KafkaProjectorModule {}
+
+/**
+ * The worker role on the distributed profile. Every worker processes due timers (BullMQ
+ * jobs). One worker at a time, holding a lease in Redis, relays the log to Kafka and runs
+ * the playbook, which must see the log in its global order.
+ */
+@Injectable()
+export class DistributedWorkerService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Worker');
+  private relay?: OutboxRelay;
+  private policyHost?: ProjectionHost;
+  private leases: LeaseHolder[] = [];
+  private timerWorker?: BullTimerWorker;
+  private promoting?: Promise<unknown>;
+  private promoteTimer?: NodeJS.Timeout;
+
+  constructor(
+    @Inject(CONFIG) private readonly config: DemarcheConfig,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(RAW_READ_MODEL_STORE) private readonly readModels: ReadModelStore,
+    @Inject(TIMERS) private readonly timers: BullTimers,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(PLAYBOOKS) private readonly playbooks: PlaybookCatalog,
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly registry: EventRegistry,
+    private readonly runner: CommandRunner,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const { kafkaTopic, redisPrefix, redisUrl } = this.config.distributed;
+    const kafka = await kafkaFor(this.config, this.logger);
+    this.relay = new OutboxRelay({ store: this.store, checkpoint: readModelCheckpoint(this.readModels), kafka, topic: kafkaTopic, logger: messagingLogger(this.logger) });
+    const policy = new FollowUpPolicy(this.runner, this.timers, (treaty) => this.playbooks.forTreaty(treaty));
+    this.policyHost = new ProjectionHost(this.store, this.readModels, this.registry, [policy], this.logger);
+    const relay = this.relay;
+    const host = this.policyHost;
+    this.leases = [
+      new LeaseHolder(new RedisLease(this.redis, `${redisPrefix}:lease:relay`), { start: () => relay.start(), stop: () => relay.stop() }, this.logger),
+      new LeaseHolder(new RedisLease(this.redis, `${redisPrefix}:lease:playbook`), { start: () => host.start(), stop: () => host.stop() }, this.logger),
+    ];
+    this.leases.forEach((l) => l.start());
+    this.timerWorker = new BullTimerWorker({
+      redis: redisUrl,
+      clock: this.clock,
+      prefix: redisPrefix,
+      handler: (timer) => recordTimerElapsed(this.store, this.registry, timer),
+      onError: (problem) => this.logger.warn(problem.message),
+    });
+    await this.timerWorker.start();
+    const promote = () => {
+      this.promoting = this.promoteDue().catch((error) => this.logger.warn(`Could not promote due timers: ${(error as Error).message}. Will try again.`));
+      this.promoteTimer = setTimeout(() => void this.promoting!.then(promote), 30_000);
+    };
+    promote();
+  }
+
+  /** Due timers by our clock fire now, whatever delay BullMQ counted in real time. */
+  async promoteDue(): Promise<number> {
+    return this.timers.promoteDue(toLocalDate(this.clock.now()));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearTimeout(this.promoteTimer);
+    await this.promoting;
+    await this.timerWorker?.stop();
+    await Promise.all(this.leases.map((l) => l.stop()));
+  }
+
+  /** True while this process holds both leases (relay and playbook). */
+  get leads(): boolean {
+    return this.leases.length > 0 && this.leases.every((l) => l.isLeader);
+  }
+
+  async caughtUp(): Promise<void> {
+    if (!this.leads) return;
+    await this.policyHost!.caughtUp();
+    await this.relay!.caughtUp();
+  }
+
+  async pendingTimers(): Promise<number> {
+    const depths = await this.timers.depths();
+    return Object.values(depths).reduce((n, d) => n + d.waiting + d.active, 0);
+  }
+}
+
+@Module({ providers: [DistributedWorkerService], exports: [DistributedWorkerService] })
+export class DistributedWorkerModule {}

@@ -1,0 +1,76 @@
+import { Global, Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import type { Connection } from 'mongoose';
+import { connectMongo, EVENT_STORE, MongoEventStore, type EventStore } from '../../event-store/index.js';
+import { MongoReadModelStore, RAW_READ_MODEL_STORE } from '../../projections/index.js';
+import { BullTimers } from '../../follow-ups/infrastructure/bullmq-timers.js';
+import { TIMERS } from '../../follow-ups/index.js';
+import type { DemarcheConfig } from '../config/config.js';
+import { SystemClock } from './clock.js';
+import { COMMON_EXPORTS, commonProviders } from './common.providers.js';
+
+export const MONGO_CONNECTION = Symbol('MongoConnection');
+export const REDIS = Symbol('Redis');
+
+export class ServerUnavailable extends Error {
+  override name = 'ServerUnavailable';
+}
+
+/** Connects to Redis or says, within seconds, which Redis did not answer and what to do. */
+export async function connectRedis(url: string, timeoutMs = 5000): Promise<Redis> {
+  const redis = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 3, retryStrategy: (n) => Math.min(n * 200, 2000) });
+  redis.on('error', () => undefined);
+  try {
+    await Promise.race([
+      redis.connect().then(() => redis.ping()),
+      new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs)),
+    ]);
+    return redis;
+  } catch (error) {
+    redis.disconnect();
+    throw new ServerUnavailable(`Redis at ${url.replace(/\/\/[^@/]*@/, '//***@')} did not answer (${(error as Error).message}): start it (npm run infra:up) or set REDIS_URL.`);
+  }
+}
+
+@Injectable()
+class DistributedCloser implements OnApplicationShutdown {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(MONGO_CONNECTION) private readonly connection: Connection,
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(TIMERS) private readonly timers: BullTimers,
+  ) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.timers.close().catch(() => undefined);
+    await this.store.close().catch(() => undefined);
+    await this.connection.close().catch(() => undefined);
+    this.redis.disconnect();
+  }
+}
+
+/**
+ * The distributed profile's stores: the log and the read models in MongoDB, timers as
+ * BullMQ delayed jobs in Redis (which also holds the leases and locks). Kafka is connected
+ * by the roles that use it (projector, worker).
+ */
+@Global()
+@Module({})
+export class DistributedPersistenceModule {
+  static forRoot(config: DemarcheConfig): DynamicModule {
+    const clock = new SystemClock(config.now);
+    const { mongoUrl, mongoDb, redisUrl, redisPrefix } = config.distributed;
+    return {
+      module: DistributedPersistenceModule,
+      providers: [
+        ...commonProviders(config, clock),
+        { provide: MONGO_CONNECTION, useFactory: () => connectMongo(mongoUrl, mongoDb) },
+        { provide: EVENT_STORE, useFactory: () => MongoEventStore.connect(mongoUrl, mongoDb, { now: () => clock.now() }) },
+        { provide: RAW_READ_MODEL_STORE, useFactory: (connection: Connection) => new MongoReadModelStore(connection), inject: [MONGO_CONNECTION] },
+        { provide: REDIS, useFactory: () => connectRedis(redisUrl) },
+        { provide: TIMERS, useFactory: () => new BullTimers({ redis: redisUrl, clock, prefix: redisPrefix }), inject: [REDIS] },
+        DistributedCloser,
+      ],
+      exports: [...COMMON_EXPORTS, TIMERS, MONGO_CONNECTION, REDIS],
+    };
+  }
+}
