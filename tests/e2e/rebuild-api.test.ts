@@ -1,14 +1,6 @@
 import { startTestApp, type RunningApp } from '../support/running-app.js';
+import { eventually } from '../support/eventually.js';
 
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('shadow rebuilds', () => {
   let app: RunningApp;

@@ -4,19 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteDatabase } from '../../libs/event-store/index.js';
 import { projectRoot } from '../../libs/platform/config/config.js';
+import { eventually } from '../support/eventually.js';
 
 const root = projectRoot();
 const cli = (dataDir: string, ...args: string[]) => spawnSync(process.execPath, [join(root, 'bin/demarche.js'), ...args], { env: { ...process.env, DEMARCHE_DATA_DIR: dataDir }, encoding: 'utf8' });
 
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('shadow rebuilds from the command line', () => {
   it('resumes a rebuild killed in the middle and finishes with the same result', async () => {
@@ -32,7 +24,7 @@ describe('shadow rebuilds from the command line', () => {
       const proc = spawn(process.execPath, [join(root, 'bin/demarche.js'), 'rebuild', 'campaign-summary', '--batch-size', '500'], { env: { ...process.env, DEMARCHE_DATA_DIR: dir }, stdio: 'ignore' });
       const db = openSqliteDatabase(dir);
       const checkpoint = () => (db.prepare("SELECT position FROM checkpoints WHERE projection = 'campaign-summary~v3'").get() as { position: number } | undefined)?.position ?? 0;
-      const killedAt = await eventually(async () => (checkpoint() >= 20_000 ? checkpoint() : undefined), 60_000);
+      const killedAt = await eventually(async () => (checkpoint() >= 20_000 ? checkpoint() : undefined), 'the rebuild to pass position 20,000', 60_000);
       proc.kill('SIGKILL');
       await new Promise((r) => proc.once('exit', r));
       const stoppedAt = checkpoint();

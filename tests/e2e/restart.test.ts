@@ -2,16 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestApp } from '../support/running-app.js';
+import { eventually } from '../support/eventually.js';
 
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('a restart of the embedded profile', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'demarche-restart-'));
@@ -36,7 +28,7 @@ describe('a restart of the embedded profile', () => {
       const chase = await eventually(async () => {
         const items = (await second.http().get('/v1/follow-ups?queue=bilateral').expect(200)).body.items;
         return items.length ? items : undefined;
-      }, 'the chase-response follow-up');
+      }, 'the chase-response follow-up', 15_000);
       expect(chase).toEqual([expect.objectContaining({ kind: 'chase-response', countries: ['KEN'], dueOn: '2026-06-02', state: 'open' })]);
       const ken = (await second.http().get('/v1/countries/KEN').expect(200)).body;
       expect(ken.campaigns['ccm-2026']).toMatchObject({ letters: 1, lastLetterOn: '2026-05-03' });
