@@ -122,6 +122,13 @@ describe('a CCM joint demarche over HTTP', () => {
     await app.http().get('/v1/campaigns/no-such').expect(404);
   });
 
+  it('lists timer jobs that failed for good (none here), and checks the queue name', async () => {
+    expect((await app.http().get('/v1/follow-ups/jobs/failed').expect(200)).body).toEqual({ items: [], count: 0 });
+    expect((await app.http().get('/v1/follow-ups/jobs/failed?queue=bilateral').expect(200)).body.count).toBe(0);
+    const bad = await app.http().get('/v1/follow-ups/jobs/failed?queue=postal').expect(400);
+    expect(bad.body.errors[0].field).toBe('queue');
+  });
+
   it('pages through the history with a cursor', async () => {
     const first = (await app.http().get('/v1/events?type=LetterDelivered&limit=2').expect(200)).body;
     expect(first.items).toHaveLength(2);

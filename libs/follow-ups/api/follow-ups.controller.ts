@@ -11,6 +11,7 @@ import { WriteResult, writeResult } from '../../platform/http/write-result.js';
 import { WorkFollowUpCommand } from '../application/work-follow-up.handler.js';
 import { FOLLOW_UPS, type FollowUpView } from '../application/follow-up-queue.projection.js';
 import { QUEUES } from '../domain/playbook.js';
+import { TIMERS, type Timers } from '../application/timer.port.js';
 
 const STATES = ['open', 'claimed', 'completed', 'retracted'] as const;
 const FOLLOW_UP_ID = /^[A-Za-z0-9][A-Za-z0-9.~-]{0,200}$/;
@@ -30,6 +31,7 @@ export class FollowUpsController {
   constructor(
     private readonly commands: CommandBus,
     @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
+    @Inject(TIMERS) private readonly timers: Timers,
   ) {}
 
   @Get()
@@ -47,6 +49,17 @@ export class FollowUpsController {
       const { id, queue, kind, countries, state, dueOn, overdue, assignee, triggeredBy, campaignId, subregion, occurrence, outcome } = withoutBookkeeping(d);
       return { id, queue, kind, countries, state, dueOn, overdue: overdue ?? false, assignee: assignee ?? null, triggeredBy, campaignId, subregion: subregion ?? null, occurrence, outcome: outcome ?? null };
     });
+    return { items, count: items.length };
+  }
+
+  /** Timer jobs that used up their retries, with the reason (the distributed profile's BullMQ queues). */
+  @Get('jobs/failed')
+  @ApiQuery({ name: 'queue', required: false, enum: QUEUES })
+  async failedJobs(@Query() query: Record<string, string>) {
+    onlyKnownQuery(query, ['queue']);
+    const queue = oneOf('queue', query.queue, QUEUES);
+    const failed = (await this.timers.failedJobs?.(queue, 200)) ?? [];
+    const items = failed.map((f) => ({ queue: f.queue, timerId: f.timerId, purpose: f.purpose ?? null, failedReason: f.failedReason, attemptsMade: f.attemptsMade, failedAt: f.failedAt?.toISOString() ?? null }));
     return { items, count: items.length };
   }
 

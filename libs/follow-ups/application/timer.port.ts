@@ -1,5 +1,6 @@
 import type { LocalDate } from '../../kernel/index.js';
 import type { TimerPayload } from '../domain/follow-up.events.js';
+import type { Queue } from '../domain/playbook.js';
 
 export const TIMERS = Symbol('Timers');
 
@@ -10,6 +11,17 @@ export const TIMERS = Symbol('Timers');
 export interface Timers {
   set(timerId: string, dueOn: LocalDate, payload: TimerPayload): Promise<void>;
   cancel(timerId: string): Promise<void>;
+  /** Timer jobs that used up their retries (job queues only; a polled table retries forever). */
+  failedJobs?(queue?: Queue, limit?: number): Promise<readonly FailedTimer[]>;
+}
+
+export interface FailedTimer {
+  readonly queue: Queue;
+  readonly timerId: string;
+  readonly purpose?: string;
+  readonly failedReason: string;
+  readonly attemptsMade: number;
+  readonly failedAt?: Date;
 }
 
 /** Timers kept in a table and polled (the embedded profile; in-memory for tests). */
