@@ -6,3 +6,4 @@ export * from './infrastructure/in-memory-event-store.js';
 export * from './infrastructure/sqlite-event-store.js';
 export * from './infrastructure/sqlite-database.js';
 export * from './infrastructure/mongo-event-store.js';
+export * from './application/sleeper.js';

@@ -1,5 +1,6 @@
 import type { RecordedEvent } from '../../kernel/index.js';
 import type { EventStore } from './event-store.port.js';
+import { Sleeper } from './sleeper.js';
 
 export interface CatchUpOptions {
   readonly batchSize: number;
@@ -19,7 +20,8 @@ export interface CatchUpOptions {
  */
 export class CatchUpSubscription {
   private running = false;
-  private wake?: () => void;
+  private readonly sleeper = new Sleeper();
+  private readonly wake = () => this.sleeper.wake();
   private loop?: Promise<void>;
   private unsubscribe?: () => void;
   private idleWaiters: (() => void)[] = [];
@@ -35,14 +37,14 @@ export class CatchUpSubscription {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.unsubscribe = this.store.onAppended(() => this.wake?.());
+    this.unsubscribe = this.store.onAppended(() => this.wake());
     this.loop = this.run();
   }
 
   async stop(): Promise<void> {
     this.running = false;
     this.unsubscribe?.();
-    this.wake?.();
+    this.wake();
     await this.loop;
   }
 
@@ -52,7 +54,7 @@ export class CatchUpSubscription {
     while (this.position < head) {
       await new Promise<void>((resolve) => {
         this.idleWaiters.push(resolve);
-        this.wake?.();
+        this.wake();
       });
       if (!this.running) return;
     }
@@ -84,13 +86,6 @@ export class CatchUpSubscription {
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
+    return this.sleeper.sleep(ms);
   }
 }

@@ -20,6 +20,21 @@ export interface NewEvent {
  */
 export type ExpectedVersion = number | 'any';
 
+/** The envelope fields every adapter stores for an event, with its payload as JSON text. */
+export function storedFields(e: NewEvent, recordedAt: string) {
+  return {
+    id: e.id,
+    type: e.type,
+    schemaVersion: e.schemaVersion,
+    occurredAt: e.occurredAt,
+    recordedAt,
+    actor: e.metadata.actor,
+    correlationId: e.metadata.correlationId,
+    causationId: e.metadata.causationId,
+    data: JSON.stringify(e.data),
+  };
+}
+
 export interface AppendOptions {
   /**
    * A caller-chosen id for this commit. Appending again with the same id returns the first

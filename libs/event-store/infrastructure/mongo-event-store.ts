@@ -5,6 +5,7 @@ import { matchesQuery } from './event-query.js';
 import {
   ConcurrencyError,
   eventKeys,
+  storedFields,
   type AppendOptions,
   type AppendResult,
   type EventQuery,
@@ -329,18 +330,7 @@ export class MongoEventStore implements EventStore {
       firstVersion: head + 1,
       lastVersion: head + events.length,
       ...(commitId !== undefined ? { commitId } : {}),
-      events: events.map((e) => ({
-        id: e.id,
-        type: e.type,
-        schemaVersion: e.schemaVersion,
-        occurredAt: e.occurredAt,
-        recordedAt,
-        actor: e.metadata.actor,
-        correlationId: e.metadata.correlationId,
-        causationId: e.metadata.causationId,
-        data: JSON.stringify(e.data),
-        ...eventKeys(e.data),
-      })),
+      events: events.map((e) => ({ ...storedFields(e, recordedAt), ...eventKeys(e.data) })),
     };
     try {
       await this.claimEventIds(doc.events.map((e) => e.id), first);

@@ -1,6 +1,7 @@
 import type { RecordedEvent } from '../../kernel/index.js';
 import {
   ConcurrencyError,
+  storedFields,
   type AppendOptions,
   type AppendResult,
   type EventQuery,
@@ -95,19 +96,7 @@ export class SqliteEventStore implements EventStore {
       const recordedAt = this.now().toISOString();
       const positions = events.map((e, i) => {
         try {
-          const info = this.statements.insert.run({
-            id: e.id,
-            streamId,
-            streamVersion: actual + i + 1,
-            type: e.type,
-            schemaVersion: e.schemaVersion,
-            occurredAt: e.occurredAt,
-            recordedAt,
-            actor: e.metadata.actor,
-            correlationId: e.metadata.correlationId,
-            causationId: e.metadata.causationId,
-            data: JSON.stringify(e.data),
-          });
+          const info = this.statements.insert.run({ ...storedFields(e, recordedAt), streamId, streamVersion: actual + i + 1 });
           return Number(info.lastInsertRowid);
         } catch (error) {
           if ((error as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT')) throw new ConcurrencyError(streamId, expected, actual);

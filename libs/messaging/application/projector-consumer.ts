@@ -1,6 +1,7 @@
 import kafkajs, { type Consumer, type ConsumerConfig, type EachBatchPayload, type IHeaders, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
 import type { RecordedEvent } from '../../kernel/index.js';
 import { applyBatch, type Projection, type ReadModelStore } from '../../projections/index.js';
+import { Sleeper } from '../../event-store/application/sleeper.js';
 import { fromKafkaMessage, PoisonMessage, type RecordLocation } from '../infrastructure/cloud-events.js';
 import { consoleLogger, EVENTS_TOPIC, type MessagingLogger } from '../infrastructure/kafka-topics.js';
 
@@ -131,7 +132,7 @@ export class ProjectorConsumer {
   private handled = 0;
   private deadLettered = 0;
   private trouble?: { since: number };
-  private wake?: () => void;
+  private readonly sleeper = new Sleeper();
 
   constructor(private readonly options: ProjectorConsumerOptions) {
     this.topic = options.topic ?? EVENTS_TOPIC;
@@ -192,7 +193,7 @@ export class ProjectorConsumer {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    this.wake?.();
+    this.sleeper.wake();
     await this.consumer?.disconnect();
     await this.producer?.disconnect();
     this.assignment = [];
@@ -342,14 +343,7 @@ export class ProjectorConsumer {
   }
 
   private backoff(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
+    return this.sleeper.sleep(ms);
   }
 }
 
