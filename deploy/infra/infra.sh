@@ -147,13 +147,16 @@ as_root() { if (( EUID == 0 )); then "$@"; elif command -v sudo > /dev/null; the
 # ---------------------------------------------------------------------------------------------
 ensure_apt_packages() {
   local missing=() pkg cmd log="$CACHE_DIR/apt.log"
-  for pair in redis-server:redis-server redis-cli:redis-tools kcat:kcat; do
+  # chromium: the headless browser the console's browser tests drive (never downloaded;
+  # CHROMIUM_PATH names another one).
+  for pair in redis-server:redis-server redis-cli:redis-tools kcat:kcat chromium:chromium; do
     cmd="${pair%%:*}"; pkg="${pair#*:}"
+    [[ "$cmd" == chromium && -n "${CHROMIUM_PATH:-}" && -x "${CHROMIUM_PATH:-}" ]] && continue
     command -v "$cmd" > /dev/null || missing+=("$pkg")
   done
-  if (( ${#missing[@]} == 0 )); then ok "redis-server, redis-cli, kcat present"; return; fi
+  if (( ${#missing[@]} == 0 )); then ok "redis-server, redis-cli, kcat, chromium present"; return; fi
   command -v apt-get > /dev/null || fail "missing ${missing[*]} and no apt-get to install them." "" \
-    "install Redis (server and redis-cli) and kcat with your package manager, then rerun."
+    "install Redis (server and redis-cli), kcat and chromium with your package manager, then rerun."
   step "Installing Debian packages: ${missing[*]} (log: $log)"
   export DEBIAN_FRONTEND=noninteractive
   if ! as_root apt-get install -y --no-install-recommends "${missing[@]}" > "$log" 2>&1; then
