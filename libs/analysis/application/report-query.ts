@@ -10,7 +10,7 @@ import { HistoryQuery } from './history-query.js';
 import { applyBatch, InMemoryReadModelStore, withoutBookkeeping, type Projection } from '../../projections/index.js';
 import { STATE_HISTORIES, stateHistoryProjection } from './state-history.projection.js';
 
-export const FOLLOW_UP_EVENT_TYPES = ['FollowUpScheduled', 'FollowUpWidened', 'FollowUpNarrowed', 'FollowUpClaimed', 'FollowUpCompleted', 'FollowUpRetracted', 'FollowUpFellDue'];
+export const FOLLOW_UP_EVENT_TYPES = ['FollowUpScheduled', 'FollowUpWidened', 'FollowUpNarrowed', 'FollowUpClaimed', 'FollowUpReassigned', 'FollowUpCompleted', 'FollowUpRetracted', 'FollowUpFellDue'];
 
 /** Reads every event of the given types, page by page. */
 export async function readAllOfTypes(store: EventStore, types: readonly string[], pageSize = 5000): Promise<RecordedEvent[]> {

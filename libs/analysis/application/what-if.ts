@@ -7,7 +7,7 @@ import { Engine } from '../../platform/runtime/engine.js';
 /** Events the playbook derives: a what-if replay makes its own instead of copying them. */
 const DERIVED = new Set(['FollowUpScheduled', 'FollowUpWidened', 'FollowUpNarrowed', 'FollowUpRetracted', 'FollowUpFellDue', 'TimerElapsed']);
 /** Coordinators' work on a task: replayed only onto a task the other playbook also made. */
-const WORK = new Set(['FollowUpClaimed', 'FollowUpCompleted']);
+const WORK = new Set(['FollowUpClaimed', 'FollowUpReassigned', 'FollowUpCompleted']);
 
 export interface TaskSummary {
   readonly id: string;

@@ -21,6 +21,11 @@ export class ClaimFollowUpDto {
   @Omittable() @IsString() @Matches(/^[\w.:@-]{1,128}$/, { message: 'assignee must be 1 to 128 letters, digits or . : @ - _' }) assignee?: string;
 }
 
+export class ReassignFollowUpDto {
+  @ApiProperty({ description: 'Who takes the task over.', example: 'coordinator-nzl' })
+  @IsString() @Matches(/^[\w.:@-]{1,128}$/, { message: 'assignee must be 1 to 128 letters, digits or . : @ - _' }) assignee!: string;
+}
+
 export class CompleteFollowUpDto {
   @ApiProperty({ example: 'Met the legal adviser; the bill goes to parliament in May.' }) @IsString() @MinLength(1) @MaxLength(4000) outcome!: string;
 }
@@ -69,6 +74,15 @@ export class FollowUpsController {
   async claim(@Param('id') id: string, @Body() body: ClaimFollowUpDto, @Req() req: Request): Promise<WriteResult> {
     const metadata = metadataOf(req);
     return writeResult(await this.commands.execute(new WorkFollowUpCommand(checkId(id), { kind: 'claim', assignee: body.assignee ?? metadata.actor }, metadata)));
+  }
+
+  /** Hands an open or claimed task to someone else; 409 once it is completed or retracted. */
+  @Post(':id/reassign')
+  @HttpCode(201)
+  @ApiCreatedResponse({ type: WriteResult })
+  async reassign(@Param('id') id: string, @Body() body: ReassignFollowUpDto, @Req() req: Request): Promise<WriteResult> {
+    const metadata = metadataOf(req);
+    return writeResult(await this.commands.execute(new WorkFollowUpCommand(checkId(id), { kind: 'reassign', assignee: body.assignee, by: metadata.actor }, metadata)));
   }
 
   @Post(':id/complete')

@@ -17,7 +17,7 @@ export interface FollowUpView extends FollowUp {
 export const followUpQueueProjection: Projection = {
   name: 'follow-up-queue',
   collections: [FOLLOW_UPS],
-  handles: ['FollowUpScheduled', 'FollowUpWidened', 'FollowUpNarrowed', 'FollowUpClaimed', 'FollowUpCompleted', 'FollowUpRetracted', 'FollowUpFellDue'],
+  handles: ['FollowUpScheduled', 'FollowUpWidened', 'FollowUpNarrowed', 'FollowUpClaimed', 'FollowUpReassigned', 'FollowUpCompleted', 'FollowUpRetracted', 'FollowUpFellDue'],
   async apply(event: RecordedEvent, view: ProjectionView) {
     const e = event as RecordedEvent & FollowUpEvent;
     await view.update<FollowUpView>(FOLLOW_UPS, e.data.followUpId, (doc) => {

@@ -6,11 +6,14 @@ import { CLOCK } from '../../platform/runtime/tokens.js';
 import { followUpDecider } from '../domain/follow-up.decider.js';
 import { followUpStreamId } from '../domain/follow-up.events.js';
 
-/** A coordinator claims a follow-up (`outcome` absent) or completes it with an outcome. */
+/** A coordinator claims a follow-up, hands it to someone else, or completes it with an outcome. */
 export class WorkFollowUpCommand {
   constructor(
     readonly followUpId: string,
-    readonly work: { readonly kind: 'claim'; readonly assignee: string } | { readonly kind: 'complete'; readonly outcome: string; readonly by: string },
+    readonly work:
+      | { readonly kind: 'claim'; readonly assignee: string }
+      | { readonly kind: 'reassign'; readonly assignee: string; readonly by: string }
+      | { readonly kind: 'complete'; readonly outcome: string; readonly by: string },
     readonly metadata: EventMetadata,
   ) {}
 }

@@ -5,6 +5,7 @@ import type {
   FollowUpEvent,
   FollowUpFellDue,
   FollowUpNarrowed,
+  FollowUpReassigned,
   FollowUpRetracted,
   FollowUpScheduled,
   FollowUpWidened,
@@ -35,6 +36,7 @@ export type FollowUpCommand =
   | { readonly kind: 'widen'; readonly iso3: Iso3; readonly triggeredBy: Trigger; readonly on: string }
   | { readonly kind: 'narrow'; readonly iso3: Iso3; readonly reason: string; readonly triggeredBy: Trigger; readonly on: string }
   | { readonly kind: 'claim'; readonly assignee: string; readonly on: string }
+  | { readonly kind: 'reassign'; readonly assignee: string; readonly by: string; readonly on: string }
   | { readonly kind: 'complete'; readonly outcome: string; readonly by: string; readonly on: string }
   | { readonly kind: 'retract'; readonly reason: string; readonly triggeredBy: Trigger; readonly on: string }
   | { readonly kind: 'fall-due'; readonly on: string };
@@ -45,7 +47,8 @@ const isReplay = (s: FollowUp, trigger: Trigger) => trigger.position <= (s.shape
 /**
  * A follow-up task's life. Scheduling an existing task, widening with a member, retracting
  * a closed task: all no-ops, because the playbook may react to the same event again after a
- * crash or in a replay. Coordinators' claims and completions are checked strictly.
+ * crash or in a replay. Coordinators' claims, reassignments and completions are checked
+ * strictly: only an open or claimed task can change hands.
  */
 export function decideFollowUp(command: FollowUpCommand, state: FollowUpState): FollowUpEvent[] {
   switch (command.kind) {
@@ -84,6 +87,17 @@ export function decideFollowUp(command: FollowUpCommand, state: FollowUpState): 
       const e: FollowUpClaimed = { type: 'FollowUpClaimed', occurredAt: command.on, data: { followUpId: state.followUpId, assignee: command.assignee } };
       return [e];
     }
+    case 'reassign': {
+      if (!state) throw conflict('follow-up-missing', 'There is no such follow-up.');
+      if (state.status !== 'open' && state.status !== 'claimed') throw conflict(`follow-up-${state.status}`, `Follow-up ${state.followUpId} is ${state.status}; it cannot be reassigned.`);
+      if (state.status === 'claimed' && state.assignee === command.assignee) return [];
+      const e: FollowUpReassigned = {
+        type: 'FollowUpReassigned',
+        occurredAt: command.on,
+        data: { followUpId: state.followUpId, assignee: command.assignee, previousAssignee: state.status === 'claimed' ? (state.assignee ?? null) : null, reassignedBy: command.by },
+      };
+      return [e];
+    }
     case 'complete': {
       if (!state) throw conflict('follow-up-missing', 'There is no such follow-up.');
       if (state.status === 'completed' && state.outcome === command.outcome) return [];
@@ -104,6 +118,7 @@ export function evolveFollowUp(state: FollowUpState, event: FollowUpEvent): Foll
     case 'FollowUpNarrowed':
       return state && { ...state, countries: event.data.countries, shapedUpTo: Math.max(state.shapedUpTo ?? 0, event.data.triggeredBy.position) };
     case 'FollowUpClaimed':
+    case 'FollowUpReassigned':
       return state && { ...state, status: 'claimed', assignee: event.data.assignee };
     case 'FollowUpCompleted':
       return state && { ...state, status: 'completed', outcome: event.data.outcome };

@@ -36,12 +36,15 @@ export type FollowUpNarrowed = DomainEvent<'FollowUpNarrowed', { readonly follow
 
 export type FollowUpClaimed = DomainEvent<'FollowUpClaimed', { readonly followUpId: string; readonly assignee: string }>;
 
+/** A coordinator handed the task to someone else (or gave an open task to someone): it is now theirs. */
+export type FollowUpReassigned = DomainEvent<'FollowUpReassigned', { readonly followUpId: string; readonly assignee: string; readonly previousAssignee: string | null; readonly reassignedBy: string }>;
+
 export type FollowUpCompleted = DomainEvent<'FollowUpCompleted', { readonly followUpId: string; readonly outcome: string; readonly completedBy: string; readonly countries: readonly Iso3[] }>;
 
 /** The task no longer makes sense: the country deposited, answered, or was re-assessed. */
 export type FollowUpRetracted = DomainEvent<'FollowUpRetracted', { readonly followUpId: string; readonly reason: string; readonly countries: readonly Iso3[]; readonly triggeredBy: Trigger }>;
 
-export type FollowUpEvent = FollowUpScheduled | FollowUpWidened | FollowUpNarrowed | FollowUpClaimed | FollowUpCompleted | FollowUpRetracted | FollowUpFellDue;
+export type FollowUpEvent = FollowUpScheduled | FollowUpWidened | FollowUpNarrowed | FollowUpClaimed | FollowUpReassigned | FollowUpCompleted | FollowUpRetracted | FollowUpFellDue;
 
 /** A durable timer ran out (a letter's 30 days, a repeat's 180). Recorded so replays see it. */
 export type TimerElapsed = DomainEvent<'TimerElapsed', { readonly timerId: string; readonly dueOn: LocalDate; readonly payload: TimerPayload }>;

@@ -15,6 +15,7 @@ export function demarcheEventRegistry(): EventRegistry {
     .register('FollowUpWidened')
     .register('FollowUpNarrowed')
     .register('FollowUpClaimed')
+    .register('FollowUpReassigned')
     .register('FollowUpCompleted')
     .register('FollowUpRetracted')
     .register('FollowUpFellDue')
