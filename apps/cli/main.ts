@@ -17,7 +17,9 @@ import { ImportError, type TreatyCatalog } from '../../libs/treaty-status/index.
 import { ConfigError, loadConfig } from '../../libs/platform/config/config.js';
 import { persistenceFor } from '../../libs/platform/runtime/app.factory.js';
 import { importStatesFiles } from '../../libs/platform/runtime/seed.js';
-import { CLOCK, PLAYBOOKS, TREATIES } from '../../libs/platform/runtime/tokens.js';
+import { CLOCK, CONFIG, PLAYBOOKS, TREATIES } from '../../libs/platform/runtime/tokens.js';
+import { actorOf, roleMay, TOKEN_STORE, TokenService, type Principal, type Role, type TokenStore } from '../../libs/access/index.js';
+import type { DemarcheConfig } from '../../libs/platform/config/config.js';
 
 const USAGE = `Usage: demarche <command> [options]
 
@@ -49,7 +51,11 @@ Commands:
       campaign's playbook and under FILE, and report how the follow-ups would have
       differed. Live data is not touched.
 
-Environment: DEMARCHE_DATA_DIR (default ./data) names the data directory.`;
+Every command needs a token (--token TOKEN, or better the environment variable DEMARCHE_TOKEN,
+which does not show in the process list): import-states and rebuild an admin token; report,
+export and what-if an analyst or admin token. A refused token exits with status 3.
+
+Environment: DEMARCHE_DATA_DIR (default ./data) names the data directory; DEMARCHE_TOKEN the token.`;
 
 @Module({})
 class CliModule {
@@ -82,17 +88,49 @@ type Options = Record<string, { type: 'string'; default?: string } | { type: 'bo
 
 function parse(args: string[], options: Options): { values: Record<string, string | undefined>; positionals: string[] } {
   try {
-    const { values, positionals } = parseArgs({ args, allowPositionals: true, options });
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...options, token: { type: 'string' } } });
     return { values: values as Record<string, string | undefined>, positionals };
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
 }
 
-async function withStore<T>(work: (app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>>) => Promise<T>): Promise<T> {
+/** The token was missing, unknown, expired, revoked, or of a role that may not run the command. */
+class AccessRefused extends Error {}
+
+/** Who may run each command: the same roles as the matching endpoints of the API. */
+const COMMAND_ROLES: Record<string, readonly Role[]> = {
+  'import-states': ['admin'],
+  rebuild: ['admin'],
+  report: ['admin', 'analyst'],
+  export: ['admin', 'analyst'],
+  'what-if': ['admin', 'analyst'],
+};
+
+/** Checks the command's token against the same token records and roles as the API. */
+async function authenticate(app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>>, command: string, token: string | undefined): Promise<Principal> {
+  const roles = COMMAND_ROLES[command]!;
+  const needs = roles.length > 1 ? `an ${roles.filter((r) => r !== 'admin').join(' or ')} or admin token` : 'an admin token';
+  const secret = token ?? process.env.DEMARCHE_TOKEN;
+  if (!secret) {
+    throw new AccessRefused(
+      `demarche ${command} needs ${needs}: set DEMARCHE_TOKEN (or pass --token TOKEN). The first admin token is DEMARCHE_ADMIN_TOKEN or, on the embedded profile, the file admin-token in the data directory; an admin issues the others with POST /v1/tokens.`,
+    );
+  }
+  const config = app.get<DemarcheConfig>(CONFIG);
+  const tokens = new TokenService(app.get<TokenStore>(TOKEN_STORE), app.get<Clock>(CLOCK), { ...(config.access.adminToken ? { adminToken: config.access.adminToken } : {}), cacheMs: 0 });
+  const result = await tokens.authenticate(secret);
+  if (!result.ok) throw new AccessRefused(`demarche ${command} was not run: ${result.detail} Check DEMARCHE_TOKEN, or ask an admin for a new token.`);
+  const decision = roleMay(result.principal, { kind: 'roles', roles });
+  if (!decision.allowed) throw new AccessRefused(`demarche ${command} was not run: token ${result.principal.tokenId} is a ${result.principal.role} token; this command needs ${needs}.`);
+  return result.principal;
+}
+
+async function withStore<T>(command: string, token: string | undefined, work: (app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>>, actor: string) => Promise<T>): Promise<T> {
   const app = await NestFactory.createApplicationContext(CliModule.with(), { logger: ['error', 'fatal'] });
   try {
-    return await work(app);
+    const principal = await authenticate(app, command, token);
+    return await work(app, actorOf(principal));
   } finally {
     await app.close();
   }
@@ -105,7 +143,7 @@ async function reportCommand(rest: string[]): Promise<number> {
     if (value !== undefined && !isLocalDate(value)) throw new UsageError(`${name} must be a calendar date written YYYY-MM-DD, not "${value}".`);
   }
   if (values.format !== 'markdown' && values.format !== 'json') throw new UsageError(`--format must be markdown or json, not "${values.format}".`);
-  return withStore(async (app) => {
+  return withStore('report', values.token, async (app) => {
     const treaty = app.get<TreatyCatalog>(TREATIES).require(values.treaty!);
     const asOf = (values['as-of']) ?? toLocalDate(app.get<Clock>(CLOCK).now());
     const since = values.since;
@@ -124,7 +162,7 @@ async function reportCommand(rest: string[]): Promise<number> {
 async function exportCommand(rest: string[]): Promise<number> {
   const { values, positionals } = parse(rest, { out: { type: 'string' }, type: { type: 'string' }, country: { type: 'string' }, campaign: { type: 'string' } });
   if (positionals.length) throw new UsageError(`export takes no positional arguments (got ${positionals.join(' ')}).`);
-  return withStore(async (app) => {
+  return withStore('export', values.token, async (app) => {
     const store = app.get<EventStore>(EVENT_STORE);
     const registry = app.get(EventRegistry);
     const types = values.type?.split(',');
@@ -161,7 +199,7 @@ async function rebuildCommand(rest: string[]): Promise<number> {
   if (positionals.length !== 1 || !projection) {
     throw new UsageError(`rebuild takes one projection: ${READ_MODEL_PROJECTIONS.map((p) => p.name).join(', ')}${positionals[0] ? ` (not "${positionals[0]}")` : ''}.`);
   }
-  return withStore(async (app) => {
+  return withStore('rebuild', values.token, async (app) => {
     const store = app.get<EventStore>(EVENT_STORE);
     const registry = app.get(EventRegistry);
     const progress = new Progress(`Rebuilding ${projection.name}`, await store.headPosition());
@@ -201,7 +239,7 @@ async function whatIfCommand(rest: string[]): Promise<number> {
       throw new CliError((error as Error).message);
     }
   })();
-  return withStore(async (app) => {
+  return withStore('what-if', values.token, async (app) => {
     app.get<TreatyCatalog>(TREATIES).require(playbook.treaty);
     const current = app.get<PlaybookCatalog>(PLAYBOOKS).forTreaty(playbook.treaty);
     if (!current) throw new CliError(`There is no playbook for ${playbook.treaty} to compare with.`);
@@ -215,7 +253,7 @@ async function whatIfCommand(rest: string[]): Promise<number> {
 async function importStatesCommand(rest: string[]): Promise<number> {
   const { values, positionals } = parse(rest, { withdrawals: { type: 'string' }, since: { type: 'string' }, treaty: { type: 'string', default: 'CCM' } });
   if (positionals.length !== 1) throw new UsageError('import-states takes exactly one states file.');
-  return withStore(async (app) => {
+  return withStore('import-states', values.token, async (app, actor) => {
     const treaty = app.get<TreatyCatalog>(TREATIES).require(values.treaty!);
     const file = resolve(positionals[0]!);
     const summary = await importStatesFiles(
@@ -225,6 +263,7 @@ async function importStatesCommand(rest: string[]): Promise<number> {
       file,
       values.withdrawals ? resolve(values.withdrawals) : undefined,
       values.since ? resolve(values.since) : undefined,
+      actor,
     );
     console.log(
       `Imported ${summary.states} states for ${treaty.code}: ${summary.countriesAdded} new in the reference list, ` +
@@ -240,6 +279,9 @@ try {
   if (error instanceof UsageError) {
     console.error(`${error.message}\n\n${USAGE}`);
     process.exitCode = 2;
+  } else if (error instanceof AccessRefused) {
+    console.error(error.message);
+    process.exitCode = 3;
   } else if (error instanceof ImportError) {
     console.error(`Import stopped, nothing was written: ${error.message}`);
     process.exitCode = 1;

@@ -94,7 +94,7 @@ describe('the picture on any date', () => {
     expect(await status('asOf=2026-07-01&knownAt=2026-01-01')).toMatchObject({ states: 0, statesParties: 0 });
     const dossier = (await app.http().get('/v1/countries/AGO?asOf=2026-07-01').expect(200)).body;
     expect(dossier.treatyStatus.value).toBe('state-party');
-    expect(dossier.depositedOn).toMatchObject({ value: '2026-06-30', provenance: { type: 'StatusChanged', actor: 'anonymous', occurredAt: '2026-06-30' } });
+    expect(dossier.depositedOn).toMatchObject({ value: '2026-06-30', provenance: { type: 'StatusChanged', actor: 'token:admin-env', occurredAt: '2026-06-30' } });
     expect(dossier.signedOn).toMatchObject({ value: '2008-12-03', provenance: { actor: 'import:ccm-states.csv', source: expect.stringContaining('UNTC') } });
     const earlier = (await app.http().get(`/v1/countries/AGO?asOf=2026-07-01&knownAt=${seededAt}`).expect(200)).body;
     expect(earlier.treatyStatus.value).toBe('signatory');

@@ -1,4 +1,4 @@
-import { startTestApp, type RunningApp } from '../support/running-app.js';
+import { startTestApp, TEST_ADMIN_TOKEN, type RunningApp } from '../support/running-app.js';
 
 /**
  * A joint demarche driven over HTTP on the running app: missions, a campaign, letters,
@@ -6,7 +6,9 @@ import { startTestApp, type RunningApp } from '../support/running-app.js';
  */
 describe('a CCM joint demarche over HTTP', () => {
   let app: RunningApp;
-  const post = (path: string, body: object, actor = 'nor-desk') => app.http().post(path).set('X-Demarche-Actor', actor).send(body);
+  /** Tokens: the two missions' desks and two coordinators of the campaign; admin by default. */
+  const tokens: Record<'nor' | 'nzl' | 'ana' | 'bo', { token: string; id: string }> = {} as never;
+  const post = (path: string, body: object, token = TEST_ADMIN_TOKEN) => app.as(token).post(path).send(body);
   const followUps = async (query = '') => (await app.http().get(`/v1/follow-ups${query}`).expect(200)).body.items as any[];
   const byKind = (items: any[], kind: string) => items.filter((f) => f.kind === kind);
 
@@ -15,24 +17,28 @@ describe('a CCM joint demarche over HTTP', () => {
     await post('/v1/missions', { id: 'nor-nairobi', name: 'Embassy of Norway in Nairobi', kind: 'non-resident', coordinator: 'NOR', accreditedTo: ['KEN', 'UGA', 'TZA', 'DJI', 'ERI', 'ETH'] }).expect(201);
     await post('/v1/missions', { id: 'nzl-riyadh', name: 'Embassy of New Zealand in Riyadh', kind: 'non-resident', coordinator: 'NZL', accreditedTo: ['SAU', 'JOR', 'ARE', 'OMN'] }).expect(201);
     await post('/v1/campaigns', { id: 'ccm-2026', treaty: 'CCM', title: 'Universalization demarche 2026', coordinators: ['NOR', 'NZL'], startsOn: '2026-01-15' }).expect(201);
+    tokens.nor = (await post('/v1/tokens', { role: 'mission', missionId: 'nor-nairobi' }).expect(201)).body;
+    tokens.nzl = (await post('/v1/tokens', { role: 'mission', missionId: 'nzl-riyadh' }).expect(201)).body;
+    tokens.ana = (await post('/v1/tokens', { role: 'coordinator', campaignIds: ['ccm-2026'], label: 'ana' }).expect(201)).body;
+    tokens.bo = (await post('/v1/tokens', { role: 'coordinator', campaignIds: ['ccm-2026'], label: 'bo' }).expect(201)).body;
   });
   afterAll(() => app.destroy());
 
   it('records delivered letters and answers with the event ids and stream version', async () => {
     for (const iso3 of ['KEN', 'TZA', 'DJI', 'ERI', 'ETH']) {
-      const res = await post(`/v1/countries/${iso3}/letters`, { campaignId: 'ccm-2026', missionId: 'nor-nairobi', deliveredOn: '2026-02-02' }).expect(201);
+      const res = await post(`/v1/countries/${iso3}/letters`, { campaignId: 'ccm-2026', missionId: 'nor-nairobi', deliveredOn: '2026-02-02' }, tokens.nor.token).expect(201);
       expect(res.body).toEqual({ eventIds: [expect.any(String)], streamVersion: 1 });
     }
-    const again = await post('/v1/countries/KEN/letters', { campaignId: 'ccm-2026', missionId: 'nor-nairobi', deliveredOn: '2026-02-02' }).expect(201);
+    const again = await post('/v1/countries/KEN/letters', { campaignId: 'ccm-2026', missionId: 'nor-nairobi', deliveredOn: '2026-02-02' }, tokens.nor.token).expect(201);
     expect(again.body).toEqual({ eventIds: [], streamVersion: 1 });
-    await post('/v1/countries/KEN/meetings', { campaignId: 'ccm-2026', missionId: 'nor-nairobi', heldOn: '2026-02-20', summary: 'Met the legal adviser.' }).expect(201);
+    await post('/v1/countries/KEN/meetings', { campaignId: 'ccm-2026', missionId: 'nor-nairobi', heldOn: '2026-02-20', summary: 'Met the legal adviser.' }, tokens.nor.token).expect(201);
   });
 
   it('turns responses of each group into the playbook\'s follow-ups', async () => {
-    await post('/v1/countries/KEN/responses', { campaignId: 'ccm-2026', missionId: 'nor-nairobi', receivedOn: '2026-02-25', group: 'I', ratificationUnderWay: true }).expect(201);
-    await post('/v1/countries/TZA/responses', { campaignId: 'ccm-2026', missionId: 'nor-nairobi', receivedOn: '2026-02-26', group: 'I', wishesToSign: true, notes: 'Cabinet paper in preparation.' }).expect(201);
-    await post('/v1/countries/ETH/responses', { campaignId: 'ccm-2026', missionId: 'nor-nairobi', receivedOn: '2026-02-27', group: 'II', obstacles: ['capacity', 'awaiting-major-producers'] }).expect(201);
-    await post('/v1/countries/ERI/responses', { campaignId: 'ccm-2026', missionId: 'nor-nairobi', receivedOn: '2026-02-28', group: 'III', obstacles: ['security-environment'] }).expect(201);
+    await post('/v1/countries/KEN/responses', { campaignId: 'ccm-2026', missionId: 'nor-nairobi', receivedOn: '2026-02-25', group: 'I', ratificationUnderWay: true }, tokens.nor.token).expect(201);
+    await post('/v1/countries/TZA/responses', { campaignId: 'ccm-2026', missionId: 'nor-nairobi', receivedOn: '2026-02-26', group: 'I', wishesToSign: true, notes: 'Cabinet paper in preparation.' }, tokens.nor.token).expect(201);
+    await post('/v1/countries/ETH/responses', { campaignId: 'ccm-2026', missionId: 'nor-nairobi', receivedOn: '2026-02-27', group: 'II', obstacles: ['capacity', 'awaiting-major-producers'] }, tokens.nor.token).expect(201);
+    await post('/v1/countries/ERI/responses', { campaignId: 'ccm-2026', missionId: 'nor-nairobi', receivedOn: '2026-02-28', group: 'III', obstacles: ['security-environment'] }, tokens.nor.token).expect(201);
     await app.settle();
     const items = await followUps('?campaignId=ccm-2026&state=open');
     const line = (f: any) => `${f.kind} ${f.queue} ${f.countries.join('+')} ${f.dueOn}`;
@@ -58,7 +64,7 @@ describe('a CCM joint demarche over HTTP', () => {
 
   it('forms ONE regional initiative per sub-region and widens it as a third country cites reciprocity', async () => {
     const reciprocity = (iso3: string, receivedOn: string) =>
-      post(`/v1/countries/${iso3}/responses`, { campaignId: 'ccm-2026', missionId: 'nzl-riyadh', receivedOn, group: 'II', obstacles: ['regional-reciprocity'] }, 'nzl-desk').expect(201);
+      post(`/v1/countries/${iso3}/responses`, { campaignId: 'ccm-2026', missionId: 'nzl-riyadh', receivedOn, group: 'II', obstacles: ['regional-reciprocity'] }, tokens.nzl.token).expect(201);
     await reciprocity('SAU', '2026-03-10');
     await app.settle();
     expect(byKind(await followUps('?queue=regional'), 'regional-initiative').map((f) => f.countries)).toEqual([['SAU']]);
@@ -80,7 +86,7 @@ describe('a CCM joint demarche over HTTP', () => {
     await app.settle();
     const ken = (await app.http().get('/v1/countries/KEN').expect(200)).body;
     expect(ken).toMatchObject({ treatyStatus: 'state-party', depositedOn: '2026-05-20', depositType: 'ratification', entryIntoForceOn: '2026-11-01', openFollowUps: [] });
-    expect(ken.provenance.at(-1)).toMatchObject({ type: 'StatusChanged', actor: 'nor-desk', occurredAt: '2026-05-20' });
+    expect(ken.provenance.at(-1)).toMatchObject({ type: 'StatusChanged', actor: 'token:admin-env', occurredAt: '2026-05-20' });
     const support = byKind(await followUps(), 'support-ratification');
     expect(support.map((f) => f.state)).toEqual(['retracted', 'retracted']);
     expect((await followUps('?queue=regional'))[0].countries).toEqual(['JOR', 'SAU']);
@@ -95,17 +101,17 @@ describe('a CCM joint demarche over HTTP', () => {
 
   it('lets one coordinator claim and complete a follow-up, and tells the other it is taken', async () => {
     const [eth] = byKind(await followUps(), 'bilateral-approach');
-    const claimed = await post(`/v1/follow-ups/${eth.id}/claim`, {}, 'ana').expect(201);
+    const claimed = await post(`/v1/follow-ups/${eth.id}/claim`, {}, tokens.ana.token).expect(201);
     expect(claimed.body.eventIds).toHaveLength(1);
-    const taken = await post(`/v1/follow-ups/${eth.id}/claim`, {}, 'bo').expect(409);
+    const taken = await post(`/v1/follow-ups/${eth.id}/claim`, {}, tokens.bo.token).expect(409);
     expect(taken.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(taken.body).toMatchObject({ status: 409, code: 'follow-up-claimed' });
-    expect(taken.body.detail).toMatch(/claimed by ana/);
-    await post(`/v1/follow-ups/${eth.id}/complete`, { outcome: 'Offered a legal-assistance workshop.' }, 'bo').expect(409);
-    await post(`/v1/follow-ups/${eth.id}/complete`, { outcome: 'Offered a legal-assistance workshop.' }, 'ana').expect(201);
+    expect(taken.body.detail).toContain(`claimed by token:${tokens.ana.id}`);
+    await post(`/v1/follow-ups/${eth.id}/complete`, { outcome: 'Offered a legal-assistance workshop.' }, tokens.bo.token).expect(409);
+    await post(`/v1/follow-ups/${eth.id}/complete`, { outcome: 'Offered a legal-assistance workshop.' }, tokens.ana.token).expect(201);
     await app.settle();
     const [done] = byKind(await followUps('?state=completed'), 'bilateral-approach');
-    expect(done).toMatchObject({ id: eth.id, state: 'completed', assignee: 'ana', outcome: 'Offered a legal-assistance workshop.' });
+    expect(done).toMatchObject({ id: eth.id, state: 'completed', assignee: `token:${tokens.ana.id}`, outcome: 'Offered a legal-assistance workshop.' });
     const country = (await app.http().get('/v1/countries/ETH').expect(200)).body;
     expect(country.openFollowUps).toEqual([]);
   });
@@ -137,7 +143,7 @@ describe('a CCM joint demarche over HTTP', () => {
     expect(third.next).toBeNull();
     const all = [...first.items, ...second.items, ...third.items];
     expect(all.map((e: any) => e.streamId)).toEqual(['outreach-ccm-2026-KEN', 'outreach-ccm-2026-TZA', 'outreach-ccm-2026-DJI', 'outreach-ccm-2026-ERI', 'outreach-ccm-2026-ETH']);
-    expect(all[0]).toMatchObject({ type: 'LetterDelivered', schemaVersion: 1, streamVersion: 1, occurredAt: '2026-02-02', actor: 'nor-desk', data: { iso3: 'KEN', deliveredOn: '2026-02-02' } });
+    expect(all[0]).toMatchObject({ type: 'LetterDelivered', schemaVersion: 1, streamVersion: 1, occurredAt: '2026-02-02', actor: `token:${tokens.nor.id}`, data: { iso3: 'KEN', deliveredOn: '2026-02-02' } });
     const stream = (await app.http().get('/v1/events?stream=outreach-ccm-2026-KEN').expect(200)).body.items.map((e: any) => e.type);
     expect(stream).toEqual(['LetterDelivered', 'MeetingHeld', 'ResponseReceived', 'GroupAssigned']);
   });

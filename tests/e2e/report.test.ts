@@ -11,7 +11,7 @@ import { cliEnv, startTestApp, type RunningApp } from '../support/running-app.js
  */
 describe('the universalization report', () => {
   let app: RunningApp;
-  const post = (path: string, body: object) => app.http().post(path).set('X-Demarche-Actor', 'desk').send(body).expect(201);
+  const post = (path: string, body: object) => app.http().post(path).send(body).expect(201);
   const respond = (iso3: string, missionId: string, receivedOn: string, answer: object) =>
     post(`/v1/countries/${iso3}/responses`, { campaignId: 'ccm-2025', missionId, receivedOn, ...answer });
 

@@ -12,6 +12,9 @@ import { DistributedWorkerService, KafkaProjectorService } from '../../libs/plat
 import { connectMongo } from '../../libs/event-store/index.js';
 import { connectKafka } from '../../libs/messaging/index.js';
 
+/** The DEMARCHE_ADMIN_TOKEN of every test app (and of the CLI runs on its data). */
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+
 /** The profile the behaviour suite runs on: `DEMARCHE_TEST_PROFILE=distributed` for the servers. */
 export const TEST_PROFILE = process.env.DEMARCHE_TEST_PROFILE === 'distributed' ? 'distributed' : 'embedded';
 
@@ -20,7 +23,10 @@ export interface RunningApp {
   /** The identity of the app's data: a folder (embedded), or the name of its database, topic and queues. */
   readonly dataDir: string;
   readonly config: DemarcheConfig;
+  /** Requests as admin (DEMARCHE_ADMIN_TOKEN): `app.http().get('/v1/...')`. */
   readonly http: () => ReturnType<typeof request>;
+  /** Requests with another bearer token, or with none (`as(undefined)`). */
+  readonly as: (token: string | undefined) => ReturnType<typeof request>;
   /** Waits until the playbook, the timers and every projection have handled all stored events. */
   settle(): Promise<void>;
   /** Stops the app, keeping its data (for restart tests). */
@@ -35,6 +41,8 @@ export interface StartTestAppOptions {
   readonly now?: string;
   readonly seedStates?: boolean;
   readonly roles?: readonly Role[];
+  /** Settings of the access layer to override (a low rate limit, a token cache time). */
+  readonly access?: Partial<DemarcheConfig['access']>;
 }
 
 /** The servers' names for one test app: its own database, topic, queues and consumer group. */
@@ -52,17 +60,20 @@ export function distributedEnv(dataDir: string): Record<string, string> {
 /** Starts Demarche on the test profile, on a fresh (or the given) data identity, listening on a free port. */
 export async function startTestApp(options: StartTestAppOptions = {}): Promise<RunningApp> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'demarche-test-'));
-  const env = { ...process.env, DEMARCHE_DATA_DIR: dataDir, ...(TEST_PROFILE === 'distributed' ? distributedEnv(dataDir) : {}) };
-  const config: DemarcheConfig = { ...loadConfig(env), ...(options.now ? { now: options.now } : {}), seedStates: options.seedStates ?? true };
+  const env = { ...process.env, DEMARCHE_DATA_DIR: dataDir, DEMARCHE_ADMIN_TOKEN: TEST_ADMIN_TOKEN, ...(TEST_PROFILE === 'distributed' ? distributedEnv(dataDir) : {}) };
+  const loaded = loadConfig(env);
+  const config: DemarcheConfig = { ...loaded, ...(options.now ? { now: options.now } : {}), seedStates: options.seedStates ?? true, access: { ...loaded.access, ...options.access } };
   const app = await createDemarcheApp({ config, logger: ['error', 'fatal'], ...(options.roles ? { roles: options.roles } : {}) });
   await app.listen(0, '127.0.0.1');
   const server = app.getHttpServer();
   let stopped = false;
+  const as = (token: string | undefined) => withBearer(request(server), token);
   const running: RunningApp = {
     app,
     dataDir,
     config,
-    http: () => request(server),
+    http: () => as(TEST_ADMIN_TOKEN),
+    as,
     settle: () => (config.profile === 'distributed' ? settleDistributed(app) : settleEmbedded(app)),
     async stop() {
       if (stopped) return;
@@ -76,6 +87,16 @@ export async function startTestApp(options: StartTestAppOptions = {}): Promise<R
     },
   };
   return running;
+}
+
+/** Every request of the agent carries `Authorization: Bearer <token>` (none without a token). */
+function withBearer(agent: ReturnType<typeof request>, token: string | undefined): ReturnType<typeof request> {
+  if (!token) return agent;
+  const wrapped: Record<string, unknown> = {};
+  for (const [method, make] of Object.entries(agent)) {
+    wrapped[method] = typeof make === 'function' ? (url: string) => (make as (u: string) => request.Test)(url).set('authorization', `Bearer ${token}`) : make;
+  }
+  return wrapped as unknown as ReturnType<typeof request>;
 }
 
 async function settleEmbedded(app: INestApplication): Promise<void> {
@@ -126,7 +147,8 @@ async function dropServers(config: DemarcheConfig): Promise<void> {
 
 /** The environment for a `demarche` command that works on a test app's data, on the test profile. */
 export function cliEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { ...process.env, DEMARCHE_DATA_DIR: dataDir, ...(TEST_PROFILE === 'distributed' ? distributedEnv(dataDir) : {}), ...extra };
+  const tokens = { DEMARCHE_ADMIN_TOKEN: TEST_ADMIN_TOKEN, DEMARCHE_TOKEN: TEST_ADMIN_TOKEN };
+  return { ...process.env, DEMARCHE_DATA_DIR: dataDir, ...tokens, ...(TEST_PROFILE === 'distributed' ? distributedEnv(dataDir) : {}), ...extra };
 }
 
 /** The event store of a test app's data, opened directly (the app stopped), on the test profile. */

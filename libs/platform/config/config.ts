@@ -15,6 +15,16 @@ export interface DemarcheConfig {
   readonly now?: string;
   /** Load the shipped states list into an empty store at start-up. */
   readonly seedStates: boolean;
+  /** Tokens and rate limits (see README, Security). */
+  readonly access: {
+    /** DEMARCHE_ADMIN_TOKEN: a secret that always authenticates as admin (actor `token:admin-env`). */
+    readonly adminToken?: string;
+    /** Requests a token may make per window; 0 turns the limit off. */
+    readonly rateLimit: number;
+    readonly rateWindowMs: number;
+    /** How long a process trusts a token record it looked up (so a revocation elsewhere takes at most this long). */
+    readonly tokenCacheMs: number;
+  };
   /** The servers of the distributed profile (defaults: the ports of `npm run infra:up`). */
   readonly distributed: {
     readonly mongoUrl: string;
@@ -55,6 +65,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DemarcheConfig
   if (env.DEMARCHE_NOW && Number.isNaN(Date.parse(env.DEMARCHE_NOW))) {
     throw new ConfigError(`DEMARCHE_NOW must be an ISO date or instant (2026-01-31T09:00:00Z), not "${env.DEMARCHE_NOW}".`);
   }
+  const whole = (name: string, fallback: number, min: number) => {
+    const value = Number(env[name] ?? fallback);
+    if (!Number.isInteger(value) || value < min) throw new ConfigError(`${name} must be a whole number of at least ${min}, not "${env[name]}".`);
+    return value;
+  };
+  if (env.DEMARCHE_ADMIN_TOKEN && env.DEMARCHE_ADMIN_TOKEN.length < 16) {
+    throw new ConfigError('DEMARCHE_ADMIN_TOKEN must be at least 16 characters long; generate one with: openssl rand -base64 32');
+  }
   const root = projectRoot();
   return {
     profile: distributed ? 'distributed' : 'embedded',
@@ -63,6 +81,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DemarcheConfig
     referenceDir: resolve(env.DEMARCHE_REFERENCE_DIR ?? join(root, 'reference')),
     ...(env.DEMARCHE_NOW ? { now: env.DEMARCHE_NOW } : {}),
     seedStates: env.DEMARCHE_SEED_STATES !== 'false',
+    access: {
+      ...(env.DEMARCHE_ADMIN_TOKEN ? { adminToken: env.DEMARCHE_ADMIN_TOKEN } : {}),
+      rateLimit: whole('DEMARCHE_RATE_LIMIT', 6000, 0),
+      rateWindowMs: whole('DEMARCHE_RATE_WINDOW_S', 60, 1) * 1000,
+      tokenCacheMs: whole('DEMARCHE_TOKEN_CACHE_MS', 5000, 0),
+    },
     distributed: {
       mongoUrl: env.MONGO_URL ?? 'mongodb://127.0.0.1:27017',
       mongoDb: env.DEMARCHE_MONGO_DB ?? 'demarche',

@@ -147,9 +147,12 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       const body = exception.getResponse();
       const raw = typeof body === 'string' ? body : ((body as { message?: unknown }).message ?? exception.message);
       const detail = Array.isArray(raw) ? raw.join('; ') : String(raw);
-      const code = ({ 404: 'not-found', 413: 'body-too-large', 415: 'unsupported-media-type' } as Record<number, string>)[status] ?? `http-${status}`;
+      // An exception may name its own problem code and title (401, 403 and 429 do).
+      const own = typeof body === 'object' && body !== null ? (body as { code?: unknown; title?: unknown }) : {};
+      const code = (typeof own.code === 'string' ? own.code : undefined) ?? ({ 404: 'not-found', 413: 'body-too-large', 415: 'unsupported-media-type' } as Record<number, string>)[status] ?? `http-${status}`;
       const hint = status === 404 ? ' See /docs for the paths Demarche serves.' : '';
-      return { type: problemType(code), title: STATUS_CODES[status] ?? 'Error', status, code, detail: detail + hint };
+      const title = typeof own.title === 'string' ? own.title : (STATUS_CODES[status] ?? 'Error');
+      return { type: problemType(code), title, status, code, detail: detail + hint };
     }
     return {
       type: problemType('internal-error'), title: 'Something went wrong inside Demarche', status: 500, code: 'internal-error',

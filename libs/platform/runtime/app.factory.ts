@@ -9,6 +9,7 @@ import type { TreatyCatalog } from '../../treaty-status/index.js';
 import { loadConfig, type DemarcheConfig } from '../config/config.js';
 import { ProblemDetailsFilter, strictValidationPipe } from '../http/problem.js';
 import { ApiModule } from './api.module.js';
+import { ensureFirstAdmin, TokenService } from '../../access/index.js';
 import { EmbeddedPersistenceModule } from './embedded.module.js';
 import { DistributedPersistenceModule } from './distributed.module.js';
 import { DistributedWorkerModule, KafkaProjectorModule } from './distributed-roles.js';
@@ -63,13 +64,24 @@ export async function createDemarcheApp(options: StartOptions = {}): Promise<INe
   if (roles.includes('api')) {
     const document = SwaggerModule.createDocument(
       app,
-      new DocumentBuilder().setTitle('Demarche API').setDescription('Treaty universalization outreach: missions, campaigns, responses, follow-ups.').setVersion('1').build(),
+      new DocumentBuilder().setTitle('Demarche API').setDescription('Treaty universalization outreach: missions, campaigns, responses, follow-ups.').setVersion('1').addBearerAuth().build(),
     );
     SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   }
   // Only the api role seeds, so several projector or worker processes never race to do it.
   if (config.seedStates && roles.includes('api')) await seedShippedStates(app, config);
+  if (roles.includes('api')) await ensureAdminAccess(app, config);
   return app;
+}
+
+/** Someone must be able to act as admin: see ensureFirstAdmin. The generated secret is logged once, here. */
+async function ensureAdminAccess(app: INestApplication, config: DemarcheConfig): Promise<void> {
+  const first = await ensureFirstAdmin(app.get(TokenService), { adminTokenSet: Boolean(config.access.adminToken), profile: config.profile, dataDir: config.dataDir });
+  if (first.kind !== 'generated') return;
+  new Logger('Security').warn(
+    `No admin token existed, so Demarche issued one (id ${first.id}). It is shown this once and kept in ${first.file} (readable by you only): ` +
+      `${first.token} -- use it as "Authorization: Bearer <token>" and issue the other tokens with POST /v1/tokens (see README, Security).`,
+  );
 }
 
 /** On an empty store, loads the shipped CCM states so the first start shows real data. */

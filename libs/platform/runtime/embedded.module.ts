@@ -2,6 +2,7 @@ import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown 
 import { EVENT_STORE, openSqliteDatabase, SqliteEventStore, type SqliteDatabase } from '../../event-store/index.js';
 import { RAW_READ_MODEL_STORE, SqliteReadModelStore } from '../../projections/index.js';
 import { SqliteTimers, TIMERS } from '../../follow-ups/index.js';
+import { SqliteTokenStore, TOKEN_STORE } from '../../access/index.js';
 import type { DemarcheConfig } from '../config/config.js';
 import { SystemClock } from './clock.js';
 import { COMMON_EXPORTS, commonProviders } from './common.providers.js';
@@ -32,9 +33,10 @@ export class EmbeddedPersistenceModule {
         { provide: EVENT_STORE, useFactory: (db: SqliteDatabase) => new SqliteEventStore(db, () => clock.now()), inject: [SQLITE] },
         { provide: RAW_READ_MODEL_STORE, useFactory: (db: SqliteDatabase) => new SqliteReadModelStore(db), inject: [SQLITE] },
         { provide: TIMERS, useFactory: (db: SqliteDatabase) => new SqliteTimers(db), inject: [SQLITE] },
+        { provide: TOKEN_STORE, useFactory: (db: SqliteDatabase) => new SqliteTokenStore(db), inject: [SQLITE] },
         SqliteCloser,
       ],
-      exports: [...COMMON_EXPORTS, TIMERS],
+      exports: [...COMMON_EXPORTS, TIMERS, TOKEN_STORE],
     };
   }
 }

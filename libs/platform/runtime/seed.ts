@@ -16,6 +16,8 @@ export async function importStatesFiles(
   statesFile: string,
   withdrawalsFile: string | undefined,
   universeFile?: string,
+  /** Who imports (the CLI's token); the seed at first start is the file itself. */
+  actor?: string,
 ): Promise<ImportSummary> {
   const sources = {
     states: { file: statesFile, records: readCsvFile(statesFile, STATES_COLUMNS) },
@@ -23,7 +25,7 @@ export async function importStatesFiles(
     ...(universeFile ? { universe: { file: universeFile, records: readCsvFile(universeFile, UNIVERSE_COLUMNS) } } : {}),
   };
   const id = `import:${statesFile.split(/[\\/]/).pop()}`;
-  const metadata = { actor: id, correlationId: `${id}:${clock.now().toISOString()}`, causationId: id };
+  const metadata = { actor: actor ?? id, correlationId: `${id}:${clock.now().toISOString()}`, causationId: id };
   return importStates(runner, clock, treaty, sources, metadata);
 }
 

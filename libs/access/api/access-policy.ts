@@ -1,0 +1,51 @@
+import type { AccessRule, Role } from '../domain/access.js';
+
+const only = (...roles: Role[]): AccessRule => ({ kind: 'roles', roles: ['admin', ...roles] });
+
+const ADMIN = only();
+/** Everyone with a token reads the countries and the follow-up queues. */
+const EVERYONE = only('coordinator', 'mission', 'analyst');
+/** The history, the figures and the reports: analysts, and coordinators read them too. */
+const ANALYSIS = only('coordinator', 'analyst');
+const MISSION_OUTREACH: AccessRule = { kind: 'mission-outreach' };
+const FOLLOW_UP_WORK: AccessRule = { kind: 'follow-up-work' };
+
+/**
+ * Who may call each endpoint under /v1, by `METHOD /path` as the controllers declare it.
+ * One table, so the whole policy reads in one place and a test can check that every
+ * endpoint of the API is in it. An endpoint missing here is refused to all but admins.
+ */
+export const ACCESS_POLICY: Readonly<Record<string, AccessRule>> = {
+  'POST /v1/missions': ADMIN,
+  'POST /v1/missions/:id/forget': ADMIN,
+  'POST /v1/campaigns': ADMIN,
+  'POST /v1/countries/:iso3/treaty-actions': ADMIN,
+  'POST /v1/countries/:iso3/letters': MISSION_OUTREACH,
+  'POST /v1/countries/:iso3/meetings': MISSION_OUTREACH,
+  'POST /v1/countries/:iso3/responses': MISSION_OUTREACH,
+  'GET /v1/countries': EVERYONE,
+  'GET /v1/countries/:iso3': EVERYONE,
+  'GET /v1/campaigns/:id': ANALYSIS,
+  'GET /v1/follow-ups': EVERYONE,
+  'GET /v1/follow-ups/jobs/failed': ANALYSIS,
+  'POST /v1/follow-ups/:id/claim': FOLLOW_UP_WORK,
+  'POST /v1/follow-ups/:id/complete': FOLLOW_UP_WORK,
+  'POST /v1/follow-ups/:id/reassign': FOLLOW_UP_WORK,
+  'GET /v1/stream': ANALYSIS,
+  'GET /v1/events': ANALYSIS,
+  'GET /v1/events/export': ANALYSIS,
+  'GET /v1/status': ANALYSIS,
+  'GET /v1/status/changes': ANALYSIS,
+  'GET /v1/reports/universalization': ANALYSIS,
+  'POST /v1/admin/rebuilds': ADMIN,
+  'GET /v1/admin/rebuilds/:projection': ADMIN,
+  'POST /v1/tokens': ADMIN,
+  'GET /v1/tokens': ADMIN,
+  'DELETE /v1/tokens/:id': ADMIN,
+  'POST /v1/tokens/:id/revoke': ADMIN,
+};
+
+/** The rule of an endpoint; unlisted endpoints are for admins only (fail closed). */
+export function ruleFor(route: string): AccessRule {
+  return ACCESS_POLICY[route] ?? ADMIN;
+}

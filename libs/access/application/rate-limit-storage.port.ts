@@ -1,0 +1,49 @@
+/**
+ * Counts requests per key in fixed windows. The shape is @nestjs/throttler's
+ * `ThrottlerStorage` (times to expire in seconds), so either side can plug into the other.
+ */
+export interface RateLimitStorage {
+  increment(key: string, ttlMs: number, limit: number, blockDurationMs: number, name: string): Promise<RateLimitRecord>;
+}
+
+export interface RateLimitRecord {
+  readonly totalHits: number;
+  /** Seconds until the window ends. */
+  readonly timeToExpire: number;
+  readonly isBlocked: boolean;
+  /** Seconds until a blocked caller may try again. */
+  readonly timeToBlockExpire: number;
+}
+
+export const RATE_LIMIT_STORAGE = Symbol('RateLimitStorage');
+
+/** The embedded profile's counters: in the process's memory. */
+export class InMemoryRateLimitStorage implements RateLimitStorage {
+  private readonly windows = new Map<string, { hits: number; endsAt: number; blockedUntil: number }>();
+
+  async increment(key: string, ttlMs: number, limit: number, blockDurationMs: number, name: string): Promise<RateLimitRecord> {
+    const now = Date.now();
+    const id = `${name}:${key}`;
+    let window = this.windows.get(id);
+    if (window && window.blockedUntil > now) {
+      return { totalHits: window.hits, timeToExpire: seconds(window.endsAt - now), isBlocked: true, timeToBlockExpire: Math.max(1, seconds(window.blockedUntil - now)) };
+    }
+    if (!window || window.endsAt <= now) {
+      if (this.windows.size > 50_000) this.sweep(now);
+      window = { hits: 0, endsAt: now + ttlMs, blockedUntil: 0 };
+      this.windows.set(id, window);
+    }
+    window.hits += 1;
+    if (window.hits > limit) {
+      window.blockedUntil = now + blockDurationMs;
+      return { totalHits: window.hits, timeToExpire: seconds(window.endsAt - now), isBlocked: true, timeToBlockExpire: Math.max(1, seconds(blockDurationMs)) };
+    }
+    return { totalHits: window.hits, timeToExpire: seconds(window.endsAt - now), isBlocked: false, timeToBlockExpire: 0 };
+  }
+
+  private sweep(now: number): void {
+    for (const [id, w] of this.windows) if (w.endsAt <= now && w.blockedUntil <= now) this.windows.delete(id);
+  }
+}
+
+const seconds = (ms: number) => Math.max(0, Math.ceil(ms / 1000));

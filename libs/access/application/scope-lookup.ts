@@ -1,0 +1,28 @@
+import type { CommandRunner } from '../../event-store/index.js';
+import { campaignDecider, campaignStreamId, missionDecider, missionStreamId } from '../../outreach/index.js';
+import { followUpDecider, followUpStreamId } from '../../follow-ups/index.js';
+
+/**
+ * The recorded facts a scope check needs, read from the log itself (not from a read model,
+ * which may lag behind on the distributed profile).
+ */
+export class ScopeLookup {
+  constructor(private readonly runner: CommandRunner) {}
+
+  /** The countries a mission is accredited to, or undefined for an unknown mission. */
+  async accreditation(missionId: string): Promise<readonly string[] | undefined> {
+    const { state } = await this.runner.load(missionStreamId(missionId), missionDecider);
+    return state?.accreditedTo;
+  }
+
+  async campaignExists(campaignId: string): Promise<boolean> {
+    const { state } = await this.runner.load(campaignStreamId(campaignId), campaignDecider);
+    return state !== undefined;
+  }
+
+  /** The campaign a follow-up belongs to, or undefined for an unknown follow-up. */
+  async followUpCampaign(followUpId: string): Promise<string | undefined> {
+    const { state } = await this.runner.load(followUpStreamId(followUpId), followUpDecider);
+    return state?.campaignId;
+  }
+}
