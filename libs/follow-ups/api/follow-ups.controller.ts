@@ -50,10 +50,7 @@ export class FollowUpsController {
       ...(query.state ? { state: oneOf('state', query.state, STATES)! } : {}),
     };
     const docs = await this.readModels.find<FollowUpView>(FOLLOW_UPS, filter);
-    const items = docs.map((d) => {
-      const { id, queue, kind, countries, state, dueOn, overdue, assignee, triggeredBy, campaignId, subregion, occurrence, outcome } = withoutBookkeeping(d);
-      return { id, queue, kind, countries, state, dueOn, overdue: overdue ?? false, assignee: assignee ?? null, triggeredBy, campaignId, subregion: subregion ?? null, occurrence, outcome: outcome ?? null };
-    });
+    const items = docs.map(followUpItem);
     return { items, count: items.length };
   }
 
@@ -92,6 +89,12 @@ export class FollowUpsController {
     const metadata = metadataOf(req);
     return writeResult(await this.commands.execute(new WorkFollowUpCommand(checkId(id), { kind: 'complete', outcome: body.outcome, by: metadata.actor }, metadata)));
   }
+}
+
+/** A follow-up as the API shows it, in the list and in the live stream. */
+export function followUpItem(doc: FollowUpView) {
+  const { id, queue, kind, countries, state, dueOn, overdue, assignee, triggeredBy, campaignId, subregion, occurrence, outcome } = withoutBookkeeping(doc);
+  return { id, queue, kind, countries, state, dueOn, overdue: overdue ?? false, assignee: assignee ?? null, triggeredBy, campaignId, subregion: subregion ?? null, occurrence, outcome: outcome ?? null };
 }
 
 function checkId(id: string): string {

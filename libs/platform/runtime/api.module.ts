@@ -1,6 +1,5 @@
 import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import { AccessModule } from '../../access/api/access.module.js';
 import { OutreachController } from '../../outreach/api/outreach.controller.js';
 import { LaunchCampaignHandler } from '../../outreach/application/launch-campaign.handler.js';
 import { RecordOutreachHandler } from '../../outreach/application/record-outreach.handler.js';
@@ -19,14 +18,15 @@ import { ReportsController } from '../../analysis/api/reports.controller.js';
 import { ReportQuery } from '../../analysis/application/report-query.js';
 import { EventsController } from '../../event-store/api/events.controller.js';
 import { HealthController } from '../http/health.controller.js';
+import { LiveUpdates, LiveUpdatesController } from '../http/live-updates.js';
 import { JsonOnlyMiddleware } from '../http/json-only.middleware.js';
 import { RebuildsController, RebuildService } from '../http/rebuilds.controller.js';
 
 /** The api role: the HTTP contract, and the use cases behind it. */
 @Module({
-  imports: [CqrsModule.forRoot(), AccessModule],
-  controllers: [RebuildsController, StatusController, ReportsController, OutreachController, TreatyActionsController, CountriesController, CampaignsController, FollowUpsController, EventsController, HealthController],
-  providers: [RegisterMissionHandler, LaunchCampaignHandler, RecordOutreachHandler, RecordTreatyActionHandler, WorkFollowUpHandler, CountryQuery, CampaignQuery, HistoryQuery, ReportQuery, RebuildService],
+  imports: [CqrsModule.forRoot()],
+  controllers: [RebuildsController, StatusController, ReportsController, OutreachController, TreatyActionsController, CountriesController, CampaignsController, FollowUpsController, EventsController, HealthController, LiveUpdatesController],
+  providers: [RegisterMissionHandler, LaunchCampaignHandler, RecordOutreachHandler, RecordTreatyActionHandler, WorkFollowUpHandler, CountryQuery, CampaignQuery, HistoryQuery, ReportQuery, RebuildService, LiveUpdates],
 })
 export class ApiModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
