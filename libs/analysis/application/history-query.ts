@@ -3,7 +3,7 @@ import { notFound, type Iso3, type LocalDate } from '../../kernel/index.js';
 import { READ_MODEL_STORE, withoutBookkeeping, type ReadModelStore } from '../../projections/index.js';
 import { inForceOn, statusOn, type TreatyCatalog } from '../../treaty-status/index.js';
 import { TREATIES } from '../../platform/runtime/tokens.js';
-import { actsAt, changesBetween, counted, groupsAt, provenanceOf, standingAt, statusPicture, type Provenance, type StateHistory, type TimePoint } from '../domain/history.js';
+import { actsAt, changesBetween, counted, groupsAt, monthEnds, provenanceOf, standingAt, statesOn, statusPicture, statusSeries, type Provenance, type StateHistory, type TimePoint } from '../domain/history.js';
 import { STATE_HISTORIES } from './state-history.projection.js';
 
 /** A value and the fact it rests on (null when nothing recorded says it). */
@@ -27,6 +27,20 @@ export class HistoryQuery {
   async status(treaty: string, at: TimePoint) {
     this.treaties.require(treaty);
     return statusPicture(await this.histories(), treaty, at);
+  }
+
+  /** Every state counted on the day, with its status and response group (for a map). */
+  async states(treaty: string, at: TimePoint) {
+    this.treaties.require(treaty);
+    const items = statesOn(await this.histories(), treaty, at);
+    return { treaty, asOf: at.asOf, ...(at.knownAt ? { knownAt: at.knownAt } : {}), items, count: items.length };
+  }
+
+  /** The counts at every month end from `from` to `to` (and on `to`). */
+  async series(treaty: string, from: LocalDate, to: LocalDate, knownAt?: string) {
+    this.treaties.require(treaty);
+    const items = statusSeries(await this.histories(), treaty, monthEnds(from, to), knownAt);
+    return { treaty, from, to, ...(knownAt ? { knownAt } : {}), items };
   }
 
   async changes(treaty: string, from: LocalDate, to: LocalDate, knownAt?: string) {

@@ -207,3 +207,46 @@ export function groupsAt(history: StateHistory, treaty: string, at: TimePoint): 
   }
   return [...latest.values()].sort((a, b) => (a.since < b.since ? 1 : -1));
 }
+
+/** One state on a day, as a map or a breakdown by response group shows it. */
+export interface StateOnDay {
+  readonly iso3: Iso3;
+  readonly name: string;
+  readonly region: string;
+  readonly subregion: string;
+  readonly treatyStatus: TreatyStatus;
+  /** Its response group in the latest campaign move known that day, if any. */
+  readonly group: ResponseGroup | null;
+}
+
+/** Every state counted on a day, with its status and response group. */
+export function statesOn(histories: readonly StateHistory[], treaty: string, at: TimePoint): StateOnDay[] {
+  return histories
+    .filter((h) => counted(h, at))
+    .map((h) => {
+      const [group] = groupsAt(h, treaty, at);
+      return { iso3: h.iso3, name: h.name, region: h.region, subregion: h.subregion, treatyStatus: statusOn(standingAt(h, treaty, at), at.asOf), group: group?.group ?? null };
+    })
+    .sort((a, b) => (a.iso3 < b.iso3 ? -1 : 1));
+}
+
+/** The last day of every month from `from`'s month to `to`'s, then `to` itself if it is not a month end. */
+export function monthEnds(from: LocalDate, to: LocalDate): LocalDate[] {
+  const days: LocalDate[] = [];
+  let [y, m] = [Number(from.slice(0, 4)), Number(from.slice(5, 7))];
+  for (;;) {
+    const last = new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10) as LocalDate;
+    if (last >= to) break;
+    days.push(last);
+    [y, m] = m === 12 ? [y + 1, 1] : [y, m + 1];
+  }
+  return [...days, to];
+}
+
+/** The headline counts on each of `days`: the picture over time, replayed from the histories. */
+export function statusSeries(histories: readonly StateHistory[], treaty: string, days: readonly LocalDate[], knownAt?: string) {
+  return days.map((asOf) => {
+    const { statesParties, signatories, nonSignatories, inForce, withdrawn, states } = statusPicture(histories, treaty, { asOf, ...(knownAt ? { knownAt } : {}) });
+    return { asOf, statesParties, signatories, nonSignatories, inForce, withdrawn, states };
+  });
+}
