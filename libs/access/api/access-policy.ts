@@ -36,6 +36,8 @@ export const ACCESS_POLICY: Readonly<Record<string, AccessRule>> = {
   'GET /v1/events/export': ANALYSIS,
   'GET /v1/status': ANALYSIS,
   'GET /v1/status/changes': ANALYSIS,
+  'GET /v1/status/states': ANALYSIS,
+  'GET /v1/status/series': ANALYSIS,
   'GET /v1/reports/universalization': ANALYSIS,
   'POST /v1/admin/rebuilds': ADMIN,
   'GET /v1/admin/rebuilds/:projection': ADMIN,
