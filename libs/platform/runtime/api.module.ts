@@ -1,5 +1,6 @@
 import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
+import { AccessModule } from '../../access/api/access.module.js';
 import { OutreachController } from '../../outreach/api/outreach.controller.js';
 import { LaunchCampaignHandler } from '../../outreach/application/launch-campaign.handler.js';
 import { RecordOutreachHandler } from '../../outreach/application/record-outreach.handler.js';
@@ -24,7 +25,7 @@ import { RebuildsController, RebuildService } from '../http/rebuilds.controller.
 
 /** The api role: the HTTP contract, and the use cases behind it. */
 @Module({
-  imports: [CqrsModule.forRoot()],
+  imports: [CqrsModule.forRoot(), AccessModule],
   controllers: [RebuildsController, StatusController, ReportsController, OutreachController, TreatyActionsController, CountriesController, CampaignsController, FollowUpsController, EventsController, HealthController, LiveUpdatesController],
   providers: [RegisterMissionHandler, LaunchCampaignHandler, RecordOutreachHandler, RecordTreatyActionHandler, WorkFollowUpHandler, CountryQuery, CampaignQuery, HistoryQuery, ReportQuery, RebuildService, LiveUpdates],
 })
