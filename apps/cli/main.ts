@@ -7,7 +7,7 @@ import { createWriteStream, writeFileSync } from 'node:fs';
 import { Progress } from './progress.js';
 import { RAW_READ_MODEL_STORE, rebuildProjection, type ReadModelStore, type RebuildResult } from '../../libs/projections/index.js';
 import { READ_MODEL_PROJECTIONS } from '../../libs/platform/runtime/projection-catalog.js';
-import { CommandRunner, EVENT_STORE, EventRegistry, type EventStore } from '../../libs/event-store/index.js';
+import { CommandRunner, EVENT_STORE, EventRegistry, PAYLOAD_CODEC, type EventStore, type PayloadCodec } from '../../libs/event-store/index.js';
 import { DomainError, isLocalDate, toLocalDate, type Clock } from '../../libs/kernel/index.js';
 import { buildReport, historiesFromLog } from '../../libs/analysis/application/report-query.js';
 import { renderWhatIfMarkdown, whatIf } from '../../libs/analysis/application/what-if.js';
@@ -165,6 +165,7 @@ async function exportCommand(rest: string[]): Promise<number> {
   return withStore('export', values.token, async (app) => {
     const store = app.get<EventStore>(EVENT_STORE);
     const registry = app.get(EventRegistry);
+    const codec = app.get<PayloadCodec>(PAYLOAD_CODEC);
     const types = values.type?.split(',');
     const unknown = types?.filter((t) => !registry.has(t)) ?? [];
     if (unknown.length) throw new UsageError(`--type: ${unknown.join(', ')} is not an event type of Demarche.`);
@@ -176,7 +177,8 @@ async function exportCommand(rest: string[]): Promise<number> {
     for (let after = 0; ; ) {
       const page = await store.query({ ...filters, afterPosition: after, limit: 2000 });
       if (!page.length) break;
-      const chunk = page.map((e) => JSON.stringify(registry.upcast(e))).join('\n') + '\n';
+      // As GET /v1/events/export: notes stay sealed, and forgotten ones read as forgotten.
+      const chunk = (await codec.redact(page.map((e) => registry.upcast(e)))).map((e) => JSON.stringify(e)).join('\n') + '\n';
       if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
       written += page.length;
       after = page[page.length - 1]!.position;

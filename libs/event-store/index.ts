@@ -7,3 +7,4 @@ export * from './infrastructure/sqlite-event-store.js';
 export * from './infrastructure/sqlite-database.js';
 export * from './infrastructure/mongo-event-store.js';
 export * from './application/sleeper.js';
+export * from './application/payload-codec.js';

@@ -4,6 +4,7 @@ import type { Response } from 'express';
 import { isIso3Shape, isLocalDate } from '../../kernel/index.js';
 import { EVENT_STORE, type EventQuery, type EventStore } from '../application/event-store.port.js';
 import { EventRegistry } from '../application/event-registry.js';
+import { PAYLOAD_CODEC, type PayloadCodec } from '../application/payload-codec.js';
 import { InvalidRequest } from '../../platform/http/problem.js';
 import { ID_MESSAGE, ID_PATTERN, onlyKnownQuery } from '../../platform/http/validators.js';
 
@@ -17,13 +18,18 @@ function timeBound(field: string, value: string | undefined): string | undefined
   throw new InvalidRequest([{ field, message: `${field} must be a day (YYYY-MM-DD) or an ISO instant such as 2026-07-15T12:00:00Z` }]);
 }
 
-/** The raw history, filtered and paged: `after` is the cursor (a global position). */
+/**
+ * The raw history, filtered and paged: `after` is the cursor (a global position). Notes and
+ * interlocutors stay sealed here, for every reader; once their mission's key is destroyed
+ * they read as `null` with `forgotten: true`.
+ */
 @ApiTags('events')
 @Controller('v1/events')
 export class EventsController {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly registry: EventRegistry,
+    @Inject(PAYLOAD_CODEC) private readonly codec: PayloadCodec,
   ) {}
 
   private filters(query: Record<string, string>): Omit<EventQuery, 'limit' | 'afterPosition'> {
@@ -66,7 +72,7 @@ export class EventsController {
     onlyKnownQuery(query, [...FILTERS, 'after', 'limit']);
     const after = this.int('after', query.after, 0, Number.MAX_SAFE_INTEGER);
     const limit = Math.max(1, this.int('limit', query.limit, 100, 1000));
-    const items = (await this.store.query({ ...this.filters(query), afterPosition: after, limit })).map((e) => this.registry.upcast(e));
+    const items = await this.codec.redact((await this.store.query({ ...this.filters(query), afterPosition: after, limit })).map((e) => this.registry.upcast(e)));
     const next = items.length === limit ? items[items.length - 1]!.position : null;
     return { items, next };
   }
@@ -85,7 +91,7 @@ export class EventsController {
     for (;;) {
       const page = await this.store.query({ ...filters, afterPosition: after, limit: 1000 });
       if (!page.length || closed) break;
-      const chunk = page.map((e) => JSON.stringify(this.registry.upcast(e))).join('\n') + '\n';
+      const chunk = (await this.codec.redact(page.map((e) => this.registry.upcast(e)))).map((e) => JSON.stringify(e)).join('\n') + '\n';
       if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
       after = page[page.length - 1]!.position;
       if (page.length < 1000) break;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Decider, DomainEvent, EventMetadata, RecordedEvent } from '../../kernel/index.js';
 import type { EventRegistry } from './event-registry.js';
 import { ConcurrencyError, type AppendResult, type EventStore } from './event-store.port.js';
+import { PLAIN_PAYLOADS, type PayloadCodec } from './payload-codec.js';
 
 export interface CommandOutcome extends AppendResult {
   /** The events the decider produced (empty when the command changed nothing). */
@@ -22,6 +23,10 @@ export class CommandRunner {
   constructor(
     private readonly store: EventStore,
     private readonly registry: EventRegistry,
+    // Sealing happens here, around the decider rather than before it: the decider compares a
+    // retried meeting with the recorded one, which only works on plaintext (every sealing
+    // draws a fresh nonce), and the domain stays free of keys and I/O.
+    private readonly codec: PayloadCodec = PLAIN_PAYLOADS,
   ) {}
 
   async run<C, S, E extends DomainEvent>(
@@ -36,10 +41,13 @@ export class CommandRunner {
       const events = decider.decide(command, state);
       if (!events.length) return { events, streamVersion: version, eventIds: [], positions: [] };
       try {
+        const stored = await Promise.all(
+          events.map(async (e) => ({ id: randomUUID(), type: e.type, schemaVersion: this.registry.schemaVersionOf(e.type), occurredAt: e.occurredAt, data: await this.codec.seal(e.type, e.data), metadata })),
+        );
         const result = await this.store.append(
           streamId,
           version,
-          events.map((e) => ({ id: randomUUID(), type: e.type, schemaVersion: this.registry.schemaVersionOf(e.type), occurredAt: e.occurredAt, data: e.data, metadata })),
+          stored,
           options.commitId ? { commitId: options.commitId } : {},
         );
         return { ...result, events };
@@ -52,8 +60,8 @@ export class CommandRunner {
 
   /** Folds a stream into a decider's state without deciding anything. */
   async load<S, E extends DomainEvent>(streamId: string, decider: Pick<Decider<unknown, S, E>, 'evolve' | 'initialState'>): Promise<{ state: S; version: number }> {
-    const history = await this.store.readStream(streamId);
-    const state = history.map((e) => this.registry.upcast(e) as RecordedEvent & E).reduce<S>((s, e) => decider.evolve(s, e), decider.initialState());
+    const history = await this.codec.reveal((await this.store.readStream(streamId)).map((e) => this.registry.upcast(e)));
+    const state = history.map((e) => e as RecordedEvent & E).reduce<S>((s, e) => decider.evolve(s, e), decider.initialState());
     return { state, version: history.length };
   }
 }

@@ -1,19 +1,25 @@
-import { Body, Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiCreatedResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { metadataOf } from '../../platform/http/request-context.js';
-import { Iso3Pipe } from '../../platform/http/validators.js';
+import { InvalidRequest } from '../../platform/http/problem.js';
+import { ID_MESSAGE, ID_PATTERN, Iso3Pipe, onlyKnownQuery } from '../../platform/http/validators.js';
 import { WriteResult, writeResult } from '../../platform/http/write-result.js';
 import { LaunchCampaignCommand } from '../application/launch-campaign.handler.js';
 import { RecordOutreachCommand } from '../application/record-outreach.handler.js';
 import { RegisterMissionCommand } from '../application/register-mission.handler.js';
+import { ForgetMissionNotesCommand } from '../application/forget-mission-notes.handler.js';
+import { OutreachRecordQuery } from '../application/outreach-record.query.js';
 import { DeliverLetterDto, HoldMeetingDto, LaunchCampaignDto, RecordResponseDto, RegisterMissionDto } from './outreach.dto.js';
 
 @ApiTags('outreach')
 @Controller('v1')
 export class OutreachController {
-  constructor(private readonly commands: CommandBus) {}
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly records: OutreachRecordQuery,
+  ) {}
 
   @Post('missions')
   @HttpCode(201)
@@ -21,6 +27,27 @@ export class OutreachController {
   async registerMission(@Body() body: RegisterMissionDto, @Req() req: Request): Promise<WriteResult> {
     const { id, ...rest } = body;
     return writeResult(await this.commands.execute(new RegisterMissionCommand({ missionId: id, ...rest }, metadataOf(req))));
+  }
+
+  /**
+   * Crypto-shredding (admin only): destroys the mission's key, so the notes and interlocutor
+   * names it recorded read as forgotten everywhere, and records MissionNotesForgotten.
+   */
+  @Post('missions/:id/forget')
+  @HttpCode(201)
+  @ApiCreatedResponse({ type: WriteResult })
+  async forgetMissionNotes(@Param('id') id: string, @Req() req: Request): Promise<WriteResult> {
+    if (!ID_PATTERN.test(id)) throw new InvalidRequest([{ field: 'id', message: `id ${ID_MESSAGE}` }]);
+    return writeResult(await this.commands.execute(new ForgetMissionNotesCommand(id, metadataOf(req))));
+  }
+
+  /** The letters, meetings and responses about a country, with the notes in clear (see README, Security). */
+  @Get('countries/:iso3/outreach')
+  @ApiQuery({ name: 'campaignId', required: false })
+  async outreachRecord(@Param('iso3', Iso3Pipe) iso3: string, @Query() query: Record<string, string>) {
+    onlyKnownQuery(query, ['campaignId']);
+    if (query.campaignId !== undefined && !ID_PATTERN.test(query.campaignId)) throw new InvalidRequest([{ field: 'campaignId', message: `campaignId ${ID_MESSAGE}` }]);
+    return this.records.of(iso3, query.campaignId);
   }
 
   @Post('campaigns')

@@ -34,9 +34,23 @@ export class DeliverLetterDto extends CountryOutreachDto {
   @ApiProperty({ example: '2026-02-01' }) @IsLocalDate() deliveredOn!: string;
 }
 
+/** The names of the people met: confidential, sealed with the mission's key like the notes. */
+const Interlocutors = () => (target: object, key: string | symbol) => {
+  for (const decorate of [
+    ApiPropertyOptional({ type: [String], maxItems: 20, example: ['Director of Legal Affairs'], description: 'names of the people met (each at most 200 characters); stored encrypted' }),
+    Omittable(),
+    IsArray(),
+    ArrayMaxSize(20),
+    IsString({ each: true, message: 'each of interlocutors must be a name (text)' }),
+    MinLength(1, { each: true, message: 'each of interlocutors must be 1 to 200 characters' }),
+    MaxLength(200, { each: true, message: 'each of interlocutors must be 1 to 200 characters' }),
+  ]) decorate(target, key);
+};
+
 export class HoldMeetingDto extends CountryOutreachDto {
   @ApiProperty({ example: '2026-02-10' }) @IsLocalDate() heldOn!: string;
-  @ApiPropertyOptional() @Omittable() @IsString() @MaxLength(4000) summary?: string;
+  @ApiPropertyOptional({ description: 'stored encrypted with the mission\'s key' }) @Omittable() @IsString() @MaxLength(4000) summary?: string;
+  @Interlocutors() interlocutors?: string[];
 }
 
 export class RecordResponseDto extends CountryOutreachDto {
@@ -47,5 +61,6 @@ export class RecordResponseDto extends CountryOutreachDto {
   @ApiPropertyOptional({ enum: OBSTACLES, isArray: true })
   @Omittable() @IsArray() @ArrayMaxSize(OBSTACLES.length) @IsIn(OBSTACLES, { each: true, message: `each obstacle must be one of ${OBSTACLES.join(', ')}` })
   obstacles?: Obstacle[];
-  @ApiPropertyOptional() @Omittable() @IsString() @MaxLength(4000) notes?: string;
+  @ApiPropertyOptional({ description: 'stored encrypted with the mission\'s key' }) @Omittable() @IsString() @MaxLength(4000) notes?: string;
+  @Interlocutors() interlocutors?: string[];
 }

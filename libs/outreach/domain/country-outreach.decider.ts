@@ -15,7 +15,7 @@ import type {
 /** One country's dossier within one campaign. */
 export interface CountryOutreachState {
   readonly letters: readonly { readonly missionId: string; readonly deliveredOn: LocalDate }[];
-  readonly meetings: readonly { readonly missionId: string; readonly heldOn: LocalDate; readonly summary?: string }[];
+  readonly meetings: readonly { readonly missionId: string; readonly heldOn: LocalDate; readonly summary?: string | null; readonly interlocutors?: readonly string[] | null }[];
   readonly responses: readonly ResponseReceived['data'][];
   readonly assessment?: Assessment;
 }
@@ -32,7 +32,7 @@ interface CountryOutreachCommand {
 
 export type CountryOutreachCommandOf<K extends string, T> = CountryOutreachCommand & { readonly kind: K } & T;
 export type DeliverLetter = CountryOutreachCommandOf<'deliver-letter', { readonly deliveredOn: LocalDate }>;
-export type HoldMeeting = CountryOutreachCommandOf<'hold-meeting', { readonly heldOn: LocalDate; readonly summary?: string }>;
+export type HoldMeeting = CountryOutreachCommandOf<'hold-meeting', { readonly heldOn: LocalDate; readonly summary?: string; readonly interlocutors?: readonly string[] }>;
 export type RecordResponse = CountryOutreachCommandOf<
   'record-response',
   {
@@ -42,6 +42,7 @@ export type RecordResponse = CountryOutreachCommandOf<
     readonly wishesToSign?: boolean;
     readonly obstacles?: readonly Obstacle[];
     readonly notes?: string;
+    readonly interlocutors?: readonly string[];
   }
 >;
 export type CountryOutreachCommandType = DeliverLetter | HoldMeeting | RecordResponse;
@@ -104,11 +105,18 @@ export function decideCountryOutreach(command: CountryOutreachCommandType, state
     }
     case 'hold-meeting': {
       checkStanding(command, command.heldOn, 'heldOn');
-      if (state.meetings.some((m) => m.missionId === mission.missionId && m.heldOn === command.heldOn && m.summary === command.summary)) return [];
+      const sameMeeting = (m: CountryOutreachState['meetings'][number]) =>
+        m.missionId === mission.missionId && m.heldOn === command.heldOn && m.summary === command.summary && m.interlocutors?.join('\n') === command.interlocutors?.join('\n');
+      if (state.meetings.some(sameMeeting)) return [];
       const event: MeetingHeld = {
         type: 'MeetingHeld',
         occurredAt: command.heldOn,
-        data: { ...ids, heldOn: command.heldOn, ...(command.summary !== undefined ? { summary: command.summary } : {}) },
+        data: {
+          ...ids,
+          heldOn: command.heldOn,
+          ...(command.summary !== undefined ? { summary: command.summary } : {}),
+          ...(command.interlocutors !== undefined ? { interlocutors: [...command.interlocutors] } : {}),
+        },
       };
       return [event];
     }
@@ -123,6 +131,7 @@ export function decideCountryOutreach(command: CountryOutreachCommandType, state
         wishesToSign: command.wishesToSign ?? false,
         obstacles: [...(command.obstacles ?? [])].sort(),
         ...(command.notes !== undefined ? { notes: command.notes } : {}),
+        ...(command.interlocutors !== undefined ? { interlocutors: [...command.interlocutors] } : {}),
       };
       if (state.responses.some((r) => JSON.stringify(r) === JSON.stringify(response))) return [];
       const events: CountryOutreachEvent[] = [{ type: 'ResponseReceived', occurredAt: response.receivedOn, data: response }];
@@ -147,7 +156,10 @@ export function evolveCountryOutreach(state: CountryOutreachState, event: Countr
     case 'LetterDelivered':
       return { ...state, letters: [...state.letters, { missionId: event.data.missionId, deliveredOn: event.data.deliveredOn }] };
     case 'MeetingHeld':
-      return { ...state, meetings: [...state.meetings, { missionId: event.data.missionId, heldOn: event.data.heldOn, ...(event.data.summary !== undefined ? { summary: event.data.summary } : {}) }] };
+    {
+      const { missionId, heldOn, summary, interlocutors } = event.data;
+      return { ...state, meetings: [...state.meetings, { missionId, heldOn, ...(summary !== undefined ? { summary } : {}), ...(interlocutors !== undefined ? { interlocutors } : {}) }] };
+    }
     case 'ResponseReceived':
       return { ...state, responses: [...state.responses, event.data] };
     case 'GroupAssigned': {

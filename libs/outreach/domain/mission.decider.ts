@@ -1,5 +1,5 @@
-import { conflict, ruleViolated, type Decider, type Iso3, type LocalDate } from '../../kernel/index.js';
-import type { MissionKind, MissionRegistered } from './outreach.events.js';
+import { conflict, notFound, ruleViolated, type Decider, type Iso3, type LocalDate } from '../../kernel/index.js';
+import type { MissionEvent, MissionKind, MissionNotesForgotten, MissionRegistered } from './outreach.events.js';
 
 export interface RegisterMission {
   readonly missionId: string;
@@ -33,8 +33,36 @@ export function decideRegisterMission(command: RegisterMission, state: MissionSt
   return [{ type: 'MissionRegistered', occurredAt: today, data: { ...data, accreditedTo: [...accreditedTo] } }];
 }
 
-export const missionDecider: Decider<RegisterMission, MissionState, MissionRegistered> = {
+export const missionDecider: Decider<RegisterMission, MissionState, MissionEvent> = {
   decide: decideRegisterMission,
-  evolve: (_state, event) => event.data,
+  evolve: (state, event) => (event.type === 'MissionRegistered' ? event.data : state),
   initialState: () => undefined,
+};
+
+/**
+ * Forget a mission's notes. The key is destroyed before this is decided (see the handler);
+ * `keyDestroyed` says whether that destroyed anything, so a repeated request records nothing
+ * while a forget after new notes (sealed under a fresh key) is recorded again.
+ */
+export interface ForgetMissionNotes {
+  readonly missionId: string;
+  readonly keyDestroyed: boolean;
+  readonly today: LocalDate;
+}
+
+export interface MissionNotesState {
+  readonly registered: boolean;
+  readonly forgotten: boolean;
+}
+
+export function decideForgetMissionNotes(command: ForgetMissionNotes, state: MissionNotesState): MissionNotesForgotten[] {
+  if (!state.registered) throw notFound('unknown-mission', `There is no mission "${command.missionId}".`, 'id');
+  if (state.forgotten && !command.keyDestroyed) return [];
+  return [{ type: 'MissionNotesForgotten', occurredAt: command.today, data: { missionId: command.missionId, forgottenOn: command.today } }];
+}
+
+export const missionNotesDecider: Decider<ForgetMissionNotes, MissionNotesState, MissionEvent> = {
+  decide: decideForgetMissionNotes,
+  evolve: (state, event) => (event.type === 'MissionRegistered' ? { ...state, registered: true } : { ...state, forgotten: true }),
+  initialState: () => ({ registered: false, forgotten: false }),
 };

@@ -32,6 +32,15 @@ export type MissionRegistered = DomainEvent<
   { readonly missionId: string; readonly name: string; readonly kind: MissionKind; readonly coordinator: Iso3; readonly accreditedTo: readonly Iso3[] }
 >;
 
+/**
+ * Crypto-shredding: the mission's key was destroyed, so every note and interlocutor name it
+ * recorded until then is unreadable everywhere (the log, exports, Kafka). Counts and statuses
+ * never depended on them and stay as they were.
+ */
+export type MissionNotesForgotten = DomainEvent<'MissionNotesForgotten', { readonly missionId: string; readonly forgottenOn: LocalDate }>;
+
+export type MissionEvent = MissionRegistered | MissionNotesForgotten;
+
 /** A joint demarche: coordinator states ask every non-state party to join a treaty. */
 export type CampaignLaunched = DomainEvent<
   'CampaignLaunched',
@@ -48,7 +57,19 @@ interface CountryOutreach {
 /** The co-signed letter reached the country's authorities. */
 export type LetterDelivered = DomainEvent<'LetterDelivered', CountryOutreach & { readonly deliveredOn: LocalDate }>;
 
-export type MeetingHeld = DomainEvent<'MeetingHeld', CountryOutreach & { readonly heldOn: LocalDate; readonly summary?: string }>;
+/**
+ * What a mission heard in confidence: free-text notes and the names of the people it met
+ * (its *interlocutors*). The domain holds them in clear; they are sealed with the mission's
+ * key on their way into the log, and read as `null` (with `forgotten: true` on the payload)
+ * once the mission's notes are forgotten.
+ */
+export interface ConfidentialNotes {
+  readonly interlocutors?: readonly string[] | null;
+  /** Set on a payload read back after its mission's key was destroyed. */
+  readonly forgotten?: true;
+}
+
+export type MeetingHeld = DomainEvent<'MeetingHeld', CountryOutreach & ConfidentialNotes & { readonly heldOn: LocalDate; readonly summary?: string | null }>;
 
 /** The country's answer, as the mission heard it. */
 export type ResponseReceived = DomainEvent<
@@ -59,8 +80,8 @@ export type ResponseReceived = DomainEvent<
     readonly ratificationUnderWay: boolean;
     readonly wishesToSign: boolean;
     readonly obstacles: readonly Obstacle[];
-    readonly notes?: string;
-  }
+    readonly notes?: string | null;
+  } & ConfidentialNotes
 >;
 
 /** The campaign's current judgement of a country, drawn from its latest response. */

@@ -15,6 +15,8 @@ export interface DemarcheConfig {
   readonly now?: string;
   /** Load the shipped states list into an empty store at start-up. */
   readonly seedStates: boolean;
+  /** DEMARCHE_MASTER_KEY: 32 bytes (base64 or hex) that wrap the mission keys at rest. */
+  readonly masterKey?: string;
   /** Tokens and rate limits (see README, Security). */
   readonly access: {
     /** DEMARCHE_ADMIN_TOKEN: a secret that always authenticates as admin (actor `token:admin-env`). */
@@ -73,6 +75,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DemarcheConfig
   if (env.DEMARCHE_ADMIN_TOKEN && env.DEMARCHE_ADMIN_TOKEN.length < 16) {
     throw new ConfigError('DEMARCHE_ADMIN_TOKEN must be at least 16 characters long; generate one with: openssl rand -base64 32');
   }
+  const masterKey = env.DEMARCHE_MASTER_KEY?.trim();
+  if (masterKey && !/^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/.test(masterKey)) {
+    throw new ConfigError('DEMARCHE_MASTER_KEY must be 32 random bytes, as 64 hex digits or 44 base64 characters (openssl rand -base64 32).');
+  }
   const root = projectRoot();
   return {
     profile: distributed ? 'distributed' : 'embedded',
@@ -81,6 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DemarcheConfig
     referenceDir: resolve(env.DEMARCHE_REFERENCE_DIR ?? join(root, 'reference')),
     ...(env.DEMARCHE_NOW ? { now: env.DEMARCHE_NOW } : {}),
     seedStates: env.DEMARCHE_SEED_STATES !== 'false',
+    ...(masterKey ? { masterKey } : {}),
     access: {
       ...(env.DEMARCHE_ADMIN_TOKEN ? { adminToken: env.DEMARCHE_ADMIN_TOKEN } : {}),
       rateLimit: whole('DEMARCHE_RATE_LIMIT', 6000, 0),

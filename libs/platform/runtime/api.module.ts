@@ -5,6 +5,8 @@ import { OutreachController } from '../../outreach/api/outreach.controller.js';
 import { LaunchCampaignHandler } from '../../outreach/application/launch-campaign.handler.js';
 import { RecordOutreachHandler } from '../../outreach/application/record-outreach.handler.js';
 import { RegisterMissionHandler } from '../../outreach/application/register-mission.handler.js';
+import { ForgetMissionNotesHandler } from '../../outreach/application/forget-mission-notes.handler.js';
+import { OutreachRecordQuery } from '../../outreach/application/outreach-record.query.js';
 import { TreatyActionsController } from '../../treaty-status/api/treaty-actions.controller.js';
 import { RecordTreatyActionHandler } from '../../treaty-status/application/record-treaty-action.handler.js';
 import { FollowUpsController } from '../../follow-ups/api/follow-ups.controller.js';
@@ -27,7 +29,7 @@ import { RebuildsController, RebuildService } from '../http/rebuilds.controller.
 @Module({
   imports: [CqrsModule.forRoot(), AccessModule],
   controllers: [RebuildsController, StatusController, ReportsController, OutreachController, TreatyActionsController, CountriesController, CampaignsController, FollowUpsController, EventsController, HealthController, LiveUpdatesController],
-  providers: [RegisterMissionHandler, LaunchCampaignHandler, RecordOutreachHandler, RecordTreatyActionHandler, WorkFollowUpHandler, CountryQuery, CampaignQuery, HistoryQuery, ReportQuery, RebuildService, LiveUpdates],
+  providers: [RegisterMissionHandler, ForgetMissionNotesHandler, OutreachRecordQuery, LaunchCampaignHandler, RecordOutreachHandler, RecordTreatyActionHandler, WorkFollowUpHandler, CountryQuery, CampaignQuery, HistoryQuery, ReportQuery, RebuildService, LiveUpdates],
 })
 export class ApiModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

@@ -1,6 +1,9 @@
 import type { Provider } from '@nestjs/common';
 import { join } from 'node:path';
-import { CommandRunner, EVENT_STORE, EventRegistry, type EventStore } from '../../event-store/index.js';
+import { CommandRunner, EVENT_STORE, EventRegistry, PAYLOAD_CODEC, type EventStore, type PayloadCodec } from '../../event-store/index.js';
+import { MISSION_KEY_STORE, NOTES_CIPHER, type MissionKeyStore, type NotesCipher } from '../../outreach/application/notes-cipher.port.js';
+import { SealedNotesCodec } from '../../outreach/application/sealed-notes.codec.js';
+import { AesNotesCipher, parseMasterKey } from '../../outreach/infrastructure/aes-notes-cipher.js';
 import { ActiveReadModels, RAW_READ_MODEL_STORE, READ_MODEL_STORE, type ReadModelStore } from '../../projections/index.js';
 import { PlaybookCatalog } from '../../follow-ups/index.js';
 import { TreatyCatalog } from '../../treaty-status/index.js';
@@ -16,11 +19,18 @@ export function commonProviders(config: DemarcheConfig, clock: SystemClock): Pro
     { provide: CONFIG, useValue: config },
     { provide: CLOCK, useValue: clock },
     { provide: EventRegistry, useFactory: demarcheEventRegistry },
-    { provide: CommandRunner, useFactory: (store: EventStore, registry: EventRegistry) => new CommandRunner(store, registry), inject: [EVENT_STORE, EventRegistry] },
+    // Each profile provides MISSION_KEY_STORE (a SQLite table, a MongoDB collection).
+    { provide: NOTES_CIPHER, useFactory: (keys: MissionKeyStore) => new AesNotesCipher(keys, config.masterKey ? parseMasterKey(config.masterKey) : undefined), inject: [MISSION_KEY_STORE] },
+    { provide: PAYLOAD_CODEC, useFactory: (cipher: NotesCipher) => new SealedNotesCodec(cipher), inject: [NOTES_CIPHER] },
+    {
+      provide: CommandRunner,
+      useFactory: (store: EventStore, registry: EventRegistry, codec: PayloadCodec) => new CommandRunner(store, registry, codec),
+      inject: [EVENT_STORE, EventRegistry, PAYLOAD_CODEC],
+    },
     { provide: READ_MODEL_STORE, useFactory: (raw: ReadModelStore) => new ActiveReadModels(raw, ALL_PROJECTIONS_SHAPE), inject: [RAW_READ_MODEL_STORE] },
     { provide: TREATIES, useFactory: () => TreatyCatalog.fromDirectory(join(config.referenceDir, 'treaties')) },
     { provide: PLAYBOOKS, useFactory: () => PlaybookCatalog.fromDirectory(join(config.referenceDir, 'playbooks')) },
   ];
 }
 
-export const COMMON_EXPORTS = [CONFIG, CLOCK, EventRegistry, EVENT_STORE, READ_MODEL_STORE, RAW_READ_MODEL_STORE, CommandRunner, TREATIES, PLAYBOOKS];
+export const COMMON_EXPORTS = [CONFIG, CLOCK, EventRegistry, NOTES_CIPHER, PAYLOAD_CODEC, MISSION_KEY_STORE, EVENT_STORE, READ_MODEL_STORE, RAW_READ_MODEL_STORE, CommandRunner, TREATIES, PLAYBOOKS];

@@ -5,6 +5,8 @@ import { connectMongo, EVENT_STORE, MongoEventStore, type EventStore } from '../
 import { MongoReadModelStore, RAW_READ_MODEL_STORE } from '../../projections/index.js';
 import { BullTimers } from '../../follow-ups/infrastructure/bullmq-timers.js';
 import { TIMERS } from '../../follow-ups/index.js';
+import { MISSION_KEY_STORE } from '../../outreach/application/notes-cipher.port.js';
+import { MongoMissionKeys } from '../../outreach/infrastructure/mongo-mission-keys.js';
 import { MongoTokenStore, TOKEN_STORE } from '../../access/index.js';
 import type { DemarcheConfig } from '../config/config.js';
 import { SystemClock } from './clock.js';
@@ -67,6 +69,7 @@ export class DistributedPersistenceModule {
         { provide: MONGO_CONNECTION, useFactory: () => connectMongo(mongoUrl, mongoDb) },
         { provide: EVENT_STORE, useFactory: () => MongoEventStore.connect(mongoUrl, mongoDb, { now: () => clock.now() }) },
         { provide: RAW_READ_MODEL_STORE, useFactory: (connection: Connection) => new MongoReadModelStore(connection), inject: [MONGO_CONNECTION] },
+        { provide: MISSION_KEY_STORE, useFactory: (connection: Connection) => new MongoMissionKeys(connection), inject: [MONGO_CONNECTION] },
         { provide: TOKEN_STORE, useFactory: (connection: Connection) => new MongoTokenStore(connection), inject: [MONGO_CONNECTION] },
         { provide: REDIS, useFactory: () => connectRedis(redisUrl) },
         { provide: TIMERS, useFactory: () => new BullTimers({ redis: redisUrl, clock, prefix: redisPrefix }), inject: [REDIS] },

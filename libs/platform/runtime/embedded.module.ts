@@ -2,6 +2,8 @@ import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown 
 import { EVENT_STORE, openSqliteDatabase, SqliteEventStore, type SqliteDatabase } from '../../event-store/index.js';
 import { RAW_READ_MODEL_STORE, SqliteReadModelStore } from '../../projections/index.js';
 import { SqliteTimers, TIMERS } from '../../follow-ups/index.js';
+import { MISSION_KEY_STORE } from '../../outreach/application/notes-cipher.port.js';
+import { SqliteMissionKeys } from '../../outreach/infrastructure/sqlite-mission-keys.js';
 import { SqliteTokenStore, TOKEN_STORE } from '../../access/index.js';
 import type { DemarcheConfig } from '../config/config.js';
 import { SystemClock } from './clock.js';
@@ -33,6 +35,7 @@ export class EmbeddedPersistenceModule {
         { provide: EVENT_STORE, useFactory: (db: SqliteDatabase) => new SqliteEventStore(db, () => clock.now()), inject: [SQLITE] },
         { provide: RAW_READ_MODEL_STORE, useFactory: (db: SqliteDatabase) => new SqliteReadModelStore(db), inject: [SQLITE] },
         { provide: TIMERS, useFactory: (db: SqliteDatabase) => new SqliteTimers(db), inject: [SQLITE] },
+        { provide: MISSION_KEY_STORE, useFactory: (db: SqliteDatabase) => new SqliteMissionKeys(db), inject: [SQLITE] },
         { provide: TOKEN_STORE, useFactory: (db: SqliteDatabase) => new SqliteTokenStore(db), inject: [SQLITE] },
         SqliteCloser,
       ],
