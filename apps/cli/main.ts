@@ -122,7 +122,7 @@ async function authenticate(app: Awaited<ReturnType<typeof NestFactory.createApp
   const result = await tokens.authenticate(secret);
   if (!result.ok) throw new AccessRefused(`demarche ${command} was not run: ${result.detail} Check DEMARCHE_TOKEN, or ask an admin for a new token.`);
   const decision = roleMay(result.principal, { kind: 'roles', roles });
-  if (!decision.allowed) throw new AccessRefused(`demarche ${command} was not run: token ${result.principal.tokenId} is a ${result.principal.role} token; this command needs ${needs}.`);
+  if (!decision.allowed) throw new AccessRefused(`demarche ${command} was not run: token ${result.principal.tokenId} (role ${result.principal.role}) may not run it; it needs ${needs}.`);
   return result.principal;
 }
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { projectRoot } from '../../libs/platform/config/config.js';
-import { distributedEnv } from '../support/running-app.js';
+import { distributedEnv, TEST_ADMIN_TOKEN } from '../support/running-app.js';
 
 /**
  * Demarche as a production deployment runs it: api, two projectors and a worker as separate
@@ -30,7 +30,7 @@ async function freePort(): Promise<number> {
 
 function start(name: string, app: 'api' | 'projector' | 'worker'): ChildProcess {
   const child = spawn(process.execPath, [join(root, `dist/apps/${app}/main.js`)], {
-    env: { ...process.env, ...names, PORT: String(port), DEMARCHE_DATA_DIR: dir, KAFKAJS_NO_PARTITIONER_WARNING: '1' },
+    env: { ...process.env, ...names, DEMARCHE_ADMIN_TOKEN: TEST_ADMIN_TOKEN, PORT: String(port), DEMARCHE_DATA_DIR: dir, KAFKAJS_NO_PARTITIONER_WARNING: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   logs.set(name, '');
@@ -52,16 +52,17 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 }
 
 const url = (path: string) => `http://127.0.0.1:${port}${path}`;
+const authorization = `Bearer ${TEST_ADMIN_TOKEN}`;
 /** Posts like a well-behaved client: a 409 for a concurrent write is retried, anything else but 201 fails. */
 async function post(path: string, body: object): Promise<Response> {
   for (let attempt = 1; ; attempt++) {
-    const res = await fetch(url(path), { method: 'POST', headers: { 'content-type': 'application/json', 'x-demarche-actor': 'ops-test' }, body: JSON.stringify(body) });
+    const res = await fetch(url(path), { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: JSON.stringify(body) });
     if (res.status === 201) return res;
     const text = await res.text();
     if (res.status !== 409 || !text.includes('concurrent-write') || attempt >= 10) throw new Error(`${path} answered ${res.status}: ${text}`);
   }
 }
-const get = async (path: string) => (await fetch(url(path))).json() as Promise<any>;
+const get = async (path: string) => (await fetch(url(path), { headers: { authorization } })).json() as Promise<any>;
 
 async function allEvents(type: string): Promise<any[]> {
   const out: any[] = [];

@@ -4,10 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteDatabase, SqliteEventStore } from '../../libs/event-store/index.js';
 import { projectRoot } from '../../libs/platform/config/config.js';
+import { TEST_ADMIN_TOKEN } from '../support/running-app.js';
 
 const root = projectRoot();
+/** The commands run as admin (DEMARCHE_ADMIN_TOKEN), on data that has no token of its own yet. */
+const ADMIN = { DEMARCHE_ADMIN_TOKEN: TEST_ADMIN_TOKEN, DEMARCHE_TOKEN: TEST_ADMIN_TOKEN };
 const demarche = (dataDir: string, ...args: string[]) =>
-  spawnSync(process.execPath, [join(root, 'bin/demarche.js'), ...args], { env: { ...process.env, DEMARCHE_DATA_DIR: dataDir }, encoding: 'utf8', cwd: root });
+  spawnSync(process.execPath, [join(root, 'bin/demarche.js'), ...args], { env: { ...process.env, ...ADMIN, DEMARCHE_DATA_DIR: dataDir }, encoding: 'utf8', cwd: root });
 
 async function eventCount(dataDir: string): Promise<number> {
   const store = new SqliteEventStore(openSqliteDatabase(dataDir));

@@ -5,9 +5,12 @@ import { join } from 'node:path';
 import { openSqliteDatabase } from '../../libs/event-store/index.js';
 import { projectRoot } from '../../libs/platform/config/config.js';
 import { eventually } from '../support/eventually.js';
+import { TEST_ADMIN_TOKEN } from '../support/running-app.js';
 
 const root = projectRoot();
-const cli = (dataDir: string, ...args: string[]) => spawnSync(process.execPath, [join(root, 'bin/demarche.js'), ...args], { env: { ...process.env, DEMARCHE_DATA_DIR: dataDir }, encoding: 'utf8' });
+/** The commands run as admin (DEMARCHE_ADMIN_TOKEN), on data that has no token of its own yet. */
+const ADMIN = { DEMARCHE_ADMIN_TOKEN: TEST_ADMIN_TOKEN, DEMARCHE_TOKEN: TEST_ADMIN_TOKEN };
+const cli = (dataDir: string, ...args: string[]) => spawnSync(process.execPath, [join(root, 'bin/demarche.js'), ...args], { env: { ...process.env, ...ADMIN, DEMARCHE_DATA_DIR: dataDir }, encoding: 'utf8' });
 
 
 describe('shadow rebuilds from the command line', () => {
@@ -21,7 +24,7 @@ describe('shadow rebuilds from the command line', () => {
       expect(first.stdout).toMatch(/campaign-summary: version 2 built from the start \(120000 events replayed\)[\s\S]*Version 2 now serves/);
 
       // Rebuild again (version 3) in small batches, and kill it once it is well under way.
-      const proc = spawn(process.execPath, [join(root, 'bin/demarche.js'), 'rebuild', 'campaign-summary', '--batch-size', '500'], { env: { ...process.env, DEMARCHE_DATA_DIR: dir }, stdio: 'ignore' });
+      const proc = spawn(process.execPath, [join(root, 'bin/demarche.js'), 'rebuild', 'campaign-summary', '--batch-size', '500'], { env: { ...process.env, ...ADMIN, DEMARCHE_DATA_DIR: dir }, stdio: 'ignore' });
       const db = openSqliteDatabase(dir);
       const checkpoint = () => (db.prepare("SELECT position FROM checkpoints WHERE projection = 'campaign-summary~v3'").get() as { position: number } | undefined)?.position ?? 0;
       const killedAt = await eventually(async () => (checkpoint() >= 20_000 ? checkpoint() : undefined), 'the rebuild to pass position 20,000', 60_000);

@@ -25,6 +25,8 @@ export const ACCESS_POLICY: Readonly<Record<string, AccessRule>> = {
   'POST /v1/countries/:iso3/responses': MISSION_OUTREACH,
   'GET /v1/countries': EVERYONE,
   'GET /v1/countries/:iso3': EVERYONE,
+  /** The letters, meetings and responses with their notes in clear: not for other missions. */
+  'GET /v1/countries/:iso3/outreach': ANALYSIS,
   'GET /v1/campaigns/:id': ANALYSIS,
   'GET /v1/follow-ups': EVERYONE,
   'GET /v1/follow-ups/jobs/failed': ANALYSIS,

@@ -70,7 +70,14 @@ export async function createDemarcheApp(options: StartOptions = {}): Promise<INe
   }
   // Only the api role seeds, so several projector or worker processes never race to do it.
   if (config.seedStates && roles.includes('api')) await seedShippedStates(app, config);
-  if (roles.includes('api')) await ensureAdminAccess(app, config);
+  if (roles.includes('api')) {
+    try {
+      await ensureAdminAccess(app, config);
+    } catch (error) {
+      await app.close();
+      throw error;
+    }
+  }
   return app;
 }
 
