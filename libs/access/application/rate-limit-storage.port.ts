@@ -17,7 +17,7 @@ export interface RateLimitRecord {
 
 export const RATE_LIMIT_STORAGE = Symbol('RateLimitStorage');
 
-/** The embedded profile's counters: in the process's memory. */
+/** The embedded profile's counters, in the process's memory: the same fixed windows and blocks as in Redis. */
 export class InMemoryRateLimitStorage implements RateLimitStorage {
   private readonly windows = new Map<string, { hits: number; endsAt: number; blockedUntil: number }>();
 
@@ -28,7 +28,8 @@ export class InMemoryRateLimitStorage implements RateLimitStorage {
     if (window && window.blockedUntil > now) {
       return { totalHits: window.hits, timeToExpire: seconds(window.endsAt - now), isBlocked: true, timeToBlockExpire: Math.max(1, seconds(window.blockedUntil - now)) };
     }
-    if (!window || window.endsAt <= now) {
+    // A new window when the last one ended, or when its block did.
+    if (!window || window.endsAt <= now || (window.blockedUntil > 0 && window.blockedUntil <= now)) {
       if (this.windows.size > 50_000) this.sweep(now);
       window = { hits: 0, endsAt: now + ttlMs, blockedUntil: 0 };
       this.windows.set(id, window);

@@ -4,13 +4,13 @@ import type { Redis } from 'ioredis';
 /**
  * A fixed window per key, shared by every api process: INCR the window's counter (which
  * expires with the window); past the limit, a block key holds the caller off for
- * `blockDuration`. One script, so concurrent processes never race between read and write.
+ * `blockDuration`, after which a new window starts. One script, so concurrent processes
+ * never race between read and write.
  */
 const SCRIPT = `
 local blocked = redis.call('PTTL', KEYS[2])
 if blocked > 0 then
-  local hits = tonumber(redis.call('GET', KEYS[1]) or '0')
-  return {hits, redis.call('PTTL', KEYS[1]), 1, blocked}
+  return {tonumber(redis.call('GET', KEYS[2]) or '0'), blocked, 1, blocked}
 end
 local hits = redis.call('INCR', KEYS[1])
 local ttl = redis.call('PTTL', KEYS[1])
@@ -19,8 +19,9 @@ if ttl < 0 then
   ttl = tonumber(ARGV[1])
 end
 if hits > tonumber(ARGV[2]) then
-  redis.call('SET', KEYS[2], '1', 'PX', ARGV[3])
-  return {hits, ttl, 1, tonumber(ARGV[3])}
+  redis.call('SET', KEYS[2], tostring(hits), 'PX', ARGV[3])
+  redis.call('DEL', KEYS[1])
+  return {hits, tonumber(ARGV[3]), 1, tonumber(ARGV[3])}
 end
 return {hits, ttl, 0, 0}
 `;
