@@ -17,6 +17,8 @@ export default {
     { ...common, displayName: 'int', testMatch: ['<rootDir>/libs/**/*.int.test.ts', '<rootDir>/tests/int/**/*.test.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/tests/e2e/**/*.test.ts'] },
     { ...common, displayName: 'distributed', testMatch: ['<rootDir>/tests/distributed/**/*.test.ts'] },
+    // The web console in headless Chromium (Debian's chromium, driven by playwright-core).
+    { ...common, displayName: 'browser', testMatch: ['<rootDir>/tests/browser/**/*.test.ts'] },
     // The behaviour suite again, on the distributed profile (MongoDB, Kafka, Redis).
     {
       ...common,

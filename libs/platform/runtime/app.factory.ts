@@ -8,6 +8,7 @@ import type { Clock } from '../../kernel/index.js';
 import type { TreatyCatalog } from '../../treaty-status/index.js';
 import { loadConfig, type DemarcheConfig } from '../config/config.js';
 import { ProblemDetailsFilter, strictValidationPipe } from '../http/problem.js';
+import { serveConsole } from '../http/console-assets.js';
 import { ApiModule } from './api.module.js';
 import { ensureFirstAdmin, TokenService } from '../../access/index.js';
 import { EmbeddedPersistenceModule } from './embedded.module.js';
@@ -67,6 +68,7 @@ export async function createDemarcheApp(options: StartOptions = {}): Promise<INe
       new DocumentBuilder().setTitle('Demarche API').setDescription('Treaty universalization outreach: missions, campaigns, responses, follow-ups.').setVersion('1').addBearerAuth().build(),
     );
     SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+    serveConsole(app);
   }
   // Only the api role seeds, so several projector or worker processes never race to do it.
   if (config.seedStates && roles.includes('api')) await seedShippedStates(app, config);

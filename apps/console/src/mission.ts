@@ -1,0 +1,146 @@
+import { html, nothing, render } from 'lit-html';
+import { api, post, type Country, type Problem } from './api.js';
+import { fieldError, problemOf, problemView, today } from './ui.js';
+
+type Kind = 'letter' | 'meeting' | 'response';
+const KINDS: Record<Kind, { label: string; path: string; dateField: string; dateLabel: string }> = {
+  letter: { label: 'A letter delivered', path: 'letters', dateField: 'deliveredOn', dateLabel: 'Delivered on' },
+  meeting: { label: 'A meeting held', path: 'meetings', dateField: 'heldOn', dateLabel: 'Held on' },
+  response: { label: 'A response received', path: 'responses', dateField: 'receivedOn', dateLabel: 'Received on' },
+};
+const OBSTACLES: Record<string, string> = {
+  'ccw-preference': 'Prefers regulation under the CCW',
+  'awaiting-major-producers': 'Waits for the major producers and stockpilers',
+  'regional-reciprocity': 'Waits for its neighbours (regional reciprocity)',
+  'security-environment': 'Security environment',
+  'domestic-politics': 'Domestic politics',
+  capacity: 'Lacks legal or technical capacity',
+  other: 'Other',
+};
+
+/**
+ * Missions post what happened: a letter, a meeting, a response. The API checks everything;
+ * its messages are shown beside the fields they name.
+ */
+export function mountMission(main: HTMLElement): () => void {
+  let kind: Kind = 'response';
+  let countries: Country[] = [];
+  let problem: Problem | undefined;
+  let done: string | undefined;
+  let sending = false;
+  const remembered = { missionId: sessionStorage.getItem('demarche.mission') ?? '', campaignId: sessionStorage.getItem('demarche.campaign') ?? '' };
+
+  api<{ items: Country[] }>('/v1/countries?treaty=CCM').then(
+    (r) => {
+      countries = [...r.items].sort((a, b) => a.name.localeCompare(b.name));
+      draw();
+    },
+    (e) => {
+      problem = problemOf(e);
+      draw();
+    },
+  );
+
+  const value = (id: string) => (document.getElementById(id) as HTMLInputElement | null)?.value.trim() ?? '';
+  const checked = (id: string) => (document.getElementById(id) as HTMLInputElement | null)?.checked ?? false;
+
+  async function submit(e: SubmitEvent): Promise<void> {
+    e.preventDefault();
+    const k = KINDS[kind];
+    const iso3 = value('m-country');
+    const body: Record<string, unknown> = { campaignId: value('m-campaign'), missionId: value('m-mission'), [k.dateField]: value('m-date') };
+    if (kind === 'meeting' && value('m-summary')) body.summary = value('m-summary');
+    if (kind === 'response') {
+      body.group = value('m-group');
+      if (checked('m-ratification')) body.ratificationUnderWay = true;
+      if (checked('m-wishes')) body.wishesToSign = true;
+      const obstacles = Object.keys(OBSTACLES).filter((o) => checked(`m-obstacle-${o}`));
+      if (obstacles.length) body.obstacles = obstacles;
+      if (value('m-notes')) body.notes = value('m-notes');
+    }
+    remembered.missionId = String(body.missionId);
+    remembered.campaignId = String(body.campaignId);
+    sessionStorage.setItem('demarche.mission', remembered.missionId);
+    sessionStorage.setItem('demarche.campaign', remembered.campaignId);
+    problem = undefined;
+    done = undefined;
+    sending = true;
+    draw();
+    try {
+      if (!iso3) throw new Error('no country');
+      const result = await post<{ eventIds: string[] }>(`/v1/countries/${encodeURIComponent(iso3)}/${k.path}`, body);
+      const country = countries.find((c) => c.iso3 === iso3)?.name ?? iso3;
+      done = result.eventIds.length ? `Recorded: ${k.label.toLowerCase()} for ${country}.` : `Already recorded: ${k.label.toLowerCase()} for ${country} (nothing new).`;
+    } catch (error) {
+      problem = iso3 ? problemOf(error) : { status: 400, title: 'The request is not valid', detail: 'Choose the country.', errors: [{ field: 'iso3', message: 'Choose the country the report is about.' }] };
+    }
+    sending = false;
+    draw();
+    if (problem) document.querySelector<HTMLElement>('.problem-wrap')?.focus();
+  }
+
+  /** A labelled control with the API's message for its field. */
+  const field = (id: string, apiField: string, label: string, control: (invalid: boolean, describedBy: string) => unknown, help?: string) => {
+    const error = fieldError(problem, apiField);
+    const describedBy = [help ? `${id}-help` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ');
+    return html`<div class="field ${error ? 'invalid' : ''}">
+      <label for=${id}>${label}</label>
+      ${control(Boolean(error), describedBy)}
+      ${help ? html`<p class="help" id="${id}-help">${help}</p>` : nothing}
+      ${error ? html`<p class="field-error" id="${id}-error">${error}</p>` : nothing}
+    </div>`;
+  };
+
+  function draw(): void {
+    const k = KINDS[kind];
+    render(
+      html`<section aria-labelledby="mission-title">
+        <h1 id="mission-title">Report from a mission</h1>
+        <p>Post what happened in a country your mission is accredited to. Demarche checks it as the API does, and names any field it refuses.</p>
+        <form id="mission-form" class="report" @submit=${submit} novalidate>
+          <fieldset class="kinds">
+            <legend>What happened</legend>
+            ${(Object.keys(KINDS) as Kind[]).map(
+              (key) => html`<label class="choice"><input type="radio" name="kind" value=${key} .checked=${kind === key} @change=${() => { kind = key; problem = undefined; draw(); }} /> ${KINDS[key].label}</label>`,
+            )}
+          </fieldset>
+          <div class="grid">
+            ${field('m-mission', 'missionId', 'Mission', (inv, d) => html`<input id="m-mission" type="text" .value=${remembered.missionId} aria-invalid=${inv} aria-describedby=${d || nothing} placeholder="nor-nairobi" />`)}
+            ${field('m-campaign', 'campaignId', 'Campaign', (inv, d) => html`<input id="m-campaign" type="text" .value=${remembered.campaignId} aria-invalid=${inv} aria-describedby=${d || nothing} placeholder="ccm-2026" />`)}
+            ${field('m-country', 'iso3', 'Country', (inv, d) => html`<select id="m-country" aria-invalid=${inv} aria-describedby=${d || nothing}>
+              <option value="">Choose a country…</option>
+              ${countries.map((c) => html`<option value=${c.iso3}>${c.name} (${c.iso3})</option>`)}
+            </select>`)}
+            ${field('m-date', k.dateField, k.dateLabel, (inv, d) => html`<input id="m-date" type="date" max=${today()} aria-invalid=${inv} aria-describedby=${d || nothing} />`)}
+          </div>
+          ${kind === 'meeting' ? field('m-summary', 'summary', 'Summary (optional)', (inv, d) => html`<textarea id="m-summary" rows="3" aria-invalid=${inv} aria-describedby=${d || nothing}></textarea>`) : nothing}
+          ${kind === 'response'
+            ? html`${field('m-group', 'group', 'Response group', (inv, d) => html`<select id="m-group" aria-invalid=${inv} aria-describedby=${d || nothing}>
+                  <option value="">Choose a group…</option>
+                  <option value="I">I: earnest interest in joining soon</option>
+                  <option value="II">II: shares the goal, names obstacles</option>
+                  <option value="III">III: needs a major change first</option>
+                </select>`)}
+                <div class="checks">
+                  <label class="choice"><input id="m-ratification" type="checkbox" /> Ratification or accession under way</label>
+                  <label class="choice"><input id="m-wishes" type="checkbox" /> Wishes to sign first</label>
+                </div>
+                <fieldset class="obstacles ${fieldError(problem, 'obstacles') ? 'invalid' : ''}">
+                  <legend>Obstacles named</legend>
+                  ${Object.entries(OBSTACLES).map(([o, label]) => html`<label class="choice"><input id="m-obstacle-${o}" type="checkbox" /> ${label}</label>`)}
+                  ${fieldError(problem, 'obstacles') ? html`<p class="field-error">${fieldError(problem, 'obstacles')}</p>` : nothing}
+                </fieldset>
+                ${field('m-notes', 'notes', 'Notes (optional)', (inv, d) => html`<textarea id="m-notes" rows="3" aria-invalid=${inv} aria-describedby=${d || nothing}></textarea>`)}`
+            : nothing}
+          <button type="submit" ?disabled=${sending}>${sending ? 'Recording…' : 'Record'}</button>
+        </form>
+        ${problem ? html`<div tabindex="-1" class="problem-wrap">${problemView(problem, 'Not recorded')}</div>` : nothing}
+        ${done ? html`<p class="success" role="status">${done}</p>` : nothing}
+      </section>`,
+      main,
+    );
+  }
+
+  draw();
+  return () => undefined;
+}
