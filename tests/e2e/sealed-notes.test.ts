@@ -5,6 +5,10 @@ import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { startTestApp, TEST_PROFILE, distributedEnv, type RunningApp } from '../support/running-app.js';
 import { eventually } from '../support/eventually.js';
+import { EVENT_STORE, type EventStore } from '../../libs/event-store/index.js';
+import { whatIf } from '../../libs/analysis/application/what-if.js';
+import { PLAYBOOKS } from '../../libs/platform/runtime/tokens.js';
+import type { PlaybookCatalog } from '../../libs/follow-ups/index.js';
 
 /**
  * Confidential notes on the real stores: sealed with the mission's key on the way into the
@@ -52,6 +56,12 @@ describe('confidential notes and crypto-shredding', () => {
   /** Every record value on the app's Kafka topic, from the beginning. */
   const kafkaValues = () =>
     execFileSync('kcat', ['-b', '127.0.0.1:9092', '-C', '-t', distributedEnv(app.dataDir).DEMARCHE_KAFKA_TOPIC!, '-o', 'beginning', '-e', '-q', '-f', '%s\n'], { encoding: 'utf8', timeout: 30_000 });
+
+  /** The what-if replay of the whole history under the campaign's own playbook. */
+  async function replay() {
+    const playbook = app.app.get<PlaybookCatalog>(PLAYBOOKS).forTreaty('CCM')!;
+    return whatIf(app.app.get<EventStore>(EVENT_STORE), playbook, playbook, new Date('2026-06-01T09:00:00Z'), 'ccm-2026');
+  }
 
   /** Every figure the notes must not influence. */
   async function figures() {
@@ -131,6 +141,7 @@ describe('confidential notes and crypto-shredding', () => {
 
   it('forgets a mission\'s notes everywhere, once, and changes no count or status', async () => {
     const before = await figures();
+    const replayedBefore = await replay();
     const sealedBefore = await storedPayloads();
 
     const forgotten = await app.http().post('/v1/missions/nor-nairobi/forget').expect(201);
@@ -165,6 +176,11 @@ describe('confidential notes and crypto-shredding', () => {
     for (const secret of SECRETS) expect(raw).not.toContain(secret);
 
     expect(await figures()).toEqual(before);
+    // A what-if replay reads the forgotten events without stumbling and derives the same tasks.
+    const replayedAfter = await replay();
+    expect(replayedAfter.baselineTasks).toEqual(replayedBefore.baselineTasks);
+    expect(replayedAfter.onlyBaseline).toEqual(replayedBefore.onlyBaseline);
+    expect(replayedAfter.baselineTasks).not.toEqual({});
   });
 
   if (TEST_PROFILE === 'distributed') {

@@ -36,8 +36,11 @@ export class OutreachController {
   @Post('missions/:id/forget')
   @HttpCode(201)
   @ApiCreatedResponse({ type: WriteResult })
-  async forgetMissionNotes(@Param('id') id: string, @Req() req: Request): Promise<WriteResult> {
+  async forgetMissionNotes(@Param('id') id: string, @Body() body: Record<string, unknown>, @Req() req: Request): Promise<WriteResult> {
     if (!ID_PATTERN.test(id)) throw new InvalidRequest([{ field: 'id', message: `id ${ID_MESSAGE}` }]);
+    // The request has no fields: anything sent is refused, not ignored.
+    const sent = Object.keys(body ?? {});
+    if (sent.length) throw new InvalidRequest(sent.slice(0, 20).map((field) => ({ field, message: `${field} is not an accepted field; this request takes no body` })));
     return writeResult(await this.commands.execute(new ForgetMissionNotesCommand(id, metadataOf(req))));
   }
 

@@ -23,6 +23,7 @@ import { EventsController } from '../../event-store/api/events.controller.js';
 import { HealthController } from '../http/health.controller.js';
 import { LiveUpdates, LiveUpdatesController } from '../http/live-updates.js';
 import { JsonOnlyMiddleware } from '../http/json-only.middleware.js';
+import { PlainQueryMiddleware } from '../http/plain-query.middleware.js';
 import { RebuildsController, RebuildService } from '../http/rebuilds.controller.js';
 
 /** The api role: the HTTP contract, and the use cases behind it. */
@@ -33,6 +34,6 @@ import { RebuildsController, RebuildService } from '../http/rebuilds.controller.
 })
 export class ApiModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(JsonOnlyMiddleware).forRoutes('*path');
+    consumer.apply(JsonOnlyMiddleware, PlainQueryMiddleware).forRoutes('*path');
   }
 }
