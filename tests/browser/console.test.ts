@@ -194,8 +194,9 @@ describe('the web console', () => {
     await page.getByLabel('Exact date').focus();
     await page.keyboard.press('Shift+Tab');
     expect(await slider.evaluate((el) => el === document.activeElement && el.matches(':focus-visible') && getComputedStyle(el).outlineStyle)).toBe('solid');
-    await page.waitForTimeout(500); // let the charts finish their entry animation
     await shot(page, '08-analysis-2012-09-11');
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: join(ARTIFACTS, '10-analysis-first-screen.png') });
 
     // A narrow window: everything still fits and reads.
     const narrow = await signedIn(tokens.analyst, 400, 860);
@@ -203,7 +204,7 @@ describe('the web console', () => {
     await narrow.locator('#count-states-parties', { hasText: /^\d+$/ }).waitFor();
     const overflow = await narrow.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBeLessThanOrEqual(0);
-    await narrow.waitForTimeout(500);
+    await narrow.locator('#world-map canvas').waitFor();
     await shot(narrow, '09-analysis-narrow-400px');
   });
 });

@@ -209,6 +209,8 @@ export function mountAnalysis(main: HTMLElement): () => void {
     const existing = echarts.getInstanceByDom(el);
     if (existing) return existing;
     const chart = echarts.init(el, undefined, { renderer: 'canvas' });
+    // Readers who asked for less motion get the charts without their entry animations.
+    if (window.matchMedia('(prefers-reduced-motion: reduce)').matches) chart.setOption({ animation: false });
     charts.push(chart);
     return chart;
   }
