@@ -1,13 +1,14 @@
 import Database from 'better-sqlite3';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
-import { startTestApp, TEST_PROFILE, distributedEnv, type RunningApp } from '../support/running-app.js';
+import { cliEnv, startTestApp, TEST_PROFILE, distributedEnv, type RunningApp } from '../support/running-app.js';
 import { eventually } from '../support/eventually.js';
 import { EVENT_STORE, type EventStore } from '../../libs/event-store/index.js';
 import { whatIf } from '../../libs/analysis/application/what-if.js';
 import { PLAYBOOKS } from '../../libs/platform/runtime/tokens.js';
+import { projectRoot } from '../../libs/platform/config/config.js';
 import type { PlaybookCatalog } from '../../libs/follow-ups/index.js';
 
 /**
@@ -166,6 +167,14 @@ describe('confidential notes and crypto-shredding', () => {
       expect(text).not.toContain('v1:nor-nairobi:');
     }
     expect(exported).toContain('v1:nzl-riyadh:');
+    // `demarche export` (the command line, on the same data) writes the same forgotten form.
+    const root = projectRoot();
+    const cli = spawnSync(process.execPath, [join(root, 'bin/demarche.js'), 'export', '--type', 'MeetingHeld,ResponseReceived'], { env: cliEnv(app.dataDir), encoding: 'utf8', cwd: root });
+    expect(cli.status).toBe(0);
+    for (const secret of SECRETS) expect(cli.stdout).not.toContain(secret);
+    expect(cli.stdout).not.toContain('v1:nor-nairobi:');
+    expect(cli.stdout).toContain('"forgotten":true');
+    expect(cli.stdout).toContain('v1:nzl-riyadh:');
     const meeting = exported.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((e) => e.type === 'MeetingHeld' && e.data.iso3 === 'KEN');
     expect(meeting.data).toMatchObject({ summary: null, interlocutors: null, forgotten: true });
     expect(meeting.data.sealed).toBeUndefined();
