@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { Decider, DomainEvent, EventMetadata, RecordedEvent } from '../../kernel/index.js';
 import type { EventRegistry } from './event-registry.js';
 import { ConcurrencyError, type AppendResult, type EventStore } from './event-store.port.js';
@@ -8,6 +9,9 @@ export interface CommandOutcome extends AppendResult {
   /** The events the decider produced (empty when the command changed nothing). */
   readonly events: readonly DomainEvent[];
 }
+
+/** Told how long each append took and how it ended (for the append latency metric). */
+export type AppendObserver = (seconds: number, outcome: 'appended' | 'conflict' | 'failed') => void;
 
 export interface RunOptions {
   /** Retry on a concurrent write (for system reactions that must not fail); requests get a 409 instead. */
@@ -27,6 +31,7 @@ export class CommandRunner {
     // retried meeting with the recorded one, which only works on plaintext (every sealing
     // draws a fresh nonce), and the domain stays free of keys and I/O.
     private readonly codec: PayloadCodec = PLAIN_PAYLOADS,
+    private readonly observeAppend?: AppendObserver,
   ) {}
 
   async run<C, S, E extends DomainEvent>(
@@ -44,12 +49,12 @@ export class CommandRunner {
         const stored = await Promise.all(
           events.map(async (e) => ({ id: randomUUID(), type: e.type, schemaVersion: this.registry.schemaVersionOf(e.type), occurredAt: e.occurredAt, data: await this.codec.seal(e.type, e.data), metadata })),
         );
-        const result = await this.store.append(
-          streamId,
-          version,
-          stored,
-          options.commitId ? { commitId: options.commitId } : {},
-        );
+        const started = performance.now();
+        const result = await this.store.append(streamId, version, stored, options.commitId ? { commitId: options.commitId } : {}).catch((error: unknown) => {
+          this.observeAppend?.((performance.now() - started) / 1000, error instanceof ConcurrencyError ? 'conflict' : 'failed');
+          throw error;
+        });
+        this.observeAppend?.((performance.now() - started) / 1000, 'appended');
         return { ...result, events };
       } catch (error) {
         if (error instanceof ConcurrencyError && options.retryOnConflict && attempt < 5) continue;

@@ -2,6 +2,7 @@ import type { LocalDate } from '../../kernel/index.js';
 import type { SqliteDatabase } from '../../event-store/index.js';
 import type { DueTimer, PolledTimers } from '../application/timer.port.js';
 import type { TimerPayload } from '../domain/follow-up.events.js';
+import { QUEUES, type Queue } from '../domain/playbook.js';
 
 /** Durable timers of the embedded profile: a table that survives restarts. */
 export class SqliteTimers implements PolledTimers {
@@ -16,6 +17,9 @@ export class SqliteTimers implements PolledTimers {
       due: db.prepare<[string, number], { id: string; due_on: string; payload: string }>('SELECT id, due_on, payload FROM timers WHERE fired_at IS NULL AND due_on <= ? ORDER BY due_on, id LIMIT ?'),
       fired: db.prepare('UPDATE timers SET fired_at = ? WHERE id = ?'),
       pending: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM timers WHERE fired_at IS NULL'),
+      pendingByQueue: db.prepare<[], { queue: string | null; n: number }>(
+        "SELECT json_extract(payload, '$.queue') AS queue, COUNT(*) AS n FROM timers WHERE fired_at IS NULL GROUP BY queue",
+      ),
     };
   }
 
@@ -37,5 +41,12 @@ export class SqliteTimers implements PolledTimers {
 
   async pendingCount(): Promise<number> {
     return this.statements.pending.get()?.n ?? 0;
+  }
+
+  /** Timers not fired yet, per follow-up queue (every queue named, zeros included). */
+  async pendingByQueue(): Promise<Record<Queue, number>> {
+    const counts = Object.fromEntries(QUEUES.map((q) => [q, 0])) as Record<Queue, number>;
+    for (const row of this.statements.pendingByQueue.all()) if (row.queue && row.queue in counts) counts[row.queue as Queue] = row.n;
+    return counts;
   }
 }

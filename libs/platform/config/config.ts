@@ -15,6 +15,10 @@ export interface DemarcheConfig {
   readonly now?: string;
   /** Load the shipped states list into an empty store at start-up. */
   readonly seedStates: boolean;
+  /** DEMARCHE_METRICS_PORT: where a projector or worker process serves /health and /metrics (it has no API port). */
+  readonly metricsPort?: number;
+  /** DEMARCHE_METRICS_TOKEN: when set, /metrics wants `Authorization: Bearer <it>`; otherwise it is open, like /health. */
+  readonly metricsToken?: string;
   /** DEMARCHE_MASTER_KEY: 32 bytes (base64 or hex) that wrap the mission keys at rest. */
   readonly masterKey?: string;
   /** Tokens and rate limits (see README, Security). */
@@ -79,6 +83,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DemarcheConfig
   if (masterKey && !/^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/.test(masterKey)) {
     throw new ConfigError('DEMARCHE_MASTER_KEY must be 32 random bytes, as 64 hex digits or 44 base64 characters (openssl rand -base64 32).');
   }
+  const metricsPort = env.DEMARCHE_METRICS_PORT ? Number(env.DEMARCHE_METRICS_PORT) : undefined;
+  if (metricsPort !== undefined && (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535)) {
+    throw new ConfigError(`DEMARCHE_METRICS_PORT must be a port number (0-65535), not "${env.DEMARCHE_METRICS_PORT}".`);
+  }
   const root = projectRoot();
   return {
     profile: distributed ? 'distributed' : 'embedded',
@@ -87,6 +95,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DemarcheConfig
     referenceDir: resolve(env.DEMARCHE_REFERENCE_DIR ?? join(root, 'reference')),
     ...(env.DEMARCHE_NOW ? { now: env.DEMARCHE_NOW } : {}),
     seedStates: env.DEMARCHE_SEED_STATES !== 'false',
+    ...(metricsPort !== undefined ? { metricsPort } : {}),
+    ...(env.DEMARCHE_METRICS_TOKEN ? { metricsToken: env.DEMARCHE_METRICS_TOKEN } : {}),
     ...(masterKey ? { masterKey } : {}),
     access: {
       ...(env.DEMARCHE_ADMIN_TOKEN ? { adminToken: env.DEMARCHE_ADMIN_TOKEN } : {}),

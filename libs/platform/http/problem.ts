@@ -4,6 +4,7 @@ import type { ValidationError } from 'class-validator';
 import type { Request, Response } from 'express';
 import { DomainError } from '../../kernel/index.js';
 import { ConcurrencyError } from '../../event-store/index.js';
+import { RETRY_AFTER_SECONDS, unavailableProblem } from './server-unavailable.js';
 
 /** One offending input field. */
 export interface FieldProblem {
@@ -100,8 +101,12 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const response = http.getResponse<Response>();
     const request = http.getRequest<Request>();
-    const problem = { ...this.toProblem(exception), instance: request.originalUrl };
-    if (problem.status >= 500) this.logger.error(`${request.method} ${request.originalUrl} failed: ${(exception as Error)?.stack ?? exception}`);
+    const problem = { ...(unavailableProblem(exception) ?? this.toProblem(exception)), instance: request.originalUrl };
+    if (problem.status === 503) {
+      // A server went away: the background loops log the outage once; a line per request, without a stack, is enough here.
+      response.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+      this.logger.warn(`${request.method} ${request.originalUrl} answered 503: ${problem.detail}`);
+    } else if (problem.status >= 500) this.logger.error(`${request.method} ${request.originalUrl} failed: ${(exception as Error)?.stack ?? exception}`);
     response.status(problem.status).type('application/problem+json').json(problem);
   }
 

@@ -20,7 +20,6 @@ import { StatusController } from '../../analysis/api/status.controller.js';
 import { ReportsController } from '../../analysis/api/reports.controller.js';
 import { ReportQuery } from '../../analysis/application/report-query.js';
 import { EventsController } from '../../event-store/api/events.controller.js';
-import { HealthController } from '../http/health.controller.js';
 import { LiveUpdates, LiveUpdatesController } from '../http/live-updates.js';
 import { JsonOnlyMiddleware } from '../http/json-only.middleware.js';
 import { PlainQueryMiddleware } from '../http/plain-query.middleware.js';
@@ -29,7 +28,7 @@ import { RebuildsController, RebuildService } from '../http/rebuilds.controller.
 /** The api role: the HTTP contract, and the use cases behind it. */
 @Module({
   imports: [CqrsModule.forRoot(), AccessModule],
-  controllers: [RebuildsController, StatusController, ReportsController, OutreachController, TreatyActionsController, CountriesController, CampaignsController, FollowUpsController, EventsController, HealthController, LiveUpdatesController],
+  controllers: [RebuildsController, StatusController, ReportsController, OutreachController, TreatyActionsController, CountriesController, CampaignsController, FollowUpsController, EventsController, LiveUpdatesController],
   providers: [RegisterMissionHandler, ForgetMissionNotesHandler, OutreachRecordQuery, LaunchCampaignHandler, RecordOutreachHandler, RecordTreatyActionHandler, WorkFollowUpHandler, CountryQuery, CampaignQuery, HistoryQuery, ReportQuery, RebuildService, LiveUpdates],
 })
 export class ApiModule implements NestModule {

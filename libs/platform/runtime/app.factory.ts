@@ -9,8 +9,12 @@ import type { TreatyCatalog } from '../../treaty-status/index.js';
 import { loadConfig, type DemarcheConfig } from '../config/config.js';
 import { ProblemDetailsFilter, strictValidationPipe } from '../http/problem.js';
 import { serveConsole } from '../http/console-assets.js';
+import { requestTracing, ShutdownGate } from '../http/request-tracing.js';
+import { JsonLogger } from '../observability/json-logger.js';
+import { METRICS, type DemarcheMetrics } from '../observability/metrics.js';
 import { ApiModule } from './api.module.js';
 import { ensureFirstAdmin, TokenService } from '../../access/index.js';
+import { OperationsModule } from './operations.module.js';
 import { EmbeddedPersistenceModule } from './embedded.module.js';
 import { DistributedPersistenceModule } from './distributed.module.js';
 import { DistributedWorkerModule, KafkaProjectorModule } from './distributed-roles.js';
@@ -35,6 +39,7 @@ class DemarcheModule {
       module: DemarcheModule,
       imports: [
         persistenceFor(config),
+        OperationsModule,
         ...(roles.includes('api') ? [ApiModule] : []),
         ...(roles.includes('projector') ? [distributed ? KafkaProjectorModule : ProjectorModule] : []),
         ...(roles.includes('worker') ? [distributed ? DistributedWorkerModule : WorkerModule] : []),
@@ -54,14 +59,15 @@ export async function createDemarcheApp(options: StartOptions = {}): Promise<INe
   const config = options.config ?? loadConfig();
   const roles = options.roles ?? ['api', 'projector', 'worker'];
   const app = await NestFactory.create<NestExpressApplication>(DemarcheModule.with(config, roles), {
-    logger: options.logger ?? ['log', 'error', 'warn', 'fatal'],
+    // One JSON object per line (pino), carrying the correlation id of the request or event at hand.
+    logger: new JsonLogger(options.logger ?? ['log', 'error', 'warn', 'fatal']),
     bodyParser: false,
     abortOnError: false,
   });
   app.useBodyParser('json', { limit: '100kb' });
+  app.use(requestTracing(app.get<DemarcheMetrics>(METRICS), app.get(ShutdownGate)));
   app.useGlobalPipes(strictValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());
-  app.enableShutdownHooks();
   if (roles.includes('api')) {
     const document = SwaggerModule.createDocument(
       app,

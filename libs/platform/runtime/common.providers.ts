@@ -1,4 +1,4 @@
-import type { Provider } from '@nestjs/common';
+import { Logger, type Provider } from '@nestjs/common';
 import { join } from 'node:path';
 import { CommandRunner, EVENT_STORE, EventRegistry, PAYLOAD_CODEC, type EventStore, type PayloadCodec } from '../../event-store/index.js';
 import { MISSION_KEY_STORE, NOTES_CIPHER, type MissionKeyStore, type NotesCipher } from '../../outreach/application/notes-cipher.port.js';
@@ -8,6 +8,8 @@ import { ActiveReadModels, RAW_READ_MODEL_STORE, READ_MODEL_STORE, type ReadMode
 import { PlaybookCatalog } from '../../follow-ups/index.js';
 import { TreatyCatalog } from '../../treaty-status/index.js';
 import type { DemarcheConfig } from '../config/config.js';
+import { DemarcheMetrics, METRICS } from '../observability/metrics.js';
+import { OPERATIONS, type Operations } from '../observability/operations.js';
 import { SystemClock } from './clock.js';
 import { demarcheEventRegistry } from './event-types.js';
 import { ALL_PROJECTIONS_SHAPE } from './projection-catalog.js';
@@ -24,13 +26,16 @@ export function commonProviders(config: DemarcheConfig, clock: SystemClock): Pro
     { provide: PAYLOAD_CODEC, useFactory: (cipher: NotesCipher) => new SealedNotesCodec(cipher), inject: [NOTES_CIPHER] },
     {
       provide: CommandRunner,
-      useFactory: (store: EventStore, registry: EventRegistry, codec: PayloadCodec) => new CommandRunner(store, registry, codec),
-      inject: [EVENT_STORE, EventRegistry, PAYLOAD_CODEC],
+      useFactory: (store: EventStore, registry: EventRegistry, codec: PayloadCodec, metrics: DemarcheMetrics) =>
+        new CommandRunner(store, registry, codec, (seconds, outcome) => metrics.observeAppend(seconds, outcome)),
+      inject: [EVENT_STORE, EventRegistry, PAYLOAD_CODEC, METRICS],
     },
+    // Each profile provides OPERATIONS (its servers, its lags).
+    { provide: METRICS, useFactory: (operations: Operations) => new DemarcheMetrics(operations, new Logger('Metrics')), inject: [OPERATIONS] },
     { provide: READ_MODEL_STORE, useFactory: (raw: ReadModelStore) => new ActiveReadModels(raw, ALL_PROJECTIONS_SHAPE), inject: [RAW_READ_MODEL_STORE] },
     { provide: TREATIES, useFactory: () => TreatyCatalog.fromDirectory(join(config.referenceDir, 'treaties')) },
     { provide: PLAYBOOKS, useFactory: () => PlaybookCatalog.fromDirectory(join(config.referenceDir, 'playbooks')) },
   ];
 }
 
-export const COMMON_EXPORTS = [CONFIG, CLOCK, EventRegistry, NOTES_CIPHER, PAYLOAD_CODEC, MISSION_KEY_STORE, EVENT_STORE, READ_MODEL_STORE, RAW_READ_MODEL_STORE, CommandRunner, TREATIES, PLAYBOOKS];
+export const COMMON_EXPORTS = [METRICS, OPERATIONS, CONFIG, CLOCK, EventRegistry, NOTES_CIPHER, PAYLOAD_CODEC, MISSION_KEY_STORE, EVENT_STORE, READ_MODEL_STORE, RAW_READ_MODEL_STORE, CommandRunner, TREATIES, PLAYBOOKS];

@@ -1,14 +1,16 @@
-import { Global, Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Injectable, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import { connectMongo, EVENT_STORE, MongoEventStore, type EventStore } from '../../event-store/index.js';
-import { MongoReadModelStore, RAW_READ_MODEL_STORE } from '../../projections/index.js';
+import { MongoReadModelStore, RAW_READ_MODEL_STORE, READ_MODEL_STORE, type ReadModelStore } from '../../projections/index.js';
 import { BullTimers } from '../../follow-ups/infrastructure/bullmq-timers.js';
 import { TIMERS } from '../../follow-ups/index.js';
+import { MongoTokenStore, TOKEN_STORE } from '../../access/index.js';
 import { MISSION_KEY_STORE } from '../../outreach/application/notes-cipher.port.js';
 import { MongoMissionKeys } from '../../outreach/infrastructure/mongo-mission-keys.js';
-import { MongoTokenStore, TOKEN_STORE } from '../../access/index.js';
 import type { DemarcheConfig } from '../config/config.js';
+import { OPERATIONS } from '../observability/operations.js';
+import { DistributedOperations } from './distributed-operations.js';
 import { SystemClock } from './clock.js';
 import { COMMON_EXPORTS, commonProviders } from './common.providers.js';
 
@@ -42,8 +44,10 @@ class DistributedCloser implements OnApplicationShutdown {
     @Inject(MONGO_CONNECTION) private readonly connection: Connection,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(TIMERS) private readonly timers: BullTimers,
+    @Inject(OPERATIONS) private readonly operations: DistributedOperations,
   ) {}
   async onApplicationShutdown(): Promise<void> {
+    await this.operations.close();
     await this.timers.close().catch(() => undefined);
     await this.store.close().catch(() => undefined);
     await this.connection.close().catch(() => undefined);
@@ -69,10 +73,18 @@ export class DistributedPersistenceModule {
         { provide: MONGO_CONNECTION, useFactory: () => connectMongo(mongoUrl, mongoDb) },
         { provide: EVENT_STORE, useFactory: () => MongoEventStore.connect(mongoUrl, mongoDb, { now: () => clock.now() }) },
         { provide: RAW_READ_MODEL_STORE, useFactory: (connection: Connection) => new MongoReadModelStore(connection), inject: [MONGO_CONNECTION] },
-        { provide: MISSION_KEY_STORE, useFactory: (connection: Connection) => new MongoMissionKeys(connection), inject: [MONGO_CONNECTION] },
         { provide: TOKEN_STORE, useFactory: (connection: Connection) => new MongoTokenStore(connection), inject: [MONGO_CONNECTION] },
+        { provide: MISSION_KEY_STORE, useFactory: (connection: Connection) => new MongoMissionKeys(connection), inject: [MONGO_CONNECTION] },
         { provide: REDIS, useFactory: () => connectRedis(redisUrl) },
         { provide: TIMERS, useFactory: () => new BullTimers({ redis: redisUrl, clock, prefix: redisPrefix }), inject: [REDIS] },
+        {
+          provide: OPERATIONS,
+          useFactory: (connection: Connection, redis: Redis, store: EventStore, raw: ReadModelStore, active: ReadModelStore, timers: BullTimers) => {
+            const logger = new Logger('Operations');
+            return new DistributedOperations(config, connection, redis, store, raw, active, timers, { log: (m) => logger.log(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) });
+          },
+          inject: [MONGO_CONNECTION, REDIS, EVENT_STORE, RAW_READ_MODEL_STORE, READ_MODEL_STORE, TIMERS],
+        },
         DistributedCloser,
       ],
       exports: [...COMMON_EXPORTS, TIMERS, MONGO_CONNECTION, REDIS, TOKEN_STORE],

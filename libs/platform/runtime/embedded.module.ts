@@ -1,15 +1,18 @@
 import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
-import { EVENT_STORE, openSqliteDatabase, SqliteEventStore, type SqliteDatabase } from '../../event-store/index.js';
-import { RAW_READ_MODEL_STORE, SqliteReadModelStore } from '../../projections/index.js';
+import { EVENT_STORE, openSqliteDatabase, SqliteEventStore, type EventStore, type SqliteDatabase } from '../../event-store/index.js';
+import { RAW_READ_MODEL_STORE, READ_MODEL_STORE, SqliteReadModelStore, type ReadModelStore } from '../../projections/index.js';
 import { SqliteTimers, TIMERS } from '../../follow-ups/index.js';
+import { SqliteTokenStore, TOKEN_STORE } from '../../access/index.js';
 import { MISSION_KEY_STORE } from '../../outreach/application/notes-cipher.port.js';
 import { SqliteMissionKeys } from '../../outreach/infrastructure/sqlite-mission-keys.js';
-import { SqliteTokenStore, TOKEN_STORE } from '../../access/index.js';
 import type { DemarcheConfig } from '../config/config.js';
+import { OPERATIONS } from '../observability/operations.js';
+import { EmbeddedOperations } from './embedded-operations.js';
 import { SystemClock } from './clock.js';
 import { COMMON_EXPORTS, commonProviders } from './common.providers.js';
 
-const SQLITE = Symbol('SqliteDatabase');
+/** The embedded profile's database handle (tests close it to play a store that went away). */
+export const SQLITE = Symbol('SqliteDatabase');
 
 class SqliteCloser implements OnApplicationShutdown {
   constructor(@Inject(SQLITE) private readonly db: SqliteDatabase) {}
@@ -35,11 +38,16 @@ export class EmbeddedPersistenceModule {
         { provide: EVENT_STORE, useFactory: (db: SqliteDatabase) => new SqliteEventStore(db, () => clock.now()), inject: [SQLITE] },
         { provide: RAW_READ_MODEL_STORE, useFactory: (db: SqliteDatabase) => new SqliteReadModelStore(db), inject: [SQLITE] },
         { provide: TIMERS, useFactory: (db: SqliteDatabase) => new SqliteTimers(db), inject: [SQLITE] },
-        { provide: MISSION_KEY_STORE, useFactory: (db: SqliteDatabase) => new SqliteMissionKeys(db), inject: [SQLITE] },
         { provide: TOKEN_STORE, useFactory: (db: SqliteDatabase) => new SqliteTokenStore(db), inject: [SQLITE] },
+        {
+          provide: OPERATIONS,
+          useFactory: (db: SqliteDatabase, store: EventStore, readModels: ReadModelStore, timers: SqliteTimers) => new EmbeddedOperations(db, store, readModels, timers),
+          inject: [SQLITE, EVENT_STORE, READ_MODEL_STORE, TIMERS],
+        },
+        { provide: MISSION_KEY_STORE, useFactory: (db: SqliteDatabase) => new SqliteMissionKeys(db), inject: [SQLITE] },
         SqliteCloser,
       ],
-      exports: [...COMMON_EXPORTS, TIMERS, TOKEN_STORE],
+      exports: [...COMMON_EXPORTS, TIMERS, SQLITE, TOKEN_STORE],
     };
   }
 }
