@@ -6,9 +6,17 @@ export interface CatchUpOptions {
   readonly batchSize: number;
   /** How often to look for new events when no in-process append woke us up. */
   readonly pollIntervalMs: number;
-  /** Told about a batch that failed; the batch is retried after `retryDelayMs`. */
-  readonly onError: (error: unknown, batch: readonly RecordedEvent[]) => void;
+  /**
+   * Told about each failed attempt (`failures` in a row so far, from 1); the batch is retried
+   * after a backoff that doubles from `retryDelayMs` up to `maxRetryDelayMs`. A store that is
+   * down at start is retried the same way.
+   */
+  readonly onError: (error: unknown, batch: readonly RecordedEvent[], failures: number) => void;
+  /** Told when an attempt succeeds after failures. */
+  readonly onRecovered?: () => void;
   readonly retryDelayMs: number;
+  /** Default 15 s. */
+  readonly maxRetryDelayMs?: number;
   /** Asked before each read: true when the checkpoint must be loaded again (the target was swapped). */
   readonly reloadCheckpoint?: () => Promise<boolean>;
 }
@@ -26,6 +34,7 @@ export class CatchUpSubscription {
   private unsubscribe?: () => void;
   private idleWaiters: (() => void)[] = [];
   private position = 0;
+  private loaded = false;
 
   constructor(
     private readonly store: EventStore,
@@ -61,20 +70,26 @@ export class CatchUpSubscription {
   }
 
   private async run(): Promise<void> {
-    this.position = await this.loadCheckpoint();
+    let failures = 0;
     while (this.running) {
       let batch: RecordedEvent[] = [];
       try {
-        if (await this.options.reloadCheckpoint?.()) this.position = await this.loadCheckpoint();
+        if (!this.loaded || (await this.options.reloadCheckpoint?.())) {
+          this.position = await this.loadCheckpoint();
+          this.loaded = true;
+        }
         batch = await this.store.readAll(this.position, this.options.batchSize);
+        if (batch.length) await this.handle(batch);
+        if (failures) this.options.onRecovered?.();
+        failures = 0;
         if (batch.length) {
-          await this.handle(batch);
           this.position = batch[batch.length - 1]!.position;
           continue;
         }
       } catch (error) {
-        this.options.onError(error, batch);
-        await this.sleep(this.options.retryDelayMs);
+        failures++;
+        this.options.onError(error, batch, failures);
+        await this.sleep(Math.min(this.options.maxRetryDelayMs ?? 15_000, this.options.retryDelayMs * 2 ** Math.min(failures - 1, 16)));
         continue;
       }
       const waiters = this.idleWaiters;

@@ -36,6 +36,10 @@ export async function connectMongo(url: string, dbName: string, timeoutMs = DEFA
     dbName,
     serverSelectionTimeoutMS: timeoutMs,
     connectTimeoutMS: timeoutMs,
+    // Polling heartbeats: with the streaming protocol (the default) the driver's monitor stayed
+    // stuck after the server's connections dropped mid-heartbeat, and the process never saw the
+    // server come back; polling finds it within a heartbeat (tests/e2e/observability.test.ts).
+    serverMonitoringMode: 'poll',
     // `undefined` fields vanish, as they do in the JSON the other adapters store.
     ignoreUndefined: true,
   });

@@ -45,6 +45,7 @@ export class LeaseHolder {
   private holding = false;
   private stopped = false;
   private tick?: Promise<void>;
+  private unreachableSince?: number;
 
   constructor(
     private readonly lease: RedisLease,
@@ -69,8 +70,16 @@ export class LeaseHolder {
           this.log.warn(`Lost the lease ${this.lease.key} (another process took over after a pause); stopping the work it guards.`);
           await this.work.stop();
         }
+        if (this.unreachableSince !== undefined) {
+          this.log.log(`Redis answers again for the lease ${this.lease.key} after ${Math.round((Date.now() - this.unreachableSince) / 1000)} s.`);
+          this.unreachableSince = undefined;
+        }
       } catch (error) {
-        this.log.warn(`Could not reach Redis for the lease ${this.lease.key}: ${(error as Error).message}. Will try again.`);
+        // Once per outage: the loop retries every TTL/3 for as long as Redis is away.
+        if (this.unreachableSince === undefined) {
+          this.unreachableSince = Date.now();
+          this.log.warn(`Could not reach Redis for the lease ${this.lease.key}: ${(error as Error).message}. Will keep trying; logged once until Redis answers.`);
+        }
       }
       if (!this.stopped) this.timer = setTimeout(() => void (this.tick = loop()), Math.floor(this.lease.ttlMs / 3));
     };

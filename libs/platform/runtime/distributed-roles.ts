@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, Module, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import { CommandRunner, EVENT_STORE, EventRegistry, type EventStore } from '../../event-store/index.js';
@@ -14,6 +14,7 @@ import { RedisMutex } from '../distributed/redis-mutex.js';
 import { REDIS } from './distributed.module.js';
 import { ProjectionHost } from './projector.module.js';
 import { READ_MODEL_PROJECTIONS } from './projection-catalog.js';
+import { OutageLog } from '../observability/outage-log.js';
 import { CLOCK, CONFIG, PLAYBOOKS } from './tokens.js';
 
 /**
@@ -48,7 +49,7 @@ const messagingLogger = (logger: Logger) => ({ log: (m: string) => logger.log(m)
  * projection's documents, each chunk into the version active when it starts.
  */
 @Injectable()
-export class KafkaProjectorService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class KafkaProjectorService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Projector');
   private consumer?: ProjectorConsumer;
   private kafka?: Kafka;
@@ -88,7 +89,8 @@ export class KafkaProjectorService implements OnApplicationBootstrap, OnApplicat
     await this.consumer.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the stores close: the chunk in hand is applied and its offsets committed, then the member leaves the group. */
+  async beforeApplicationShutdown(): Promise<void> {
     await this.consumer?.stop();
   }
 
@@ -117,8 +119,9 @@ export class KafkaProjectorModule {}
  * the playbook, which must see the log in its global order.
  */
 @Injectable()
-export class DistributedWorkerService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class DistributedWorkerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Worker');
+  private readonly outages = new OutageLog(this.logger);
   private relay?: OutboxRelay;
   private policyHost?: ProjectionHost;
   private leases: LeaseHolder[] = [];
@@ -155,12 +158,19 @@ export class DistributedWorkerService implements OnApplicationBootstrap, OnAppli
       redis: redisUrl,
       clock: this.clock,
       prefix: redisPrefix,
-      handler: (timer) => recordTimerElapsed(this.store, this.registry, timer),
-      onError: (problem) => this.logger.warn(problem.message),
+      handler: async (timer) => {
+        await recordTimerElapsed(this.store, this.registry, timer);
+        this.outages.recovered(`timers:${timer.payload.queue}`, (seconds) => `The follow-up timer worker for queue ${timer.payload.queue} is working again after ${seconds} s.`);
+      },
+      // A job's own failure is worth a line each time; Redis going away is said once until a job runs again.
+      onError: (problem) => (problem.timerId ? this.logger.warn(problem.message) : this.outages.failed(`timers:${problem.queue}`, problem.message, 'warn')),
     });
     await this.timerWorker.start();
     const promote = () => {
-      this.promoting = this.promoteDue().catch((error) => this.logger.warn(`Could not promote due timers: ${(error as Error).message}. Will try again.`));
+      this.promoting = this.promoteDue().then(
+        () => this.outages.recovered('promote', (seconds) => `Promoting due timers works again after ${seconds} s.`),
+        (error) => this.outages.failed('promote', `Could not promote due timers: ${(error as Error).message}. They stay due; the worker tries again every 30 s.`, 'warn'),
+      );
       this.promoteTimer = setTimeout(() => void this.promoting!.then(promote), 30_000);
     };
     promote();
@@ -171,7 +181,8 @@ export class DistributedWorkerService implements OnApplicationBootstrap, OnAppli
     return this.timers.promoteDue(toLocalDate(this.clock.now()));
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the stores close: the relay and the playbook finish their batch and store their checkpoints, timer jobs in hand complete. */
+  async beforeApplicationShutdown(): Promise<void> {
     clearTimeout(this.promoteTimer);
     await this.promoting;
     await this.timerWorker?.stop();

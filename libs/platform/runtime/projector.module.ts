@@ -1,6 +1,9 @@
-import { Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, Module, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { CatchUpSubscription, EVENT_STORE, EventRegistry, type EventStore } from '../../event-store/index.js';
 import { applyBatch, ProjectionVersions, RAW_READ_MODEL_STORE, type Projection, type ReadModelStore } from '../../projections/index.js';
+import type { RecordedEvent } from '../../kernel/index.js';
+import { withCorrelation } from '../observability/correlation.js';
+import { OutageLog } from '../observability/outage-log.js';
 import { READ_MODEL_PROJECTIONS } from './projection-catalog.js';
 
 /** Runs projections as checkpointed subscriptions to the log. */
@@ -15,6 +18,7 @@ export class ProjectionHost {
     logger: Logger,
   ) {
     const versions = new ProjectionVersions(readModels);
+    const outages = new OutageLog(logger);
     this.subscriptions = projections.map((p) => {
       // Each batch goes to the version that was active when it started; after a swap the
       // subscription reloads its position from the new version's checkpoint.
@@ -25,14 +29,23 @@ export class ProjectionHost {
           version = (await versions.of(p.name)).active;
           return versions.pinned(version).checkpoint(p.name);
         },
-        (batch) => applyBatch(p, versions.pinned(version), batch.map((e) => registry.upcast(e))),
+        (batch) => withCorrelation(sharedCorrelation(batch), () => applyBatch(p, versions.pinned(version), batch.map((e) => registry.upcast(e)))),
         {
           batchSize: 500,
           pollIntervalMs: 500,
-          retryDelayMs: 1000,
+          retryDelayMs: 500,
+          maxRetryDelayMs: 15_000,
           reloadCheckpoint: async () => (await versions.of(p.name)).active !== version,
           onError: (error, batch) =>
-            logger.error(`Projection ${p.name} failed on a batch from position ${batch[0]?.position ?? '?'}; it will retry in 1 s. Cause: ${(error as Error)?.stack ?? error}`),
+            withCorrelation(sharedCorrelation(batch), () =>
+              outages.failed(
+                p.name,
+                batch.length
+                  ? `Projection ${p.name} failed on the batch from position ${batch[0]!.position}: ${(error as Error)?.stack ?? error}. Its checkpoint did not move; it retries with backoff (up to 15 s apart). Logged once until it works again.`
+                  : `Projection ${p.name} cannot read the log or its checkpoint: ${(error as Error)?.message ?? error}. It retries with backoff (up to 15 s apart) and catches up once the store answers. Logged once until it works again.`,
+              ),
+            ),
+          onRecovered: () => outages.recovered(p.name, (seconds) => `Projection ${p.name} is working again after ${seconds} s and is catching up.`),
         },
       );
     });
@@ -52,15 +65,22 @@ export class ProjectionHost {
   }
 }
 
+/** The correlation id every event of a batch shares (a request's own events, typically), if they share one. */
+export function sharedCorrelation(batch: readonly RecordedEvent[]): string | undefined {
+  const id = batch[0]?.correlationId;
+  return id && batch.every((e) => e.correlationId === id) ? id : undefined;
+}
+
 @Injectable()
-export class ProjectorService extends ProjectionHost implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ProjectorService extends ProjectionHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   constructor(@Inject(EVENT_STORE) store: EventStore, @Inject(RAW_READ_MODEL_STORE) readModels: ReadModelStore, registry: EventRegistry) {
     super(store, readModels, registry, READ_MODEL_PROJECTIONS, new Logger('Projector'));
   }
   onApplicationBootstrap(): void {
     this.start();
   }
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the stores close: the batch in hand is applied and checkpointed. */
+  async beforeApplicationShutdown(): Promise<void> {
     await this.stop();
   }
 }

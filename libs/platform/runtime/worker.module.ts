@@ -1,8 +1,9 @@
-import { Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, Module, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { CommandRunner, EVENT_STORE, EventRegistry, type EventStore } from '../../event-store/index.js';
 import { RAW_READ_MODEL_STORE, type ReadModelStore } from '../../projections/index.js';
 import { fireDueTimers, FollowUpPolicy, PlaybookCatalog, TIMERS, type PolledTimers } from '../../follow-ups/index.js';
 import { toLocalDate, type Clock } from '../../kernel/index.js';
+import { OutageLog } from '../observability/outage-log.js';
 import { CLOCK, PLAYBOOKS } from './tokens.js';
 import { ProjectionHost } from './projector.module.js';
 
@@ -11,7 +12,7 @@ import { ProjectionHost } from './projector.module.js';
  * `TimerElapsed` event (which the playbook then reacts to, like any other fact).
  */
 @Injectable()
-export class WorkerService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class WorkerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Worker');
   private readonly host: ProjectionHost;
   private timer?: NodeJS.Timeout;
@@ -32,17 +33,20 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
 
   onApplicationBootstrap(): void {
     this.host.start();
+    const outages = new OutageLog(this.logger);
     const tick = () => {
       this.firing = this.fireDueTimers().then(
-        () => undefined,
-        (error) => this.logger.error(`Firing timers failed; will try again in 1 s. Cause: ${error?.stack ?? error}`),
+        () => outages.recovered('timers', (seconds) => `Firing due timers works again after ${seconds} s.`),
+        (error) =>
+          outages.failed('timers', `Firing due timers failed: ${error?.stack ?? error}. Nothing is lost: a due timer stays due; the worker tries again every second. Logged once until it works again.`),
       );
       this.timer = setTimeout(() => void this.firing!.then(tick), 1000);
     };
     tick();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the stores close: the timers being fired and the playbook's batch in hand finish. */
+  async beforeApplicationShutdown(): Promise<void> {
     clearTimeout(this.timer);
     await this.firing;
     await this.host.stop();
