@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Local infrastructure for Demarche without Docker: Apache Kafka (KRaft, single node),
-# FerretDB (MongoDB wire protocol on SQLite) and Redis, all on 127.0.0.1.
+# FerretDB (MongoDB wire protocol, on a PostgreSQL server of its own) and Redis, all on 127.0.0.1.
 #
 #   bash deploy/infra/infra.sh up       start what is not running (idempotent)
 #   bash deploy/infra/infra.sh status   print each service; exit 0 only if all are up
 #   bash deploy/infra/infra.sh down     stop what this script started
 #
 # Environment: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), MONGO_PORT (27017),
-# REDIS_PORT (6379), DEMARCHE_INFRA_HOME (<repo>/.infra), INFRA_START_TIMEOUT (seconds, 90),
+# REDIS_PORT (6379), POSTGRES_PORT (54320, FerretDB's own PostgreSQL), FERRETDB_HANDLER
+# (postgresql, or sqlite for FerretDB on SQLite files), DEMARCHE_INFRA_HOME (<repo>/.infra), INFRA_START_TIMEOUT (seconds, 90),
 # KAFKA_HEAP_OPTS (-Xms256m -Xmx512m), FERRETDB_LOG_LEVEL (info). See deploy/infra/README.md.
 set -Eeuo pipefail
 
@@ -21,6 +22,10 @@ KAFKA_PORT="${KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
 MONGO_PORT="${MONGO_PORT:-27017}"
 REDIS_PORT="${REDIS_PORT:-6379}"
+POSTGRES_PORT="${POSTGRES_PORT:-54320}"
+# PostgreSQL by default: FerretDB 1.24 plans every query as a full scan on both backends, and
+# PostgreSQL scans and writes several times faster than SQLite under concurrent load.
+FERRETDB_HANDLER="${FERRETDB_HANDLER:-postgresql}"
 START_TIMEOUT="${INFRA_START_TIMEOUT:-90}"
 KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
 FERRETDB_LOG_LEVEL="${FERRETDB_LOG_LEVEL:-info}"
@@ -71,9 +76,10 @@ pid_of() {
     kafka) pidfile="$RUN_DIR/kafka/kafka.pid"; marker="kafka.Kafka" ;;
     mongo) pidfile="$RUN_DIR/mongo/ferretdb.pid"; marker="demarche-ferretdb" ;;
     redis) pidfile="$RUN_DIR/redis/redis.pid"; marker="redis-server" ;;
+    postgres) pidfile="$(pg_dir)/data/postmaster.pid"; marker="bin/postgres" ;;
   esac
   [[ -s "$pidfile" ]] || return 1
-  pid="$(tr -dc '0-9' < "$pidfile")"
+  pid="$(head -n1 "$pidfile" | tr -dc '0-9')"
   [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
   local cmdline
   cmdline="$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null || true)"
@@ -81,10 +87,11 @@ pid_of() {
   echo "$pid"
 }
 
-port_of() { case "$1" in kafka) echo "$KAFKA_PORT" ;; mongo) echo "$MONGO_PORT" ;; redis) echo "$REDIS_PORT" ;; esac; }
+port_of() { case "$1" in kafka) echo "$KAFKA_PORT" ;; mongo) echo "$MONGO_PORT" ;; redis) echo "$REDIS_PORT" ;; postgres) echo "$POSTGRES_PORT" ;; esac; }
 log_of() {
   case "$1" in
     kafka) echo "$RUN_DIR/kafka/server.log" ;; mongo) echo "$RUN_DIR/mongo/ferretdb.log" ;; redis) echo "$RUN_DIR/redis/redis.log" ;;
+    postgres) echo "$(pg_dir)/postgres.log" ;;
   esac
 }
 
@@ -96,6 +103,7 @@ healthy() {
   case "$svc" in
     kafka) timeout 10 kcat -b "127.0.0.1:$port" -L -m 5 > /dev/null 2>&1 ;;
     redis) [[ "$(timeout 5 redis-cli -h 127.0.0.1 -p "$port" PING 2>/dev/null)" == PONG ]] ;;
+    postgres) timeout 5 "$(pg_bin)/pg_isready" -q -h 127.0.0.1 -p "$port" ;;
     *) port_open "$port" ;;
   esac
 }
@@ -140,6 +148,21 @@ spawn() {
   for _ in 1 2 3 4 5 6 7 8 9 10; do [[ -s "$pidfile" ]] && return 0; sleep 0.1; done
 }
 
+# The newest PostgreSQL server installed from Debian's packages (empty if none).
+pg_bin() { find /usr/lib/postgresql -maxdepth 3 -path '*/bin/postgres' 2>/dev/null | sort -V | tail -n1 | xargs -r dirname; }
+
+# PostgreSQL refuses to run as root: as root, its commands run as the 'postgres' user, whose
+# data folder must then be reachable by that user. It lives under RUN_DIR unless the
+# checkout sits where 'postgres' cannot enter (a home folder of mode 700, say).
+pg_dir() {
+  if (( EUID == 0 )) && ! runuser -u postgres -- test -w "$RUN_DIR" 2>/dev/null && ! runuser -u postgres -- test -x "$RUN_DIR" 2>/dev/null; then
+    echo "/var/tmp/demarche-postgres-$(echo "$INFRA_HOME" | sha256sum | cut -c1-12)"
+  else
+    echo "$RUN_DIR/postgres"
+  fi
+}
+pg_run() { if (( EUID == 0 )); then runuser -u postgres -- "$@"; else "$@"; fi; }
+
 as_root() { if (( EUID == 0 )); then "$@"; elif command -v sudo > /dev/null; then sudo "$@"; else return 1; fi; }
 
 # ---------------------------------------------------------------------------------------------
@@ -154,6 +177,7 @@ ensure_apt_packages() {
     [[ "$cmd" == chromium && -n "${CHROMIUM_PATH:-}" && -x "${CHROMIUM_PATH:-}" ]] && continue
     command -v "$cmd" > /dev/null || missing+=("$pkg")
   done
+  if [[ "$FERRETDB_HANDLER" == postgresql && -z "$(pg_bin)" ]]; then missing+=(postgresql); fi
   if (( ${#missing[@]} == 0 )); then ok "redis-server, redis-cli, kcat, chromium present"; return; fi
   command -v apt-get > /dev/null || fail "missing ${missing[*]} and no apt-get to install them." "" \
     "install Redis (server and redis-cli), kcat and chromium with your package manager, then rerun."
@@ -200,7 +224,7 @@ ensure_ferretdb_binary() {
   step "Building FerretDB $FERRETDB_VERSION with $(go env GOVERSION) (first run only, a few minutes on 2 cores; log: $log)"
   mkdir -p "$(dirname "$FERRETDB_BIN")"
   if ! (cd "$FERRETDB_SRC" && GOWORK=off CGO_ENABLED=0 GOFLAGS=-buildvcs=false \
-      go build -trimpath -tags ferretdb_no_postgresql -o "$FERRETDB_BIN.tmp" .) > "$log" 2>&1; then
+      go build -trimpath -o "$FERRETDB_BIN.tmp" .) > "$log" 2>&1; then
     rm -f "$FERRETDB_BIN.tmp"
     fail "building FerretDB $FERRETDB_VERSION failed." "$log" "check access to the Go module proxy (GOPROXY) and that Go is 1.24+, then rerun."
   fi
@@ -273,15 +297,48 @@ EOF
   wait_healthy kafka "$label"
 }
 
+start_postgres() {
+  [[ "$FERRETDB_HANDLER" == postgresql ]] || return 0
+  local dir bin label log
+  dir="$(pg_dir)"; bin="$(pg_bin)"; log="$dir/postgres.log"
+  [[ -n "$bin" ]] || fail "no PostgreSQL server found under /usr/lib/postgresql." "" "apt-get install -y postgresql, or run with FERRETDB_HANDLER=sqlite."
+  label="PostgreSQL $("$bin/postgres" --version | awk '{ print $3 }') (FerretDB's storage)"
+  if healthy postgres; then ok "$label already running (pid $(pid_of postgres), port $POSTGRES_PORT)"; return; fi
+  refuse_foreign_port postgres "$label"
+  mkdir -p "$dir"
+  (( EUID == 0 )) && chown postgres: "$dir"
+  if [[ ! -f "$dir/data/PG_VERSION" ]]; then
+    step "Creating a PostgreSQL cluster for FerretDB in $dir/data"
+    pg_run "$bin/initdb" -D "$dir/data" -U ferretdb -A trust -E UTF8 --no-locale --no-sync > "$dir/initdb.log" 2>&1 ||
+      fail "initdb failed." "$dir/initdb.log" "delete $dir and rerun."
+  fi
+  step "Starting $label on 127.0.0.1:$POSTGRES_PORT (data in $dir/data; log: $log)"
+  # synchronous_commit=off: a crash of PostgreSQL itself may lose its last fraction of a
+  # second; fine for development and tests, not how production MongoDB is run.
+  pg_run "$bin/pg_ctl" -D "$dir/data" -l "$log" -w -t "$START_TIMEOUT" \
+    -o "-p $POSTGRES_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$dir -c synchronous_commit=off -c max_connections=300" \
+    start > "$dir/pg_ctl.log" 2>&1 9>&- || fail "PostgreSQL did not start." "$log" "read $log; 'bash deploy/infra/infra.sh down' and delete $dir for a clean slate."
+  wait_healthy postgres "$label"
+  if ! "$bin/psql" -h 127.0.0.1 -p "$POSTGRES_PORT" -U ferretdb -d postgres -tAc "select 1 from pg_database where datname = 'ferretdb'" 2>> "$dir/pg_ctl.log" | grep -q 1; then
+    "$bin/createdb" -h 127.0.0.1 -p "$POSTGRES_PORT" -U ferretdb ferretdb 2>> "$dir/pg_ctl.log" || fail "could not create the 'ferretdb' database." "$dir/pg_ctl.log"
+  fi
+}
+
 start_mongo() {
-  local dir="$RUN_DIR/mongo" label="FerretDB $FERRETDB_VERSION"
+  local dir="$RUN_DIR/mongo" label="FerretDB $FERRETDB_VERSION" storage
   if healthy mongo; then ok "$label already running (pid $(pid_of mongo), port $MONGO_PORT)"; return; fi
   if pid_of mongo > /dev/null; then step "$label is starting (pid $(pid_of mongo)); waiting"; wait_healthy mongo "$label"; return; fi
   refuse_foreign_port mongo "$label"
   mkdir -p "$dir/data"
-  step "Starting $label (MongoDB wire protocol, SQLite in $dir/data) on 127.0.0.1:$MONGO_PORT (log: $dir/ferretdb.log)"
+  if [[ "$FERRETDB_HANDLER" == postgresql ]]; then
+    storage=(-handler postgresql -postgresql-url "postgres://ferretdb@127.0.0.1:$POSTGRES_PORT/ferretdb")
+    step "Starting $label (MongoDB wire protocol, on PostgreSQL port $POSTGRES_PORT) on 127.0.0.1:$MONGO_PORT (log: $dir/ferretdb.log)"
+  else
+    storage=(-handler sqlite -data-dir "$dir/data")
+    step "Starting $label (MongoDB wire protocol, SQLite in $dir/data) on 127.0.0.1:$MONGO_PORT (log: $dir/ferretdb.log)"
+  fi
   spawn "$dir/ferretdb.log" "$dir/ferretdb.pid" "$FERRETDB_BIN" -listen-addr "127.0.0.1:$MONGO_PORT" \
-    -data-dir "$dir/data" -log-level "$FERRETDB_LOG_LEVEL"
+    "${storage[@]}" -log-level "$FERRETDB_LOG_LEVEL"
   wait_healthy mongo "$label"
 }
 
@@ -313,6 +370,9 @@ stop_service() {
     return 0
   fi
   step "Stopping $label (pid $pid)"
+  if [[ "$svc" == postgres ]]; then
+    pg_run "$(pg_bin)/pg_ctl" -D "$(pg_dir)/data" -m fast -w stop > /dev/null 2>&1 || warn "pg_ctl stop failed; see $(log_of postgres)"
+  fi
   kill -TERM "$pid" 2>/dev/null || true
   local start=$SECONDS
   while kill -0 "$pid" 2>/dev/null; do
@@ -332,9 +392,12 @@ stop_service() {
 
 print_status() {
   local all=0 svc pid port state version
-  for svc in kafka mongo redis; do
+  local services=(kafka mongo redis)
+  [[ "$FERRETDB_HANDLER" == postgresql ]] && services+=(postgres)
+  for svc in "${services[@]}"; do
     port="$(port_of "$svc")"
     case "$svc" in
+      postgres) version="PostgreSQL" ;;
       kafka) version="Kafka $KAFKA_VERSION" ;;
       mongo) version="FerretDB $FERRETDB_VERSION" ;;
       redis) version="Redis" ;;
@@ -381,6 +444,7 @@ case "$cmd" in
     ensure_kafka_libs
     ensure_ferretdb_binary
     start_redis
+    start_postgres
     start_mongo
     start_kafka
     step "All services up in $(( SECONDS - started )) s: kafka 127.0.0.1:$KAFKA_PORT, mongodb://127.0.0.1:$MONGO_PORT, redis://127.0.0.1:$REDIS_PORT"
@@ -389,6 +453,7 @@ case "$cmd" in
     lock
     stop_service kafka "Kafka $KAFKA_VERSION"
     stop_service mongo "FerretDB $FERRETDB_VERSION"
+    [[ "$FERRETDB_HANDLER" == postgresql ]] && stop_service postgres "PostgreSQL (FerretDB's storage)"
     stop_service redis "Redis"
     step "All services stopped (data kept in $RUN_DIR; delete it for a clean slate)"
     ;;

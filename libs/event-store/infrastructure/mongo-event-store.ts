@@ -26,6 +26,8 @@ const MAX_ALLOCATIONS = 100;
 const HEAD_SCAN_BATCH = 1_000;
 const MAX_SCAN_BATCH = 500;
 const PERSIST_EVERY_MS = 1_000;
+/** Stream heads remembered per process (see `heads`). */
+const MAX_CACHED_HEADS = 50_000;
 
 /**
  * Opens a mongoose connection that fails within `timeoutMs` instead of buffering forever,
@@ -238,6 +240,14 @@ export class MongoEventStore implements EventStore {
   /** Every position up to `position` is covered by a commit or tombstone; `lastEvent` is the last event among them. */
   private visible = { position: 0, lastEvent: 0 };
   private bootstrapped?: Promise<void>;
+  /**
+   * The last version this process read or wrote per stream. Commits are never deleted, so a
+   * remembered head can only be behind, never ahead; an append that trusts a stale one
+   * starts at a version another commit already starts at and hits the unique index, and the
+   * conflict path reads the real head. FerretDB plans every query as a full scan, so this
+   * saves one scan of the commits per command (the runner reads the stream just before).
+   */
+  private readonly heads = new Map<string, number>();
   private persisted = 0;
   private persistedAt = -Infinity;
   private readonly commits: Collection<CommitDoc>;
@@ -293,19 +303,25 @@ export class MongoEventStore implements EventStore {
   async append(streamId: string, expected: ExpectedVersion, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
     const { commitId } = options;
     for (let attempt = 1, allocations = 0; ; ) {
-      if (commitId !== undefined) {
-        const previous = await this.commits.findOne({ commitId });
-        if (previous) return resultOf(previous);
+      let head = this.heads.get(streamId) ?? (await this.streamHead(streamId));
+      if (expected !== 'any' && expected !== head) {
+        head = await this.streamHead(streamId);
+        if (expected !== head) {
+          // A retry of a commit that landed finds the head moved on: answer with the first result.
+          const previous = commitId !== undefined ? await this.commits.findOne({ commitId }) : null;
+          if (previous) return resultOf(previous);
+          throw new ConcurrencyError(streamId, expected, head);
+        }
       }
-      const head = await this.streamHead(streamId);
-      if (expected !== 'any' && expected !== head) throw new ConcurrencyError(streamId, expected, head);
       if (!events.length) return { streamVersion: head, eventIds: [], positions: [] };
       if (new Set(events.map((e) => e.id)).size !== events.length) throw new ConcurrencyError(streamId, expected, head);
       const outcome = await this.tryCommit(streamId, head, events, commitId, allocations > 0);
       if ('result' in outcome) {
+        this.remember(streamId, outcome.result.streamVersion);
         this.listeners.forEach((listener) => listener());
         return outcome.result;
       }
+      this.heads.delete(streamId);
       if (outcome.conflict === 'positions' && ++allocations < MAX_ALLOCATIONS) continue;
       const retry = outcome.conflict === 'fenced' || (outcome.conflict === 'version' && expected === 'any');
       if (!retry || ++attempt > MAX_ATTEMPTS) throw new ConcurrencyError(streamId, expected, await this.streamHead(streamId));
@@ -314,14 +330,17 @@ export class MongoEventStore implements EventStore {
 
   private async tryCommit(streamId: string, head: number, events: readonly NewEvent[], commitId: string | undefined, counterLags: boolean): Promise<Attempt> {
     // Everything stored before this append started (the stream's head included) must come
-    // before it in the global order; a working `$inc` guarantees that, FerretDB's does not.
-    const floor = (await this.commits.findOne({}, { sort: { lastPosition: -1 }, projection: { lastPosition: 1 } }))?.lastPosition ?? 0;
+    // before it in the global order. A working `$inc` guarantees that; with FerretDB's, the
+    // claims do: blocks always start at most one past the highest claimed position, so the
+    // claimed positions are 1..top without a hole, every commit lies within them, and a block
+    // whose every claim is won lies above all of them.
     const last = await this.allocate(events.length, counterLags);
     const first = last - events.length + 1;
     const won = await this.claimPositions(first, last);
-    if (won.length !== events.length || first <= floor) {
-      // Positions another writer holds, or a counter that went back: give back (tombstone)
-      // the positions we won, so readers need not wait for them, and take a new block.
+    if (won.length !== events.length) {
+      // Positions another writer holds (a counter that lost an update, or went back): give
+      // back (tombstone) the positions we won, so readers need not wait for them, and take a
+      // new block.
       for (const [from, to] of runs(won)) await this.cover(from, to);
       return { conflict: 'positions' };
     }
@@ -468,13 +487,22 @@ export class MongoEventStore implements EventStore {
   }
 
   private async streamHead(streamId: string): Promise<number> {
-    const head = await this.commits.findOne({ streamId }, { sort: { firstVersion: -1 }, projection: { lastVersion: 1 } });
-    return head?.lastVersion ?? 0;
+    const head = (await this.commits.findOne({ streamId }, { sort: { firstVersion: -1 }, projection: { lastVersion: 1 } }))?.lastVersion ?? 0;
+    this.remember(streamId, head);
+    return head;
   }
 
   async readStream(streamId: string): Promise<RecordedEvent[]> {
     const docs = await this.commits.find({ streamId }, { sort: { firstVersion: 1 } }).toArray();
+    this.remember(streamId, docs.at(-1)?.lastVersion ?? 0);
     return docs.flatMap((doc) => doc.events.map((e, i) => toEvent(doc, e, i)));
+  }
+
+  private remember(streamId: string, version: number): void {
+    if ((this.heads.get(streamId) ?? -1) >= version) return;
+    this.heads.delete(streamId);
+    if (this.heads.size >= MAX_CACHED_HEADS) this.heads.delete(this.heads.keys().next().value!);
+    this.heads.set(streamId, version);
   }
 
   /**
