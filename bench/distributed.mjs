@@ -1,0 +1,368 @@
+// Figures on the distributed profile's servers (MongoDB wire protocol, Kafka, Redis), each
+// against a raw client doing the same work on the same data, interleaved.
+import { MongoClient } from 'mongodb';
+import kafkajs from 'kafkajs';
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { MongoEventStore } from '../dist/libs/event-store/index.js';
+import { MongoReadModelStore, ProjectionVersions, rebuildProjection } from '../dist/libs/projections/index.js';
+import { createKafka, ensureTopics, OutboxRelay, ProjectorConsumer, toKafkaMessage } from '../dist/libs/messaging/index.js';
+import { BullTimers } from '../dist/libs/follow-ups/infrastructure/bullmq-timers.js';
+import { BullTimerWorker } from '../dist/libs/follow-ups/infrastructure/bullmq-timer-worker.js';
+import { READ_MODEL_PROJECTIONS } from '../dist/libs/platform/runtime/projection-catalog.js';
+import { demarcheEventRegistry } from '../dist/libs/platform/runtime/event-types.js';
+import { COUNTRIES, interleaved, letterEvents, now, pool, rawEventDoc, sleep } from './lib.mjs';
+
+const { Partitioners, logLevel } = kafkajs;
+const quiet = { log: () => undefined, warn: () => undefined, error: (m) => console.error(`    [bench] ${m}`) };
+const registry = demarcheEventRegistry();
+const upcast = (e) => registry.upcast(e);
+const projectionNamed = (name) => READ_MODEL_PROJECTIONS.find((p) => p.name === name);
+
+/** Shared state of the distributed figures: servers, names, and what to drop at the end. */
+export class DistributedBench {
+  constructor({ run, mongoUrl, kafkaBrokers, redisUrl, log, sizes }) {
+    Object.assign(this, { run, mongoUrl, kafkaBrokers, redisUrl, log, sizes });
+    this.databases = new Set();
+    this.topics = new Set();
+    this.groups = new Set();
+  }
+
+  async open() {
+    this.client = await new MongoClient(this.mongoUrl, { serverSelectionTimeoutMS: 5000 }).connect();
+    this.kafka = createKafka(this.kafkaBrokers, { logger: quiet, logLevel: logLevel.ERROR });
+    this.admin = this.kafka.admin();
+    await this.admin.connect();
+    this.esDb = this.db('es');
+    this.store = await MongoEventStore.connect(this.mongoUrl, this.esDb);
+    this.rawDb = this.client.db(this.db('raw'));
+    this.rawEvents = this.rawDb.collection('events');
+    await this.rawEvents.createIndex({ streamId: 1, streamVersion: 1 }, { unique: true });
+    this.rawPosition = 0;
+    this.events = 0;
+  }
+
+  db(suffix) {
+    const name = `${this.run}_${suffix}`;
+    this.databases.add(name);
+    return name;
+  }
+
+  async topic(suffix) {
+    const topic = `${this.run}.${suffix}`;
+    this.topics.add(topic).add(`${topic}.dlq`);
+    await ensureTopics(this.admin, { topic, deadLetterTopic: `${topic}.dlq`, partitions: 6, replicationFactor: 1, logger: quiet });
+    return topic;
+  }
+
+  group(suffix) {
+    const g = `${this.run}-${suffix}`;
+    this.groups.add(g);
+    return g;
+  }
+
+  async serverVersions() {
+    const build = await this.client.db('admin').command({ buildInfo: 1 }).catch(() => ({}));
+    const redis = new Redis(this.redisUrl);
+    const info = await redis.info('server').catch(() => '');
+    redis.disconnect();
+    const cluster = await this.admin.describeCluster().catch(() => ({ brokers: [] }));
+    return {
+      mongo: build.ferretdbVersion ? `FerretDB ${build.ferretdbVersion} (MongoDB wire ${build.version})` : `MongoDB ${build.version ?? '?'}`,
+      redis: /redis_version:(\S+)/.exec(info)?.[1] ?? '?',
+      kafkaBrokers: cluster.brokers.length,
+    };
+  }
+
+  /** One commit of 100 events to a fresh stream in both stores. */
+  batch(tag, k) {
+    const campaignId = `b${tag}x${k}`;
+    const iso3 = COUNTRIES[k % COUNTRIES.length];
+    const events = letterEvents(campaignId, iso3, 100);
+    return { streamId: `outreach-${campaignId}-${iso3}`, events };
+  }
+
+  rawDocs({ streamId, events }) {
+    const recordedAt = new Date().toISOString();
+    return events.map((e, i) => rawEventDoc(e, streamId, i + 1, ++this.rawPosition, recordedAt));
+  }
+
+  // 1. batched append: event store append vs driver insertMany, 100 events of ~300 B a commit.
+  async batchedAppend() {
+    const { commits, reps, warmup } = this.sizes.append;
+    this.log(`batched append: ${reps} x ${commits} commits of 100 events`);
+    return interleaved({
+      reps,
+      warmup,
+      log: this.log,
+      ours: async (i) => {
+        const batches = Array.from({ length: commits }, (_, k) => this.batch(`o${i}`, k));
+        const t0 = now();
+        for (const b of batches) await this.store.append(b.streamId, 0, b.events);
+        this.events += commits * 100;
+        return { rate: (commits * 100) / ((now() - t0) / 1000) };
+      },
+      raw: async (i) => {
+        const docs = Array.from({ length: commits }, (_, k) => this.rawDocs(this.batch(`r${i}`, k)));
+        const t0 = now();
+        for (const d of docs) await this.rawEvents.insertMany(d, { ordered: true });
+        return { rate: (commits * 100) / ((now() - t0) / 1000) };
+      },
+    });
+  }
+
+  /** Tops both stores up to `target` events (untimed), the same events in each. */
+  async populate(target) {
+    let k = 0;
+    const t0 = now();
+    while (this.events < target || this.rawPosition < target) {
+      const b = this.batch('p', k++);
+      if (this.events < target) {
+        await this.store.append(b.streamId, 0, b.events);
+        this.events += 100;
+      }
+      if (this.rawPosition < target) await this.rawEvents.insertMany(this.rawDocs(b));
+    }
+    this.log(`populated ${this.events} events in the store and ${this.rawPosition} raw documents (${((now() - t0) / 1000).toFixed(1)} s)`);
+  }
+
+  async readAllOurs(batch = 1000) {
+    let position = 0;
+    let n = 0;
+    for (;;) {
+      const events = await this.store.readAll(position, batch);
+      if (!events.length) return n;
+      n += events.length;
+      position = events[events.length - 1].position;
+    }
+  }
+
+  async readAllRaw() {
+    let n = 0;
+    for await (const doc of this.rawEvents.find({}, { batchSize: 1000 })) {
+      JSON.parse(doc.data);
+      n++;
+    }
+    return n;
+  }
+
+  // 3. replay read: event store readAll vs driver cursor with batch size 1000.
+  async replay() {
+    const { reps, warmup } = this.sizes.replay;
+    this.log(`replay read: ${reps} reps over ${this.events} events`);
+    return interleaved({
+      reps,
+      warmup,
+      log: this.log,
+      ours: async () => {
+        const t0 = now();
+        const n = await this.readAllOurs();
+        return { rate: n / ((now() - t0) / 1000) };
+      },
+      raw: async () => {
+        const t0 = now();
+        const n = await this.readAllRaw();
+        return { rate: n / ((now() - t0) / 1000) };
+      },
+    });
+  }
+
+  // 4. full projection rebuild vs raw cursor read + raw bulkWrite of the final documents.
+  async rebuild(name = 'campaign-summary') {
+    const { reps, warmup } = this.sizes.rebuild;
+    const projection = projectionNamed(name);
+    const readModels = await MongoReadModelStore.connect(this.mongoUrl, this.db('rm'));
+    const versions = new ProjectionVersions(readModels);
+    const rawTarget = this.rawDb.collection(`rm_${projection.collections[0]}`);
+    let finalDocs;
+    this.log(`rebuild ${name}: ${reps} reps over ${this.events} events`);
+    try {
+      return await interleaved({
+        reps,
+        warmup,
+        log: this.log,
+        ours: async () => {
+          const t0 = now();
+          const result = await rebuildProjection(this.store, readModels, projection, { swap: true, upcast });
+          const rate = result.events / ((now() - t0) / 1000);
+          if (!finalDocs) finalDocs = await versions.pinned((await versions.of(name)).active).find(projection.collections[0]);
+          return { rate };
+        },
+        raw: async () => {
+          const t0 = now();
+          const n = await this.readAllRaw();
+          const ops = finalDocs.map((d) => ({ replaceOne: { filter: { _id: d.campaignId ?? d.iso3 ?? d.id }, replacement: d, upsert: true } }));
+          for (let i = 0; i < ops.length; i += 1000) await rawTarget.bulkWrite(ops.slice(i, i + 1000), { ordered: false });
+          return { rate: n / ((now() - t0) / 1000) };
+        },
+      });
+    } finally {
+      await readModels['connection']?.close?.().catch(() => undefined);
+    }
+  }
+
+  // 5. publish: the outbox relay to Kafka vs kafkajs send of 100-message batches.
+  async publish() {
+    const { reps, warmup } = this.sizes.publish;
+    const topic = await this.topic('publish');
+    const all = [];
+    for (let p = 0; ; ) {
+      const batch = await this.store.readAll(p, 5000);
+      if (!batch.length) break;
+      all.push(...batch);
+      p = batch[batch.length - 1].position;
+    }
+    const messages = all.map(toKafkaMessage);
+    this.recorded = all;
+    this.log(`publish: ${reps} reps of ${messages.length} events to ${topic}`);
+    return interleaved({
+      reps,
+      warmup,
+      log: this.log,
+      ours: async () => {
+        let saved = 0;
+        const relay = new OutboxRelay({ store: this.store, checkpoint: { load: async () => 0, save: async (p) => void (saved = p) }, kafka: this.kafka, topic, logger: quiet });
+        const t0 = now();
+        relay.start();
+        await relay.caughtUp();
+        const rate = messages.length / ((now() - t0) / 1000);
+        await relay.stop();
+        if (saved < all[all.length - 1].position) throw new Error('the relay stopped before the head');
+        return { rate };
+      },
+      raw: async () => {
+        const producer = this.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+        const t0 = now();
+        await producer.connect();
+        for (let i = 0; i < messages.length; i += 100) await producer.send({ topic, acks: -1, messages: messages.slice(i, i + 100) });
+        const rate = messages.length / ((now() - t0) / 1000);
+        await producer.disconnect();
+        return { rate };
+      },
+    });
+  }
+
+  // 6. project: the projector consumer (all read models) vs a no-op eachBatch consumer.
+  async project() {
+    const { reps, warmup, events: limit } = this.sizes.project;
+    const topic = await this.topic('project');
+    const events = this.recorded.slice(0, limit);
+    const producer = this.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    for (let i = 0; i < events.length; i += 100) await producer.send({ topic, acks: -1, messages: events.slice(i, i + 100).map(toKafkaMessage) });
+    await producer.disconnect();
+    const n = events.length;
+    this.log(`project: ${reps} reps of ${n} events from ${topic}, fresh consumer group and read model database each`);
+    return interleaved({
+      reps,
+      warmup,
+      log: this.log,
+      ours: async (i) => {
+        const dbName = this.db(`proj${i + 10}`);
+        const readModels = await MongoReadModelStore.connect(this.mongoUrl, dbName);
+        const consumer = new ProjectorConsumer({
+          kafka: this.kafka,
+          readModels,
+          projections: READ_MODEL_PROJECTIONS,
+          topic,
+          groupId: this.group(`proj-ours-${i + 10}`),
+          fromBeginning: true,
+          upcast,
+          logger: quiet,
+        });
+        const t0 = now();
+        await consumer.start();
+        while (consumer.stats().handled < n) await sleep(5);
+        const rate = n / ((now() - t0) / 1000);
+        await consumer.stop();
+        await this.client.db(dbName).dropDatabase().catch(() => undefined);
+        await readModels['connection']?.close?.().catch(() => undefined);
+        return { rate };
+      },
+      raw: async (i) => {
+        const consumer = this.kafka.consumer({ groupId: this.group(`proj-raw-${i + 10}`) });
+        let seen = 0;
+        const t0 = now();
+        await consumer.connect();
+        await consumer.subscribe({ topic, fromBeginning: true });
+        await consumer.run({ eachBatch: async ({ batch }) => void (seen += batch.messages.length) });
+        while (seen < n) await sleep(5);
+        const rate = n / ((now() - t0) / 1000);
+        await consumer.disconnect();
+        return { rate };
+      },
+    });
+  }
+
+  // 7. follow-up jobs: BullTimers.set + BullTimerWorker vs raw BullMQ addBulk + Worker.
+  async followUps() {
+    const { reps, warmup, jobs } = this.sizes.followUps;
+    const clock = { now: () => new Date() };
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    const queues = ['bilateral', 'regional', 'high-level'];
+    this.log(`follow-up jobs: ${reps} reps of ${jobs} due timers scheduled and processed (no-op handler)`);
+    return interleaved({
+      reps,
+      warmup,
+      log: this.log,
+      ours: async (i) => {
+        const prefix = `${this.run}_fo${i + 10}`;
+        let done = 0;
+        const timers = new BullTimers({ redis: this.redisUrl, clock, prefix });
+        const worker = new BullTimerWorker({ redis: this.redisUrl, clock, prefix, handler: async () => void done++ });
+        const t0 = now();
+        await worker.start();
+        for (let j = 0; j < jobs; j++) {
+          await timers.set(`bench.${i}.${j}`, yesterday, { purpose: 'due', queue: queues[j % 3], followUpId: `bench.${i}.${j}` });
+        }
+        while (done < jobs) await sleep(2);
+        const rate = jobs / ((now() - t0) / 1000);
+        await worker.stop();
+        await timers.close();
+        return { rate };
+      },
+      raw: async (i) => {
+        const prefix = `${this.run}_fr${i + 10}`;
+        const connection = new Redis(this.redisUrl, { maxRetriesPerRequest: null });
+        let done = 0;
+        const qs = queues.map((q) => new Queue(q, { connection, prefix }));
+        const t0 = now();
+        const workers = queues.map((q) => new Worker(q, async () => void done++, { connection, prefix, concurrency: 5 }));
+        await Promise.all(workers.map((w) => w.waitUntilReady()));
+        const opts = (j) => ({ jobId: `bench.${i}.${j}`, attempts: 8, backoff: { type: 'exponential', delay: 30_000 }, removeOnComplete: { age: 7776000, count: 50_000 }, removeOnFail: false });
+        for (let q = 0; q < 3; q++) {
+          const list = [];
+          for (let j = q; j < jobs; j += 3) list.push({ name: 'due', data: { timerId: `bench.${i}.${j}`, dueOn: yesterday, payload: { purpose: 'due', queue: queues[q], followUpId: `bench.${i}.${j}` } }, opts: opts(j) });
+          for (let k = 0; k < list.length; k += 100) await qs[q].addBulk(list.slice(k, k + 100));
+        }
+        while (done < jobs) await sleep(2);
+        const rate = jobs / ((now() - t0) / 1000);
+        await Promise.all(workers.map((w) => w.close()));
+        await Promise.all(qs.map((q) => q.close()));
+        connection.disconnect();
+        return { rate };
+      },
+    });
+  }
+
+  async close() {
+    await this.store?.close().catch(() => undefined);
+    for (const name of this.databases) await this.client?.db(name).dropDatabase().catch(() => undefined);
+    if (this.admin) {
+      const existing = new Set(await this.admin.listTopics().catch(() => []));
+      const topics = [...this.topics].filter((t) => existing.has(t));
+      if (topics.length) await this.admin.deleteTopics({ topics }).catch(() => undefined);
+      if (this.groups.size) await this.admin.deleteGroups([...this.groups]).catch(() => undefined);
+      await this.admin.disconnect().catch(() => undefined);
+    }
+    const redis = new Redis(this.redisUrl);
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${this.run}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+    redis.disconnect();
+    await this.client?.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,78 @@
+// One measurement of the growth study, alone in its process so that its peak RSS is its own:
+//   node bench/growth-child.mjs replay  <sqlite dir>            -> reads the whole log
+//   node bench/growth-child.mjs rebuild <sqlite dir> <projection> -> rebuilds one read model
+//   node bench/growth-child.mjs replay-mongo <mongo url> <db>   -> the same on MongoDB
+// Prints one JSON line: events, seconds, events per second, peak RSS (MB).
+import { readFileSync } from 'node:fs';
+import { MongoEventStore, openSqliteDatabase, SqliteEventStore } from '../dist/libs/event-store/index.js';
+import { MongoReadModelStore, rebuildProjection, SqliteReadModelStore } from '../dist/libs/projections/index.js';
+import { READ_MODEL_PROJECTIONS } from '../dist/libs/platform/runtime/projection-catalog.js';
+import { demarcheEventRegistry } from '../dist/libs/platform/runtime/event-types.js';
+
+const [what, where, arg] = process.argv.slice(2);
+const registry = demarcheEventRegistry();
+
+function peakRssMB() {
+  // VmHWM is the resident high-water mark; resourceUsage().maxRSS (KiB) where /proc is absent.
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) / 1024;
+  } catch {}
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+const distributed = what.endsWith('-mongo');
+if (what === 'generate-mongo') {
+  // A history like tests/support/generate-history.mjs writes, on MongoDB: letters, 500 per commit.
+  const store = await MongoEventStore.connect(where, arg);
+  const count = Number(process.argv[5]);
+  const { randomUUID } = await import('node:crypto');
+  const countries = ['KEN', 'UGA', 'ETH', 'ERI', 'TZA', 'SAU', 'JOR', 'ARE', 'IND', 'USA', 'BRA', 'EGY'];
+  const meta = { actor: 'generator', correlationId: 'gen', causationId: 'gen' };
+  const t = performance.now();
+  let written = 0;
+  for (let c = 0; written < count; c++) {
+    for (const iso3 of countries) {
+      const n = Math.min(500, count - written);
+      if (n <= 0) break;
+      const events = Array.from({ length: n }, (_, i) => {
+        const day = `2026-01-${String(1 + (i % 28)).padStart(2, '0')}`;
+        return { id: randomUUID(), type: 'LetterDelivered', schemaVersion: 1, occurredAt: day, data: { campaignId: `gen-${c}`, treaty: 'CCM', iso3, missionId: 'm', deliveredOn: day }, metadata: meta };
+      });
+      await store.append(`outreach-gen-${c}-${iso3}`, 'any', events);
+      written += n;
+    }
+  }
+  await store.close();
+  process.stdout.write(`${JSON.stringify({ what, events: written, seconds: Number(((performance.now() - t) / 1000).toFixed(2)) })}\n`);
+  process.exit(0);
+}
+const store = distributed ? await MongoEventStore.connect(where, arg.split(':')[0]) : new SqliteEventStore(openSqliteDatabase(where));
+const rssBefore = peakRssMB();
+const t0 = performance.now();
+let events = 0;
+if (what === 'replay-raw') {
+  // Reference: the same rows straight from better-sqlite3, payloads parsed, nothing else.
+  const db = openSqliteDatabase(where);
+  for (const row of db.prepare('SELECT * FROM events ORDER BY position').iterate()) {
+    JSON.parse(row.data);
+    events++;
+  }
+} else if (what.startsWith('replay')) {
+  for (let position = 0; ; ) {
+    const batch = await store.readAll(position, 1000);
+    if (!batch.length) break;
+    events += batch.length;
+    position = batch[batch.length - 1].position;
+  }
+} else {
+  const name = distributed ? arg.split(':')[1] : arg;
+  const projection = READ_MODEL_PROJECTIONS.find((p) => p.name === name);
+  if (!projection) throw new Error(`no projection ${name}`);
+  const readModels = distributed ? await MongoReadModelStore.connect(where, `${arg.split(':')[0]}_rm`) : new SqliteReadModelStore(openSqliteDatabase(where, 'read-models.sqlite'));
+  const result = await rebuildProjection(store, readModels, projection, { swap: true, upcast: (e) => registry.upcast(e) });
+  events = result.events;
+}
+const seconds = (performance.now() - t0) / 1000;
+process.stdout.write(`${JSON.stringify({ what, events, seconds: Number(seconds.toFixed(2)), eventsPerSecond: Math.round(events / seconds), peakRssMB: Math.round(peakRssMB()), rssAfterOpenMB: Math.round(rssBefore) })}\n`);
+process.exit(0);

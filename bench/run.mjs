@@ -1,0 +1,217 @@
+// `npm run bench` (builds first): every figure of BENCHMARKS.md, each against a raw baseline
+// measured in the same run on the same data, interleaved; then the growth study.
+//   --quick                 a smoke run (about two minutes on 2 cores with FerretDB)
+//   --sizes=100k,1m,5m      history sizes of the embedded (SQLite) growth study
+//   --mongo-sizes=100k      history sizes of the growth study on MongoDB (default: none)
+//   --only=append,replay,rebuild,publish,project,follow-ups,commands,lag,embedded,growth
+//   --no-markdown           do not rewrite the results section of BENCHMARKS.md
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DistributedBench } from './distributed.mjs';
+import { HttpBench } from './http.mjs';
+import { embeddedAppend } from './embedded.mjs';
+import { embeddedGrowth, GROWTH_PROJECTIONS, mongoGrowth } from './growth.mjs';
+import { fmtRate, machine, parseSize, round, runId, sizeLabel, tryExec } from './lib.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const args = Object.fromEntries(
+  process.argv.slice(2).map((a) => {
+    const [k, v] = a.replace(/^--/, '').split('=');
+    return [k, v ?? true];
+  }),
+);
+const quick = Boolean(args.quick);
+const only = args.only ? new Set(String(args.only).split(',')) : undefined;
+const wants = (name) => !only || only.has(name);
+const growthSizes = String(args.sizes ?? (quick ? '100k' : '100k,1m,5m')).split(',').filter(Boolean).map(parseSize);
+const mongoSizes = args['mongo-sizes'] ? String(args['mongo-sizes']).split(',').filter(Boolean).map(parseSize) : [];
+
+const sizes = quick
+  ? {
+      append: { commits: 5, reps: 5, warmup: 0 },
+      dataEvents: 3000,
+      replay: { reps: 5, warmup: 0 },
+      rebuild: { reps: 5, warmup: 0 },
+      publish: { reps: 5, warmup: 0 },
+      project: { reps: 5, warmup: 0, events: 1000 },
+      followUps: { reps: 5, warmup: 0, jobs: 200 },
+      commands: { reps: 5, warmup: 0, requests: 160 },
+      lag: { reps: 5, warmup: 0, seconds: 3 },
+      embedded: { reps: 5, warmup: 1, commits: 20 },
+    }
+  : {
+      append: { commits: 20, reps: 7, warmup: 1 },
+      dataEvents: 20_000,
+      replay: { reps: 5, warmup: 1 },
+      rebuild: { reps: 5, warmup: 1 },
+      publish: { reps: 5, warmup: 1 },
+      project: { reps: 5, warmup: 1, events: 5000 },
+      followUps: { reps: 5, warmup: 1, jobs: 2000 },
+      commands: { reps: 7, warmup: 1, requests: 640 },
+      lag: { reps: 5, warmup: 1, seconds: 15 },
+      embedded: { reps: 7, warmup: 1, commits: 200 },
+    };
+
+const servers = {
+  mongoUrl: process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017',
+  kafkaBrokers: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
+  redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+};
+
+const t00 = performance.now();
+const log = (m) => console.log(`[${((performance.now() - t00) / 1000).toFixed(0).padStart(4)} s] ${m}`);
+const run = runId();
+const started = new Date();
+const figures = {};
+const failures = {};
+const bench = new DistributedBench({ run, ...servers, log, sizes });
+const http = new HttpBench(bench, { states: quick ? 24 : 60 });
+
+async function figure(key, fn) {
+  const t0 = performance.now();
+  try {
+    figures[key] = { ...(await fn()), elapsedSeconds: round((performance.now() - t0) / 1000) };
+  } catch (error) {
+    failures[key] = String(error?.stack ?? error);
+    console.error(`figure ${key} failed: ${error?.message ?? error}`);
+  }
+}
+
+let onSignal;
+process.once('SIGINT', (onSignal = async () => {
+  console.error('interrupted: dropping this run\'s databases, topics and keys');
+  await http.close();
+  await bench.close();
+  process.exit(130);
+}));
+process.once('SIGTERM', onSignal);
+
+console.log(`Demarche bench ${quick ? '(quick) ' : ''}run ${run}`);
+let serverInfo = {};
+const distributedFigures = ['append', 'replay', 'rebuild', 'publish', 'project', 'follow-ups', 'commands', 'lag'];
+try {
+  if (distributedFigures.some(wants) || mongoSizes.length) {
+    await bench.open();
+    serverInfo = await bench.serverVersions();
+    const status = tryExec('bash', [join(root, 'deploy/infra/infra.sh'), 'status']);
+    for (const [name, re] of [['kafka', /kafka\s+up.*?(Kafka [\d.]+)/], ['mongo', /mongo\s+up.*?(FerretDB v[\d.]+)/]]) {
+      const m = re.exec(status);
+      if (m) serverInfo[name] = m[1];
+    }
+    const needData = ['replay', 'rebuild', 'publish', 'project'].some(wants);
+    if (wants('append') || needData) await figure('batchedAppend', () => bench.batchedAppend());
+    if (needData) await bench.populate(sizes.dataEvents);
+    if (wants('replay')) await figure('replay', () => bench.replay());
+    if (wants('rebuild')) await figure('rebuild', () => bench.rebuild('campaign-summary'));
+    if (wants('publish') || wants('project')) await figure('publish', () => bench.publish());
+    if (wants('project')) await figure('project', () => bench.project());
+    if (wants('follow-ups')) await figure('followUps', () => bench.followUps());
+    if (wants('commands') || wants('lag')) await figure('commands', () => http.commands(sizes.commands));
+    if (wants('lag')) {
+      const sustained = figures.commands?.ours.median ?? 40;
+      const rate = Math.max(1, Math.round(sustained / 2));
+      await figure('lag', () => http.lag({ ...sizes.lag, rate }));
+    }
+    if (mongoSizes.length) {
+      figures.growthMongo = await mongoGrowth(mongoSizes, {
+        mongoUrl: servers.mongoUrl,
+        dbName: (s) => bench.db(s),
+        drop: (db) => bench.client.db(db).dropDatabase().catch(() => undefined),
+        log,
+      });
+    }
+  }
+} finally {
+  await http.close();
+  await bench.close();
+}
+if (wants('embedded')) {
+  const dir = mkdtempSync(join(tmpdir(), 'demarche-bench-'));
+  try {
+    await figure('embeddedAppend', () => embeddedAppend({ dir, ...sizes.embedded, log }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+if (wants('growth') && growthSizes.length) figures.growthEmbedded = await embeddedGrowth(growthSizes, log);
+
+const result = {
+  run,
+  quick,
+  startedAt: started.toISOString(),
+  finishedAt: new Date().toISOString(),
+  machine: machine({ servers: serverInfo, gitCommit: tryExec('git', ['-C', root, 'rev-parse', '--short', 'HEAD']).trim() || undefined }),
+  sizes: { ...sizes, growth: growthSizes, growthMongo: mongoSizes },
+  figures,
+  failures,
+};
+mkdirSync(join(root, 'bench/results'), { recursive: true });
+writeFileSync(join(root, 'bench/results/latest.json'), `${JSON.stringify(result, null, 2)}\n`);
+const table = markdown(result);
+console.log(`\n${table}`);
+if (!args['no-markdown']) {
+  const path = join(root, 'BENCHMARKS.md');
+  const start = '<!-- bench:results:start -->';
+  const end = '<!-- bench:results:end -->';
+  let text;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    text = `# Benchmarks\n\n${start}\n${end}\n`;
+  }
+  const a = text.indexOf(start);
+  const b = text.indexOf(end);
+  text = a >= 0 && b > a ? `${text.slice(0, a + start.length)}\n${table}\n${text.slice(b)}` : `${text}\n${start}\n${table}\n${end}\n`;
+  writeFileSync(path, text);
+}
+console.log('\nwrote bench/results/latest.json' + (args['no-markdown'] ? '' : ' and the results section of BENCHMARKS.md'));
+process.exit(Object.keys(failures).length ? 1 : 0);
+
+function markdown(r) {
+  const f = r.figures;
+  const rate = (x) => (x ? `${fmtRate(x.median)}/s` : 'n/a');
+  const ratio = (x, target) => (x ? `**${x.ratio}** (target ${target})${x.ratio >= Number(target.replace(/[^\d.]/g, '')) ? '' : ' below'}` : 'not run');
+  const rows = [
+    ['batched append (100 events/commit, ~300 B each), events/s', 'event store `append`', 'driver `insertMany`', f.batchedAppend, '>= 0.6'],
+    ['single-event commands, 32 concurrent, HTTP to stored, commands/s', 'POST /v1/countries/{iso3}/meetings', 'driver `insertOne`, same unique index', f.commands, '>= 0.3'],
+    ['replay read, events/s', 'event store `readAll` (1000 a page)', 'driver cursor, batch 1000', f.replay, '>= 0.8'],
+    ['full projection rebuild (campaign-summary), events/s', '`rebuildProjection` (swap)', 'raw cursor read + `bulkWrite` of the final documents', f.rebuild, '>= 0.4'],
+    ['publish, events/s', 'outbox relay to Kafka', 'kafkajs `send`, 100-message batches', f.publish, '>= 0.7'],
+    ['project, events/s', 'projector consumer (4 read models)', 'no-op `eachBatch` consumer', f.project, '>= 0.5'],
+    ['follow-up jobs, jobs/s', '`BullTimers.set` + `BullTimerWorker`', 'BullMQ `addBulk` + `Worker`', f.followUps, '>= 0.5'],
+    ['embedded append (SQLite), events/s', 'SQLite adapter `append`', 'better-sqlite3, one transaction per 100 rows', f.embeddedAppend, '>= 0.6'],
+  ];
+  const lines = [
+    `Run \`${r.run}\`${r.quick ? ' (**--quick**: small data, indicative only)' : ''}, ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC, commit ${r.machine.gitCommit ?? '?'}.`,
+    `Machine: ${r.machine.cores} cores (${r.machine.cpuModel}), ${Math.round(r.machine.memoryMB / 1024)} GB RAM, ${r.machine.platform}, Node.js ${r.machine.node}; ` +
+      `servers: ${[r.machine.servers.mongo, r.machine.servers.kafka, r.machine.servers.redis && `Redis ${r.machine.servers.redis}`].filter(Boolean).join(', ') || 'n/a'}; load average at start ${r.machine.loadAverageAtStart.join(' ')}.`,
+    '',
+    '| figure | ours | raw baseline | ours (median) | raw (median) | ratio |',
+    '|---|---|---|---|---|---|',
+    ...rows.map(([name, ours, raw, x, target]) => `| ${name} | ${ours} | ${raw} | ${rate(x?.ours)} | ${rate(x?.raw)} | ${ratio(x, target)} |`),
+  ];
+  if (f.commands) lines.push('', `Commands latency: ours p50 ${f.commands.ours.p50Ms} ms, p99 **${f.commands.ours.p99Ms} ms**; insertOne p50 ${f.commands.raw.p50Ms} ms, p99 ${f.commands.raw.p99Ms} ms.`);
+  if (f.lag) {
+    lines.push(
+      '',
+      `End-to-end lag at ${f.lag.ratePerSecond} commands/s (half the sustained maximum above), ${f.lag.seconds} s per repetition: ` +
+        `HTTP accepted -> read model updated p99 **${f.lag.ours.medianP99Ms} ms** (median of ${f.lag.ours.p99sMs.length} repetitions; p50 ${f.lag.ours.medianP50Ms} ms; ${f.lag.ours.errors} errors), ` +
+        `target < 250 ms${f.lag.ours.medianP99Ms < 250 ? '' : ' — **below target**'}; Kafka produce -> consume round trip p99 ${f.lag.raw.medianP99Ms} ms (p50 ${f.lag.raw.medianP50Ms} ms).`,
+    );
+  }
+  const growthTable = (title, rowsOf) => {
+    if (!rowsOf?.length) return;
+    const keys = ['replay', ...GROWTH_PROJECTIONS.map((p) => `rebuild:${p}`)];
+    lines.push('', title, '', `| events | generate (s) | ${rowsOf[0].replayRaw ? 'raw SQLite read, events/s | ' : ''}${keys.map((k) => `${k.replace('rebuild:', 'rebuild ')} events/s (peak RSS)`).join(' | ')} |`);
+    lines.push(`|---|---|${rowsOf[0].replayRaw ? '---|' : ''}${keys.map(() => '---').join('|')}|`);
+    for (const row of rowsOf) {
+      lines.push(`| ${row.label} | ${row.generateSeconds} | ${row.replayRaw ? `${fmtRate(row.replayRaw.eventsPerSecond)} (${row.replayRaw.peakRssMB} MB) | ` : ''}${keys.map((k) => (row[k] ? `${fmtRate(row[k].eventsPerSecond)} (${row[k].peakRssMB} MB)` : 'n/a')).join(' | ')} |`);
+    }
+  };
+  growthTable('Growth, embedded profile (SQLite), each measurement in its own process:', f.growthEmbedded);
+  growthTable('Growth, distributed profile (MongoDB wire protocol), each measurement in its own process:', f.growthMongo);
+  if (Object.keys(r.failures).length) lines.push('', `Failed figures: ${Object.keys(r.failures).join(', ')} (see bench/results/latest.json).`);
+  return lines.join('\n');
+}
