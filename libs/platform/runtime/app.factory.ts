@@ -9,7 +9,7 @@ import type { TreatyCatalog } from '../../treaty-status/index.js';
 import { loadConfig, type DemarcheConfig } from '../config/config.js';
 import { ProblemDetailsFilter, strictValidationPipe } from '../http/problem.js';
 import { serveConsole } from '../http/console-assets.js';
-import { requestTracing, ShutdownGate } from '../http/request-tracing.js';
+import { correlationContext, requestEdge, ShutdownGate } from '../http/request-tracing.js';
 import { JsonLogger } from '../observability/json-logger.js';
 import { METRICS, type DemarcheMetrics } from '../observability/metrics.js';
 import { ApiModule } from './api.module.js';
@@ -64,8 +64,9 @@ export async function createDemarcheApp(options: StartOptions = {}): Promise<INe
     bodyParser: false,
     abortOnError: false,
   });
+  app.use(requestEdge(app.get(ShutdownGate), app.get<DemarcheMetrics>(METRICS)));
   app.useBodyParser('json', { limit: '100kb' });
-  app.use(requestTracing(app.get<DemarcheMetrics>(METRICS), app.get(ShutdownGate)));
+  app.use(correlationContext());
   app.useGlobalPipes(strictValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());
   if (roles.includes('api')) {
