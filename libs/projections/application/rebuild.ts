@@ -86,10 +86,21 @@ export async function rebuildProjection(store: EventStore, readModels: ReadModel
   return { projection: projection.name, activeVersion: current.active, rebuiltVersion: target, resumedFrom, events, diff, identical, swapped: swap };
 }
 
+/**
+ * JSON with object keys sorted: two documents with the same content compare equal whatever
+ * order their keys were added in (projectors on several partitions add a campaign's
+ * countries in the order their events arrive, a rebuild in the log's order).
+ */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}
+
 async function compare(collection: string, active: ReadModelStore, rebuilt: ReadModelStore, sample: number): Promise<CollectionDiff> {
   const index = async (store: ReadModelStore) => {
     const docs = await store.find<Record<string, unknown>>(collection);
-    return new Map(docs.map((d) => [idOf(d), JSON.stringify(withoutBookkeeping(d))]));
+    return new Map(docs.map((d) => [idOf(d), canonicalJson(withoutBookkeeping(d))]));
   };
   const a = await index(active);
   const b = await index(rebuilt);
