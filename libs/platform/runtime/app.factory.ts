@@ -72,7 +72,7 @@ export async function createDemarcheApp(options: StartOptions = {}): Promise<INe
   if (roles.includes('api')) {
     const document = SwaggerModule.createDocument(
       app,
-      new DocumentBuilder().setTitle('Demarche API').setDescription('Treaty universalization outreach: missions, campaigns, responses, follow-ups.').setVersion('1').addBearerAuth().build(),
+      new DocumentBuilder().setTitle('Demarche API').setDescription('Treaty universalization outreach: missions, campaigns, responses, follow-ups.').setVersion('1').addBearerAuth().addSecurityRequirements('bearer').build(),
     );
     SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
     serveConsole(app);
