@@ -4,11 +4,32 @@ import { problemOf, problemView } from './ui.js';
 import type { Problem } from './api.js';
 import { mountQueues } from './queues.js';
 import { mountMission } from './mission.js';
-import { mountAnalysis } from './analysis.js';
 import { mountDossier } from './dossier.js';
 
 /** A page of the console: draws itself into `main` and returns how to stop (live streams, charts). */
 export type Mount = (main: HTMLElement, params: readonly string[]) => () => void;
+
+/** A page whose code (charts, the world map) loads only when someone opens it. */
+function lazy(load: () => Promise<Mount>): Mount {
+  return (main, params) => {
+    let stop: (() => void) | undefined;
+    let left = false;
+    // Through lit-html, which owns what is inside main: changing it directly would orphan its markers.
+    render(html`<p role="status">Loading…</p>`, main);
+    load().then(
+      (mount) => {
+        if (!left) stop = mount(main, params);
+      },
+      () => {
+        if (!left) render(html`<p role="alert">This page could not be loaded; reload to try again.</p>`, main);
+      },
+    );
+    return () => {
+      left = true;
+      stop?.();
+    };
+  };
+}
 
 interface Page {
   readonly path: string;
@@ -20,7 +41,7 @@ interface Page {
 const PAGES: readonly Page[] = [
   { path: 'queues', title: 'Follow-up queues', mount: mountQueues, inNav: true },
   { path: 'mission', title: 'Report from a mission', mount: mountMission, inNav: true },
-  { path: 'analysis', title: 'Status on any date', mount: mountAnalysis, inNav: true },
+  { path: 'analysis', title: 'Status on any date', mount: lazy(() => import('./analysis.js').then((m) => m.mountAnalysis)), inNav: true },
   { path: 'country', title: 'Country dossier', mount: mountDossier, inNav: false },
 ];
 
