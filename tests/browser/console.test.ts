@@ -30,6 +30,8 @@ describe('the web console', () => {
   let browser: Browser;
   let base: string;
   const tokens = { mission: '', alice: '', bob: '', analyst: '' };
+  /** The actor each token stamps on what it does: `token:<id>`. */
+  const actors = new Map<string, string>();
   const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
@@ -40,7 +42,11 @@ describe('the web console', () => {
     base = `http://127.0.0.1:${(app.app.getHttpServer().address() as AddressInfo).port}`;
     await app.http().post('/v1/missions').send({ id: 'nor-nairobi', name: 'Embassy of Norway in Nairobi', kind: 'non-resident', coordinator: 'NOR', accreditedTo: ['KEN', 'ETH', 'ERI'] }).expect(201);
     await app.http().post('/v1/campaigns').send({ id: 'ccm-2026', treaty: 'CCM', title: 'CCM joint demarche 2026', coordinators: ['NOR', 'NZL'], startsOn: '2026-01-15' }).expect(201);
-    const issue = async (body: object) => (await app.http().post('/v1/tokens').send(body).expect(201)).body.token as string;
+    const issue = async (body: object) => {
+      const issued = (await app.http().post('/v1/tokens').send(body).expect(201)).body;
+      actors.set(issued.token, `token:${issued.id}`);
+      return issued.token as string;
+    };
     tokens.mission = await issue({ role: 'mission', missionId: 'nor-nairobi', label: 'Nairobi desk' });
     tokens.alice = await issue({ role: 'coordinator', campaignIds: ['ccm-2026'], label: 'Alice, Oslo' });
     tokens.bob = await issue({ role: 'coordinator', campaignIds: ['ccm-2026'], label: 'Bob, Wellington' });
@@ -145,7 +151,7 @@ describe('the web console', () => {
     await task(alice, 'Ethiopia').locator('.state', { hasText: 'claimed' }).waitFor();
     // Bob sees the claim, and who made it, without reloading: he cannot claim it unknowingly.
     await task(bob, 'Ethiopia').locator('.state', { hasText: 'claimed' }).waitFor();
-    expect(await task(bob, 'Ethiopia').locator('.assignee').textContent()).toMatch(/^token:coordinator-/);
+    expect(await task(bob, 'Ethiopia').locator('.assignee').textContent()).toBe(actors.get(tokens.alice));
     expect(await task(bob, 'Ethiopia').getByRole('button', { name: 'Claim' }).count()).toBe(0);
     await shot(bob, '05-queue-claimed-by-other');
     // Bob cannot complete Alice's task: the 409 is shown as the API words it.
@@ -153,11 +159,24 @@ describe('the web console', () => {
     await task(bob, 'Ethiopia').getByRole('button', { name: 'Complete' }).click();
     await expect(task(bob, 'Ethiopia').getByRole('alert').textContent()).resolves.toMatch(/409/);
 
-    await task(alice, 'Ethiopia').getByLabel('Outcome').fill('Met the legal adviser; capacity-building offered.');
-    await task(alice, 'Ethiopia').getByRole('button', { name: 'Complete' }).click();
-    await task(bob, 'Ethiopia').waitFor({ state: 'detached' }); // closed tasks leave the open-or-claimed view
+    // The filters: by region (Ethiopia is in Africa) and by priority (its due date has passed).
+    const region = alice.getByRole('combobox', { name: 'Region', exact: true });
+    await region.selectOption('Europe');
+    await task(alice, 'Ethiopia').waitFor({ state: 'detached' });
+    await region.selectOption('Africa');
+    await task(alice, 'Ethiopia').waitFor();
+    await region.selectOption('');
+
+    // Alice hands the task to Bob; both see it change hands, and Bob completes it.
+    await task(alice, 'Ethiopia').getByLabel('Reassign to').fill(actors.get(tokens.bob)!);
+    await task(alice, 'Ethiopia').getByRole('button', { name: 'Reassign' }).click();
+    for (const page of [alice, bob]) await task(page, 'Ethiopia').locator('.assignee', { hasText: actors.get(tokens.bob)! }).waitFor();
+    await task(bob, 'Ethiopia').getByLabel('Outcome').fill('Met the legal adviser; capacity-building offered.');
+    await task(bob, 'Ethiopia').getByRole('button', { name: 'Complete' }).click();
+    await task(alice, 'Ethiopia').waitFor({ state: 'detached' }); // closed tasks leave the open-or-claimed view
     await alice.getByRole('combobox', { name: 'State', exact: true }).selectOption('completed');
     await task(alice, 'Ethiopia').locator('.state', { hasText: 'completed' }).waitFor();
+    expect(await task(alice, 'Ethiopia').innerText()).toContain('Met the legal adviser; capacity-building offered.');
     await shot(alice, '06-queue-completed');
 
     // The dossier: the timeline and the provenance of each field.
@@ -165,6 +184,7 @@ describe('the web console', () => {
     await alice.getByRole('heading', { name: /Ethiopia/, level: 1 }).waitFor();
     await alice.locator('.timeline li', { hasText: 'Response received' }).waitFor();
     await alice.locator('.timeline li', { hasText: 'Follow up completed' }).waitFor();
+    await alice.locator('.timeline li', { hasText: 'Follow up reassigned' }).waitFor();
     expect(await alice.locator('table.provenance tr', { hasText: 'Response group' }).textContent()).toMatch(/II.*GroupAssigned/);
     await shot(alice, '07-dossier');
   });

@@ -94,7 +94,7 @@ export function decideFollowUp(command: FollowUpCommand, state: FollowUpState): 
       const e: FollowUpReassigned = {
         type: 'FollowUpReassigned',
         occurredAt: command.on,
-        data: { followUpId: state.followUpId, assignee: command.assignee, previousAssignee: state.status === 'claimed' ? (state.assignee ?? null) : null, reassignedBy: command.by },
+        data: { followUpId: state.followUpId, assignee: command.assignee, previousAssignee: state.status === 'claimed' ? (state.assignee ?? null) : null, reassignedBy: command.by, countries: state.countries },
       };
       return [e];
     }

@@ -24,7 +24,7 @@ const reassign = (assignee: string): FollowUpCommand => ({ kind: 'reassign', ass
 describe('reassigning a follow-up', () => {
   it('hands a claimed task to someone else, naming who had it', () => {
     expect(given(scheduled, claimed).when(reassign('bob'))).toEqual([
-      { type: 'FollowUpReassigned', occurredAt: '2026-03-03', data: { followUpId: 'ccm-2026.bilateral-approach.ETH.1', assignee: 'bob', previousAssignee: 'alice', reassignedBy: 'carol' } },
+      { type: 'FollowUpReassigned', occurredAt: '2026-03-03', data: { followUpId: 'ccm-2026.bilateral-approach.ETH.1', assignee: 'bob', previousAssignee: 'alice', reassignedBy: 'carol', countries: ['ETH'] } },
     ]);
   });
 

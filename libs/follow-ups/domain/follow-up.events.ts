@@ -36,8 +36,8 @@ export type FollowUpNarrowed = DomainEvent<'FollowUpNarrowed', { readonly follow
 
 export type FollowUpClaimed = DomainEvent<'FollowUpClaimed', { readonly followUpId: string; readonly assignee: string }>;
 
-/** A coordinator handed the task to someone else (or gave an open task to someone): it is now theirs. */
-export type FollowUpReassigned = DomainEvent<'FollowUpReassigned', { readonly followUpId: string; readonly assignee: string; readonly previousAssignee: string | null; readonly reassignedBy: string }>;
+/** A coordinator handed the task to someone else (or gave an open task to someone): it is now theirs. Names the countries, so their histories show it. */
+export type FollowUpReassigned = DomainEvent<'FollowUpReassigned', { readonly followUpId: string; readonly assignee: string; readonly previousAssignee: string | null; readonly reassignedBy: string; readonly countries: readonly Iso3[] }>;
 
 export type FollowUpCompleted = DomainEvent<'FollowUpCompleted', { readonly followUpId: string; readonly outcome: string; readonly completedBy: string; readonly countries: readonly Iso3[] }>;
 
