@@ -149,6 +149,9 @@ export class BullTimers implements Timers {
     // Same job id twice keeps one job (BullMQ ignores the second add, whatever state the first
     // is in). If the first already completed and was evicted, the job is added again and fires
     // again, and recording the elapsed timer is then a no-op (recordTimerElapsed returns false).
+    // Job ids are unique per BullMQ queue only: a timer id already set in another follow-up
+    // queue is kept as it is, as the port promises.
+    for (const [name, queue] of this.queues) if (name !== payload.queue && (await queue.getJob(timerJobId(timerId)))) return;
     await this.queue(payload.queue).add(payload.purpose, { timerId, dueOn, payload }, this.jobOptions(timerId, dueOn));
   }
 
