@@ -127,7 +127,7 @@ describe('confidential notes and crypto-shredding', () => {
       const values = await eventually(async () => {
         const text = kafkaValues();
         return text.includes('v1:nzl-riyadh:') ? text : undefined;
-      });
+      }, 'the sealed meetings on Kafka', 60_000);
       expect(values).toMatch(/v1:nor-nairobi:[0-9a-f]{16}:/);
       for (const secret of [...SECRETS, ...KEPT]) expect(values).not.toContain(secret);
     });
@@ -198,7 +198,7 @@ describe('confidential notes and crypto-shredding', () => {
         const text = kafkaValues();
         // Binary mode: the type travels in a header, the value is the payload alone.
         return text.includes('"forgottenOn"') ? text : undefined;
-      });
+      }, 'MissionNotesForgotten on Kafka', 60_000);
       for (const secret of SECRETS) expect(values).not.toContain(secret);
       // What is on the topic for nor-nairobi is sealed with a key that is no longer stored.
       const keyIds = [...values.matchAll(/v1:nor-nairobi:([0-9a-f]{16}):/g)].map((m) => m[1]);
@@ -227,8 +227,8 @@ describe('confidential notes and crypto-shredding', () => {
       const done = await eventually(async () => {
         const run = (await app.http().get(`/v1/admin/rebuilds/${projection}`).expect(200)).body;
         return run.state === 'running' ? undefined : run;
-      });
-      expect(done).toMatchObject({ state: 'done', result: { identical: true } });
+      }, `the rebuild of ${projection}`, 120_000);
+      expect({ projection, state: done.state, identical: done.result?.identical, diff: done.result?.identical ? [] : done.result?.diff }).toEqual({ projection, state: 'done', identical: true, diff: [] });
     }
     expect(await figures()).toEqual(before);
   });
