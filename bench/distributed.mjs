@@ -345,7 +345,13 @@ export class DistributedBench {
     });
   }
 
+  /** Drops everything of this run; each step gives up after 60 s rather than hang the bench. */
   async close() {
+    const bounded = (p) => Promise.race([Promise.resolve(p).catch(() => undefined), new Promise((r) => setTimeout(r, 60_000).unref())]);
+    await bounded(this.closeAll());
+  }
+
+  async closeAll() {
     await this.store?.close().catch(() => undefined);
     for (const name of this.databases) await this.client?.db(name).dropDatabase().catch(() => undefined);
     if (this.admin) {

@@ -5,6 +5,8 @@
 //   --mongo-sizes=100k      history sizes of the growth study on MongoDB (default: none)
 //   --only=append,replay,rebuild,publish,project,follow-ups,commands,lag,embedded,growth
 //   --no-markdown           do not rewrite the results section of BENCHMARKS.md
+//   --out=FILE              write the JSON there instead of bench/results/latest.json
+//   --figure-timeout=S      give up a figure after S seconds (default 300 quick, 3600 full)
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,13 +71,22 @@ const failures = {};
 const bench = new DistributedBench({ run, ...servers, log, sizes });
 const http = new HttpBench(bench, { states: quick ? 24 : 60 });
 
+/** A figure that takes longer than this is recorded as failed and the bench moves on. */
+const FIGURE_TIMEOUT_S = Number(args['figure-timeout'] ?? (quick ? 300 : 3600));
+
 async function figure(key, fn) {
   const t0 = performance.now();
+  let timer;
   try {
-    figures[key] = { ...(await fn()), elapsedSeconds: round((performance.now() - t0) / 1000) };
+    const timeout = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${FIGURE_TIMEOUT_S} s (--figure-timeout)`)), FIGURE_TIMEOUT_S * 1000);
+    });
+    figures[key] = { ...(await Promise.race([fn(), timeout])), elapsedSeconds: round((performance.now() - t0) / 1000) };
   } catch (error) {
     failures[key] = String(error?.stack ?? error);
     console.error(`figure ${key} failed: ${error?.message ?? error}`);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -148,7 +159,8 @@ const result = {
   failures,
 };
 mkdirSync(join(root, 'bench/results'), { recursive: true });
-writeFileSync(join(root, 'bench/results/latest.json'), `${JSON.stringify(result, null, 2)}\n`);
+const out = args.out ? String(args.out) : join(root, 'bench/results/latest.json');
+writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
 const table = markdown(result);
 console.log(`\n${table}`);
 if (!args['no-markdown']) {
@@ -166,7 +178,7 @@ if (!args['no-markdown']) {
   text = a >= 0 && b > a ? `${text.slice(0, a + start.length)}\n${table}\n${text.slice(b)}` : `${text}\n${start}\n${table}\n${end}\n`;
   writeFileSync(path, text);
 }
-console.log('\nwrote bench/results/latest.json' + (args['no-markdown'] ? '' : ' and the results section of BENCHMARKS.md'));
+console.log(`\nwrote ${out}` + (args['no-markdown'] ? '' : ' and the results section of BENCHMARKS.md'));
 process.exit(Object.keys(failures).length ? 1 : 0);
 
 function markdown(r) {
