@@ -14,6 +14,10 @@ export type LiveMessage =
   | { readonly type: 'recorded'; readonly data: { readonly position: number; readonly count: number; readonly types: readonly string[]; readonly countries: readonly string[]; readonly campaignIds: readonly string[] } };
 
 const POLL_MS = 400;
+/** After the log moves, the read model is compared at every tick for this long (projectors may lag)... */
+const SETTLING_MS = 30_000;
+/** ...and otherwise every this often, to catch anything else. */
+const IDLE_CHECK_MS = 5_000;
 
 /**
  * Watches what coordinators need to see change, for every open stream at once. It reads the
@@ -31,6 +35,8 @@ export class LiveUpdates implements OnModuleDestroy {
   private timer: NodeJS.Timeout | undefined;
   /** Each start begins a new polling loop; a loop of an earlier start ends at its next turn. */
   private generation = 0;
+  private watchUntil = 0;
+  private lastCheck = 0;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -85,7 +91,11 @@ export class LiveUpdates implements OnModuleDestroy {
         return (Array.isArray(v) ? v : v === undefined ? [] : [v]).map(String);
       }))].sort();
       this.emit({ type: 'recorded', data: { position: this.position, count: events.length, types: [...new Set(events.map((e) => e.type))].sort(), countries: values('countries'), campaignIds: values('campaignId') } });
+      this.watchUntil = Date.now() + SETTLING_MS;
     }
+    // Reading every follow-up at each tick costs; do it while the log is moving, and now and then.
+    if (Date.now() > this.watchUntil && Date.now() - this.lastCheck < IDLE_CHECK_MS) return;
+    this.lastCheck = Date.now();
     for (const doc of await this.readModels.find<FollowUpView>(FOLLOW_UPS)) {
       const print = fingerprint(doc);
       if (this.seen.get(doc.id) === print) continue;
