@@ -25,8 +25,8 @@ const show = (value: unknown): string => {
 function gist(e: RecordedEvent): string {
   const skip = new Set(['iso3', 'countries', 'eventId', 'triggeredBy']);
   return Object.entries(e.data)
-    .filter(([k, v]) => !skip.has(k) && v !== undefined && v !== null && typeof v !== 'object')
-    .map(([k, v]) => `${k}: ${v}`)
+    .filter(([k, v]) => !skip.has(k) && v !== undefined && v !== null && (typeof v !== 'object' || (Array.isArray(v) && v.length > 0)))
+    .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : v}`)
     .join(' · ');
 }
 
