@@ -184,6 +184,12 @@ describe(`when the store does not answer (${TEST_PROFILE})`, () => {
           throw new Error(`${(error as Error).message}; /health/ready last said ${JSON.stringify(last)}`);
         });
         await eventually(async () => ((await app.http().post('/v1/missions').send(mission('after-outage'))).status < 500 ? true : undefined), 'a write after MongoDB came back', 30_000);
+        // The relay, the playbook and the projectors waited and resumed: they catch up with everything.
+        await app.settle();
+        const after = (await app.as(undefined).get('/metrics').expect(200)).text;
+        expect(sample(after, 'demarche_relay_lag_events')).toBe(0);
+        for (const projection of ['country-status', 'follow-up-queue', 'follow-up-policy']) expect(sample(after, 'demarche_projection_lag_events', { projection })).toBe(0);
+        expect(sample(after, 'demarche_server_up', { server })).toBe(1);
       }
     } finally {
       await app.destroy().catch(() => undefined);

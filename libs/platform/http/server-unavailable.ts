@@ -25,6 +25,7 @@ const UNREACHABLE_NAMES: Record<string, string> = {
   MongooseServerSelectionError: 'MongoDB',
   MongoNotConnectedError: 'MongoDB',
   MongoTopologyClosedError: 'MongoDB',
+  MongoClientClosedError: 'MongoDB',
   MongoPoolClearedError: 'MongoDB',
   PoolClosedError: 'MongoDB',
   MaxRetriesPerRequestError: 'Redis',

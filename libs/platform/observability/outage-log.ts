@@ -16,6 +16,7 @@ export class OutageLog {
   constructor(
     private readonly logger: OutageLogger,
     private readonly remindEveryMs = 5 * 60_000,
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** True while `key` is failing. */
@@ -24,7 +25,7 @@ export class OutageLog {
   }
 
   failed(key: string, message: string, level: 'warn' | 'error' = 'error'): void {
-    const now = Date.now();
+    const now = this.now();
     const outage = this.outages.get(key);
     if (!outage) {
       this.outages.set(key, { since: now, remindedAt: now });
@@ -39,6 +40,6 @@ export class OutageLog {
     const outage = this.outages.get(key);
     if (!outage) return;
     this.outages.delete(key);
-    this.logger.log(message(Math.round((Date.now() - outage.since) / 1000)));
+    this.logger.log(message(Math.round((this.now() - outage.since) / 1000)));
   }
 }

@@ -12,8 +12,9 @@ import type { DemarcheConfig } from '../config/config.js';
 import { LeaseHolder, RedisLease } from '../distributed/redis-lease.js';
 import { RedisMutex } from '../distributed/redis-mutex.js';
 import { REDIS } from './distributed.module.js';
-import { ProjectionHost } from './projector.module.js';
+import { ProjectionHost, sharedCorrelation } from './projector.module.js';
 import { READ_MODEL_PROJECTIONS } from './projection-catalog.js';
+import { withCorrelation } from '../observability/correlation.js';
 import { OutageLog } from '../observability/outage-log.js';
 import { CLOCK, CONFIG, PLAYBOOKS } from './tokens.js';
 
@@ -68,7 +69,9 @@ export class KafkaProjectorService implements OnApplicationBootstrap, BeforeAppl
     const mutex = new RedisMutex(this.redis, redisPrefix);
     const apply = async (projection: Projection, events: readonly RecordedEvent[]) => {
       try {
-        await mutex.withLock(`projection:${projection.name}`, async () => applyEvents(projection, versions.pinned((await versions.of(projection.name)).active), events));
+        await withCorrelation(sharedCorrelation(events), () =>
+          mutex.withLock(`projection:${projection.name}`, async () => applyEvents(projection, versions.pinned((await versions.of(projection.name)).active), events)),
+        );
       } catch (error) {
         // A lock or store failure is worth retrying; an error of the projection itself is not.
         if (error instanceof ReadModelUnavailable || (error as Error).name === 'LockTimeout' || /redis/i.test((error as Error).message)) throw new ReadModelUnavailable('apply a batch', error);
