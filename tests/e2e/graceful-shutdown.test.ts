@@ -20,7 +20,7 @@ async function freePort(): Promise<number> {
 
 /** The built all-in-one app (`npm start`) on the embedded profile, its stdout split into lines. */
 function startBuiltApp(dataDir: string, port: number): { proc: ChildProcess; lines: string[]; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), DEMARCHE_DATA_DIR: dataDir, DEMARCHE_ADMIN_TOKEN: TEST_ADMIN_TOKEN, DEMARCHE_NOW: '2026-06-01T09:00:00Z' };
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), DEMARCHE_DATA_DIR: dataDir, DEMARCHE_ADMIN_TOKEN: TEST_ADMIN_TOKEN, DEMARCHE_METRICS_TOKEN: METRICS_TOKEN, DEMARCHE_NOW: '2026-06-01T09:00:00Z' };
   for (const name of ['DEMARCHE_PROFILE', 'MONGO_URL', 'KAFKA_BROKERS', 'REDIS_URL', 'NODE_OPTIONS']) delete env[name];
   const proc = spawn(process.execPath, [join(projectRoot(), 'dist/apps/demarche/main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
@@ -30,6 +30,7 @@ function startBuiltApp(dataDir: string, port: number): { proc: ChildProcess; lin
   return { proc, lines, exited };
 }
 
+const METRICS_TOKEN = 'scraper-secret-for-the-test';
 const mission = (id: string) => ({ id, name: `Embassy ${id}`, kind: 'resident', coordinator: 'NOR', accreditedTo: ['KEN'] });
 
 describe('the built app as a process (embedded)', () => {
@@ -59,6 +60,16 @@ describe('the built app as a process (embedded)', () => {
       return found.length ? found : undefined;
     }, 'a log line with the correlation id');
     expect(tagged[0]).toMatchObject({ level: 'info', context: 'HTTP', msg: expect.stringMatching(/^POST \/v1\/missions answered 201 in \d+ ms\.$/), time: expect.any(String), pid: app.proc.pid });
+    // With DEMARCHE_METRICS_TOKEN set, /metrics wants it (and only it); /health never wants a token.
+    const refused = await fetch(`${base}/metrics`);
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    expect(await refused.json()).toMatchObject({ status: 401, code: 'metrics-token-required' });
+    expect((await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } })).status).toBe(401);
+    const scraped = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+    expect(scraped.status).toBe(200);
+    expect(await scraped.text()).toMatch(/^demarche_commands_total\{route="\/v1\/missions",outcome="accepted",status_class="2xx"\} 1$/m);
+    expect((await fetch(`${base}/health/ready`)).status).toBe(200);
     // Every line is one JSON object.
     for (const line of app.lines) expect(() => JSON.parse(line)).not.toThrow();
   });
@@ -126,7 +137,7 @@ describe('the built app as a process (embedded)', () => {
     app = startBuiltApp(dataDir, port);
     await eventually(async () => ((await fetch(`${base}/health/ready`).catch(() => undefined))?.status === 200 ? true : undefined), 'the restarted app to be ready', 60_000);
     await eventually(async () => {
-      const text = await (await fetch(`${base}/metrics`)).text();
+      const text = await (await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
       const lags = [...text.matchAll(/^demarche_projection_lag_events\{projection="[^"]+"\} (\d+)$/gm)].map((m) => Number(m[1]));
       return lags.length === 5 && lags.every((n) => n === 0) ? true : undefined;
     }, 'every projection to catch up after the restart', 60_000);

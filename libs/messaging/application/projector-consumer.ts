@@ -132,6 +132,8 @@ export class ProjectorConsumer {
   private handled = 0;
   private deadLettered = 0;
   private trouble?: { since: number };
+  /** When kafkajs first reported the consumer crashed, until it consumes again. */
+  private crashedSince?: number;
   private readonly sleeper = new Sleeper();
 
   constructor(private readonly options: ProjectorConsumerOptions) {
@@ -163,9 +165,17 @@ export class ProjectorConsumer {
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       this.assignment = [...(payload.memberAssignment[this.topic] ?? [])].sort((a, b) => a - b);
+      this.consumingAgain();
     });
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
-      this.logger.error(`Projector consumer (group ${this.groupId}) crashed: ${payload.error?.message}; ${payload.restart ? 'kafkajs restarts it' : 'it will not restart by itself'}.`);
+      // While Kafka is away kafkajs crashes and restarts the consumer again and again: say it once,
+      // and once more when a batch goes through (handleBatch), unless it will not restart.
+      if (this.crashedSince !== undefined && payload.restart) return;
+      this.crashedSince ??= Date.now();
+      this.logger.error(
+        `Projector consumer (group ${this.groupId}) crashed: ${payload.error?.message}; ` +
+          (payload.restart ? 'kafkajs restarts it and keeps trying; logged once until it consumes again.' : 'it will not restart by itself: restart the projector process.'),
+      );
     });
     this.running = true;
     try {
@@ -211,6 +221,7 @@ export class ProjectorConsumer {
 
   private async handleBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
+    this.consumingAgain();
     try {
       for (let i = 0; i < batch.messages.length; i += this.chunkSize) {
         if (!this.live(payload)) return;
@@ -336,6 +347,12 @@ export class ProjectorConsumer {
         await payload.heartbeat();
       }
     }
+  }
+
+  private consumingAgain(): void {
+    if (this.crashedSince === undefined) return;
+    this.logger.log(`Projector consumer (group ${this.groupId}) is consuming again after ${Math.round((Date.now() - this.crashedSince) / 1000)} s.`);
+    this.crashedSince = undefined;
   }
 
   private live(payload: EachBatchPayload): boolean {
