@@ -11,7 +11,7 @@ import { BullTimers } from '../dist/libs/follow-ups/infrastructure/bullmq-timers
 import { BullTimerWorker } from '../dist/libs/follow-ups/infrastructure/bullmq-timer-worker.js';
 import { READ_MODEL_PROJECTIONS } from '../dist/libs/platform/runtime/projection-catalog.js';
 import { demarcheEventRegistry } from '../dist/libs/platform/runtime/event-types.js';
-import { COUNTRIES, interleaved, letterEvents, now, pool, rawEventDoc, sleep } from './lib.mjs';
+import { COUNTRIES, interleaved, letterEvents, median, now, pool, rawEventDoc, round, sleep } from './lib.mjs';
 
 const { Partitioners, logLevel } = kafkajs;
 const quiet = { log: () => undefined, warn: () => undefined, error: (m) => console.error(`    [bench] ${m}`) };
@@ -240,6 +240,38 @@ export class DistributedBench {
         return { rate };
       },
     });
+  }
+
+  /**
+   * Diagnostic: how long single event store calls take on this server once the log holds the
+   * figures' events. A `readAll` page that costs the same at 200 and 1000 events, or a
+   * `readStream` of a 100-event stream that costs more than reading 1000 events, is a scan.
+   */
+  async storeCalls() {
+    const head = await this.store.headPosition();
+    const timed = async (fn) => {
+      const times = [];
+      for (let k = 0; k < 5; k++) {
+        const t0 = now();
+        await fn(k);
+        times.push(now() - t0);
+      }
+      return round(median(times));
+    };
+    const stream = this.batch('p', 0).streamId.replace(/-[A-Z]{3}$/, '-KEN');
+    const out = {
+      readAll200_start: await timed(() => this.store.readAll(0, 200)),
+      readAll1000_start: await timed(() => this.store.readAll(0, 1000)),
+      readAll200_middle: await timed(() => this.store.readAll(Math.floor(head / 2), 200)),
+      readAll1000_middle: await timed(() => this.store.readAll(Math.floor(head / 2), 1000)),
+      readStream: await timed(() => this.store.readStream(stream)),
+      queryByTypeAndCountry: await timed(() => this.store.query({ types: ['LetterDelivered'], country: 'KEN', limit: 1 })),
+      headPosition: await timed(() => this.store.headPosition()),
+      appendOneEvent: await timed((k) => this.store.append(`bench-single-${k}`, 0, letterEvents('single', 'KEN', 1))),
+    };
+    this.events += 5;
+    this.log(`event store calls over ${head} events (median of 5, ms): ${JSON.stringify(out)}`);
+    return { head, ...out };
   }
 
   // 6. project: the projector consumer (all read models) vs a no-op eachBatch consumer.

@@ -31,8 +31,9 @@ function freePort() {
 const dayAfter = (n) => new Date(Date.UTC(2009, 0, 1) + n * 86_400_000).toISOString().slice(0, 10);
 
 export class HttpBench {
-  constructor(bench, { states = 60 } = {}) {
+  constructor(bench, { states = 60, profile = false } = {}) {
     this.b = bench;
+    this.profile = profile;
     // The app seeds the shipped states at its first start. A copy of reference/ with fewer
     // states keeps that setup short on a slow server; the figures do not depend on it.
     this.referenceDir = mkdtempSync(join(tmpdir(), 'demarche-bench-reference-'));
@@ -77,7 +78,9 @@ export class HttpBench {
 
   async startApp(entry) {
     const port = await freePort();
-    const child = spawn(process.execPath, [`dist/apps/${entry}/main.js`], { cwd: root, env: this.env(port), stdio: ['ignore', 'pipe', 'pipe'] });
+    // --profile: the app writes a V8 CPU profile to bench/profiles when it stops.
+    const profile = this.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(root, 'bench/profiles')}`, `--cpu-prof-name=${entry}-${Date.now()}.cpuprofile`] : [];
+    const child = spawn(process.execPath, [...profile, `dist/apps/${entry}/main.js`], { cwd: root, env: this.env(port), stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d) => (output = (output + d).slice(-4000)));
     child.stderr.on('data', (d) => (output = (output + d).slice(-4000)));

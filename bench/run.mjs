@@ -6,6 +6,9 @@
 //   --only=append,replay,rebuild,publish,project,follow-ups,commands,lag,embedded,growth
 //   --no-markdown           do not rewrite the results section of BENCHMARKS.md
 //   --out=FILE              write the JSON there instead of bench/results/latest.json
+//   --profile               the Demarche apps started by the bench write CPU profiles to bench/profiles
+//                           (run the bench itself under `node --cpu-prof` for the in-process figures)
+//   --growth-from=FILE      show the embedded growth study of an earlier run's JSON instead of running it
 //   --figure-timeout=S      give up a figure after S seconds (default 300 quick, 3600 full)
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -69,7 +72,7 @@ const started = new Date();
 const figures = {};
 const failures = {};
 const bench = new DistributedBench({ run, ...servers, log, sizes });
-const http = new HttpBench(bench, { states: quick ? 24 : 60 });
+const http = new HttpBench(bench, { states: quick ? 24 : 60, profile: Boolean(args.profile) });
 
 /** A figure that takes longer than this is recorded as failed and the bench moves on. */
 const FIGURE_TIMEOUT_S = Number(args['figure-timeout'] ?? (quick ? 300 : 3600));
@@ -117,6 +120,7 @@ try {
     if (wants('replay')) await figure('replay', () => bench.replay());
     if (wants('rebuild')) await figure('rebuild', () => bench.rebuild('campaign-summary'));
     if (wants('publish') || wants('project')) await figure('publish', () => bench.publish());
+    if (wants('publish')) await figure('storeCalls', () => bench.storeCalls());
     if (wants('project')) await figure('project', () => bench.project());
     if (wants('follow-ups')) await figure('followUps', () => bench.followUps());
     if (wants('commands') || wants('lag')) await figure('commands', () => http.commands(sizes.commands));
@@ -146,7 +150,12 @@ if (wants('embedded')) {
     rmSync(dir, { recursive: true, force: true });
   }
 }
-if (wants('growth') && growthSizes.length) figures.growthEmbedded = await embeddedGrowth(growthSizes, log);
+if (args['growth-from']) {
+  // Reuse the embedded growth study of an earlier run (it takes long at 5M events).
+  const earlier = JSON.parse(readFileSync(String(args['growth-from']), 'utf8'));
+  figures.growthEmbedded = earlier.figures.growthEmbedded;
+  figures.growthEmbeddedFrom = { run: earlier.run, startedAt: earlier.startedAt, file: String(args['growth-from']) };
+} else if (wants('growth') && growthSizes.length) figures.growthEmbedded = await embeddedGrowth(growthSizes, log);
 
 const result = {
   run,
@@ -204,7 +213,13 @@ function markdown(r) {
     '|---|---|---|---|---|---|',
     ...rows.map(([name, ours, raw, x, target]) => `| ${name} | ${ours} | ${raw} | ${rate(x?.ours)} | ${rate(x?.raw)} | ${ratio(x, target)} |`),
   ];
-  if (f.commands) lines.push('', `Commands latency: ours p50 ${f.commands.ours.p50Ms} ms, p99 **${f.commands.ours.p99Ms} ms**; insertOne p50 ${f.commands.raw.p50Ms} ms, p99 ${f.commands.raw.p99Ms} ms.`);
+  if (f.commands) {
+    lines.push('', `Commands latency: ours p50 ${f.commands.ours.p50Ms} ms, p99 **${f.commands.ours.p99Ms} ms**; insertOne p50 ${f.commands.raw.p50Ms} ms, p99 ${f.commands.raw.p99Ms} ms (${f.commands.conflictsRetried} answers 409 retried, over ${f.commands.streams} streams).`);
+  }
+  if (f.storeCalls) {
+    lines.push('', `Event store calls on MongoDB after the figures above (${f.storeCalls.head} events stored; median of 5, ms): ` +
+      Object.entries(f.storeCalls).filter(([k]) => k !== 'head' && k !== 'elapsedSeconds').map(([k, v]) => `${k} ${v}`).join(', ') + '.');
+  }
   if (f.lag) {
     lines.push(
       '',
@@ -222,7 +237,10 @@ function markdown(r) {
       lines.push(`| ${row.label} | ${row.generateSeconds} | ${row.replayRaw ? `${fmtRate(row.replayRaw.eventsPerSecond)} (${row.replayRaw.peakRssMB} MB) | ` : ''}${keys.map((k) => (row[k] ? `${fmtRate(row[k].eventsPerSecond)} (${row[k].peakRssMB} MB)` : 'n/a')).join(' | ')} |`);
     }
   };
-  growthTable('Growth, embedded profile (SQLite), each measurement in its own process:', f.growthEmbedded);
+  growthTable(
+    `Growth, embedded profile (SQLite), each measurement in its own process${f.growthEmbeddedFrom ? ` (from run \`${f.growthEmbeddedFrom.run}\`, ${f.growthEmbeddedFrom.startedAt.slice(0, 16).replace('T', ' ')} UTC, \`${f.growthEmbeddedFrom.file}\`)` : ''}:`,
+    f.growthEmbedded,
+  );
   growthTable('Growth, distributed profile (MongoDB wire protocol), each measurement in its own process:', f.growthMongo);
   if (Object.keys(r.failures).length) lines.push('', `Failed figures: ${Object.keys(r.failures).join(', ')} (see bench/results/latest.json).`);
   return lines.join('\n');
