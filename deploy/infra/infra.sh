@@ -331,7 +331,7 @@ start_mongo() {
   refuse_foreign_port mongo "$label"
   mkdir -p "$dir/data"
   if [[ "$FERRETDB_HANDLER" == postgresql ]]; then
-    storage=(-handler postgresql -postgresql-url "postgres://ferretdb@127.0.0.1:$POSTGRES_PORT/ferretdb")
+    storage=(-handler postgresql -postgresql-url "postgres://ferretdb@127.0.0.1:$POSTGRES_PORT/ferretdb?pool_max_conns=${FERRETDB_PG_POOL:-200}")
     step "Starting $label (MongoDB wire protocol, on PostgreSQL port $POSTGRES_PORT) on 127.0.0.1:$MONGO_PORT (log: $dir/ferretdb.log)"
   else
     storage=(-handler sqlite -data-dir "$dir/data")
