@@ -9,6 +9,7 @@
 //   --profile               the Demarche apps started by the bench write CPU profiles to bench/profiles
 //                           (run the bench itself under `node --cpu-prof` for the in-process figures)
 //   --growth-from=FILE      show the embedded growth study of an earlier run's JSON instead of running it
+//   --render=FILE           measure nothing: rewrite BENCHMARKS.md (and --out) from an earlier run's JSON
 //   --figure-timeout=S      give up a figure after S seconds (default 300 quick, 3600 full)
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -102,11 +103,11 @@ process.once('SIGINT', (onSignal = async () => {
 }));
 process.once('SIGTERM', onSignal);
 
-console.log(`Demarche bench ${quick ? '(quick) ' : ''}run ${run}`);
+if (!args.render) console.log(`Demarche bench ${quick ? '(quick) ' : ''}run ${run}`);
 let serverInfo = {};
 const distributedFigures = ['append', 'replay', 'rebuild', 'publish', 'project', 'follow-ups', 'commands', 'lag'];
 try {
-  if (distributedFigures.some(wants) || mongoSizes.length) {
+  if (!args.render && (distributedFigures.some(wants) || mongoSizes.length)) {
     await bench.open();
     serverInfo = await bench.serverVersions();
     const status = tryExec('bash', [join(root, 'deploy/infra/infra.sh'), 'status']);
@@ -142,7 +143,7 @@ try {
   await http.close();
   await bench.close();
 }
-if (wants('embedded')) {
+if (!args.render && wants('embedded')) {
   const dir = mkdtempSync(join(tmpdir(), 'demarche-bench-'));
   try {
     await figure('embeddedAppend', () => embeddedAppend({ dir, ...sizes.embedded, log }));
@@ -155,9 +156,10 @@ if (args['growth-from']) {
   const earlier = JSON.parse(readFileSync(String(args['growth-from']), 'utf8'));
   figures.growthEmbedded = earlier.figures.growthEmbedded;
   figures.growthEmbeddedFrom = { run: earlier.run, startedAt: earlier.startedAt, file: String(args['growth-from']) };
-} else if (wants('growth') && growthSizes.length) figures.growthEmbedded = await embeddedGrowth(growthSizes, log);
+} else if (!args.render && wants('growth') && growthSizes.length) figures.growthEmbedded = await embeddedGrowth(growthSizes, log);
 
-const result = {
+// --render=FILE: no measuring, only the Markdown (and --out) from an earlier run's JSON.
+const result = args.render ? JSON.parse(readFileSync(String(args.render), 'utf8')) : {
   run,
   quick,
   startedAt: started.toISOString(),
@@ -167,6 +169,7 @@ const result = {
   figures,
   failures,
 };
+if (args.render && figures.growthEmbedded) Object.assign(result.figures, { growthEmbedded: figures.growthEmbedded, growthEmbeddedFrom: figures.growthEmbeddedFrom });
 mkdirSync(join(root, 'bench/results'), { recursive: true });
 const out = args.out ? String(args.out) : join(root, 'bench/results/latest.json');
 writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
@@ -188,7 +191,7 @@ if (!args['no-markdown']) {
   writeFileSync(path, text);
 }
 console.log(`\nwrote ${out}` + (args['no-markdown'] ? '' : ' and the results section of BENCHMARKS.md'));
-process.exit(Object.keys(failures).length ? 1 : 0);
+process.exit(Object.keys(result.failures).length ? 1 : 0);
 
 function markdown(r) {
   const f = r.figures;
