@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { freePort } from '../../tests/support/free-port.js';
 import kafkajs, { type Admin, type Kafka, type KafkaMessage } from 'kafkajs';
 import type { RecordedEvent } from '../kernel/index.js';
 import {
@@ -175,15 +176,3 @@ describe('CloudEvents on the real broker', () => {
     expect(createKafka(closedPort, { logger: quiet })).toBeDefined();
   }, 15_000);
 });
-
-async function freePort(): Promise<number> {
-  const net = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import net from 'node:net';
 import { promisify } from 'node:util';
+import { freePort } from '../../tests/support/free-port.js';
 import type { Admin } from 'kafkajs';
 import { InMemoryEventStore, type EventStore } from '../event-store/index.js';
 import { InMemoryReadModelStore } from '../projections/index.js';
@@ -95,17 +96,6 @@ class TcpProxy {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server = undefined;
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
