@@ -16,6 +16,9 @@ import type { PlaybookCatalog } from '../../libs/follow-ups/index.js';
  * log, in clear only on the outreach record, and unreadable everywhere once the mission's
  * notes are forgotten, while every count and status stays as it was.
  */
+/** Starting on the distributed profile seeds the 197 states through MongoDB and Kafka: slow on a busy machine. */
+const SETUP_TIMEOUT_MS = 420_000;
+
 describe('confidential notes and crypto-shredding', () => {
   let app: RunningApp;
   const SECRETS = ['Minister Abebe hinted at a cabinet paper', 'Ms Wanjiru Kamau', 'Stockpile of 3,000 rounds to destroy', 'Col. Haile'];
@@ -89,8 +92,8 @@ describe('confidential notes and crypto-shredding', () => {
     await post('/v1/countries/TZA/responses', { campaignId: 'ccm-2026', missionId: 'nor-nairobi', receivedOn: '2026-02-28', group: 'I', wishesToSign: true }).expect(201);
     await post('/v1/countries/SAU/meetings', { campaignId: 'ccm-2026', missionId: 'nzl-riyadh', heldOn: '2026-03-01', summary: KEPT[0], interlocutors: [KEPT[1]] }).expect(201);
     await app.settle();
-  });
-  afterAll(() => app.destroy());
+  }, SETUP_TIMEOUT_MS);
+  afterAll(() => app?.destroy());
 
   it('stores notes and interlocutors only as ciphertext', async () => {
     const raw = await rawStore();
