@@ -110,7 +110,18 @@ export class HttpBench {
   }
 
   async post(path, body) {
-    const res = await fetch(`${this.base}${path}`, { method: 'POST', headers: this.headers(), body: JSON.stringify(body) });
+    let res;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        res = await fetch(`${this.base}${path}`, { method: 'POST', headers: this.headers(), body: JSON.stringify(body) });
+        break;
+      } catch (error) {
+        // A kept-alive socket the server closed just as it was reused: the request never
+        // reached the app (the meeting is idempotent anyway), so send it again, and count it.
+        if (attempt >= 3) throw new Error(`POST ${path}: ${error.message} (${error.cause?.code ?? error.cause?.message ?? 'no cause'})`);
+        this.networkRetries = (this.networkRetries ?? 0) + 1;
+      }
+    }
     const json = await res.json().catch(() => ({}));
     return { status: res.status, body: json };
   }
@@ -177,7 +188,7 @@ export class HttpBench {
           return { rate: requests / (elapsed / 1000), latencies };
         },
       });
-      return { ...result, conflictsRetried: this.conflicts, streams: this.countries.length * this.campaigns.length };
+      return { ...result, conflictsRetried: this.conflicts, networkRetries: this.networkRetries ?? 0, streams: this.countries.length * this.campaigns.length };
     } finally {
       await app.stop();
     }

@@ -43,7 +43,7 @@ const sizes = quick
       publish: { reps: 5, warmup: 0 },
       project: { reps: 5, warmup: 0, events: 1000 },
       followUps: { reps: 5, warmup: 0, jobs: 200 },
-      commands: { reps: 5, warmup: 0, requests: 160 },
+      commands: { reps: 5, warmup: 0, requests: 96 },
       lag: { reps: 5, warmup: 0, seconds: 3 },
       embedded: { reps: 5, warmup: 1, commits: 20 },
     }
