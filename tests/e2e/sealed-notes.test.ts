@@ -61,6 +61,17 @@ describe('confidential notes and crypto-shredding', () => {
   const kafkaValues = () =>
     execFileSync('kcat', ['-b', '127.0.0.1:9092', '-C', '-t', distributedEnv(app.dataDir).DEMARCHE_KAFKA_TOPIC!, '-o', 'beginning', '-e', '-q', '-f', '%s\n'], { encoding: 'utf8', timeout: 30_000 });
 
+  /** The harness settles within 60 s; on a busy machine the distributed profile may need a few rounds. */
+  async function settled(rounds = 5): Promise<void> {
+    for (let round = 1; ; round++) {
+      try {
+        return await app.settle();
+      } catch (error) {
+        if (round >= rounds) throw error;
+      }
+    }
+  }
+
   /** The what-if replay of the whole history under the campaign's own playbook. */
   async function replay() {
     const playbook = app.app.get<PlaybookCatalog>(PLAYBOOKS).forTreaty('CCM')!;
@@ -91,7 +102,7 @@ describe('confidential notes and crypto-shredding', () => {
     await post('/v1/countries/ETH/responses', { campaignId: 'ccm-2026', missionId: 'nor-nairobi', receivedOn: '2026-02-27', group: 'II', obstacles: ['capacity'], notes: SECRETS[2], interlocutors: [SECRETS[3]] }).expect(201);
     await post('/v1/countries/TZA/responses', { campaignId: 'ccm-2026', missionId: 'nor-nairobi', receivedOn: '2026-02-28', group: 'I', wishesToSign: true }).expect(201);
     await post('/v1/countries/SAU/meetings', { campaignId: 'ccm-2026', missionId: 'nzl-riyadh', heldOn: '2026-03-01', summary: KEPT[0], interlocutors: [KEPT[1]] }).expect(201);
-    await app.settle();
+    await settled();
   }, SETUP_TIMEOUT_MS);
   afterAll(() => app?.destroy());
 
@@ -152,7 +163,7 @@ describe('confidential notes and crypto-shredding', () => {
     expect(forgotten.body.eventIds).toHaveLength(1);
     const again = await app.http().post('/v1/missions/nor-nairobi/forget').expect(201);
     expect(again.body.eventIds).toEqual([]);
-    await app.settle();
+    await settled();
 
     // The outreach record: nothing left to read for nor-nairobi; New Zealand's notes stay.
     const ken = await get('/v1/countries/KEN/outreach');
@@ -220,7 +231,7 @@ describe('confidential notes and crypto-shredding', () => {
     // Forgetting again now destroys the new key, and is recorded again.
     expect((await app.http().post('/v1/missions/nor-nairobi/forget').expect(201)).body.eventIds).toHaveLength(1);
     expect((await get('/v1/countries/TZA/outreach')).items.find((i: any) => i.type === 'MeetingHeld')).toMatchObject({ summary: null, forgotten: true });
-    await app.settle();
+    await settled();
   });
 
   it('rebuilds every read model after the forget to the same documents', async () => {
