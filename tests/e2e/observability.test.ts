@@ -16,14 +16,17 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
   return undefined;
 }
 
+/** Starting on the distributed profile seeds the 197 states through MongoDB and Kafka: slow on a busy machine. */
+const SETUP_TIMEOUT_MS = 420_000;
+
 const mission = (id: string, name = `Embassy ${id}`) => ({ id, name, kind: 'resident', coordinator: 'NOR', accreditedTo: ['KEN'] });
 
 describe(`operations endpoints (${TEST_PROFILE})`, () => {
   let app: RunningApp;
   beforeAll(async () => {
     app = await startTestApp();
-  });
-  afterAll(() => app.destroy());
+  }, SETUP_TIMEOUT_MS);
+  afterAll(() => app?.destroy());
 
   it('answers /health/live and /health/ready without a token, naming each server it checked', async () => {
     await app.as(undefined).get('/health/live').expect(200, { status: 'ok' });
@@ -101,7 +104,7 @@ describe(`operations endpoints (${TEST_PROFILE})`, () => {
     } finally {
       await apiOnly.destroy();
     }
-  });
+  }, SETUP_TIMEOUT_MS);
 });
 
 /** A TCP relay to the real MongoDB-wire server that the test can cut and restore. */
@@ -195,5 +198,5 @@ describe(`when the store does not answer (${TEST_PROFILE})`, () => {
       await app.destroy().catch(() => undefined);
       await proxy?.cut().catch(() => undefined);
     }
-  });
+  }, SETUP_TIMEOUT_MS);
 });
