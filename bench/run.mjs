@@ -245,6 +245,7 @@ function markdown(r) {
     f.growthEmbedded,
   );
   growthTable('Growth, distributed profile (MongoDB wire protocol), each measurement in its own process:', f.growthMongo);
+  if (r.secondRun) lines.push('', `The ${r.secondRun.figures.join(' and ')} figures come from a second run, \`${r.secondRun.run}\` (${r.secondRun.startedAt.slice(0, 16).replace('T', ' ')} UTC): ${r.secondRun.why}.`);
   if (Object.keys(r.failures).length) lines.push('', `Failed figures: ${Object.keys(r.failures).join(', ')} (see bench/results/latest.json).`);
   return lines.join('\n');
 }
