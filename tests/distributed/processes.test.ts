@@ -12,14 +12,7 @@ const d = new Deployment('processes');
 describe('api, projectors and worker as separate processes', () => {
   const nonParties = ccmNonParties();
 
-  beforeAll(async () => {
-    await d.prepare();
-    d.start('api', 'api');
-    await d.until('the api to seed the states and answer', async () => ((await fetch(d.url('/health/ready'))).ok ? true : undefined), 180_000);
-    d.start('projector-1', 'projector');
-    d.start('projector-2', 'projector');
-    d.start('worker', 'worker');
-  });
+  beforeAll(() => d.startAll({ 'projector-1': 'projector', 'projector-2': 'projector', worker: 'worker' }), 240_000);
 
   afterAll(() => d.destroy(), 120_000);
 

@@ -9,6 +9,10 @@ import { distributedEnv, TEST_ADMIN_TOKEN } from './running-app.js';
 
 export type AppName = 'api' | 'projector' | 'worker';
 
+/** The servers the tests use: those of `npm run infra:up` unless the environment names others. */
+export const KAFKA_BROKER = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',')[0]!;
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
 /** The states that are not parties to the CCM in the shipped record: the campaigns' targets. */
 export function ccmNonParties(): string[] {
   const rows = readFileSync(join(projectRoot(), 'reference/ccm-states.csv'), 'utf8').trim().split('\n').slice(1);
@@ -39,6 +43,14 @@ export class Deployment {
   async prepare(): Promise<void> {
     execFileSync('bash', [join(this.root, 'deploy/infra/infra.sh'), 'status'], { encoding: 'utf8' });
     this.port = await freePort();
+  }
+
+  /** Starts the api, waits until it has seeded the states and answers, then starts the other processes. */
+  async startAll(others: Record<string, Exclude<AppName, 'api'>>): Promise<void> {
+    await this.prepare();
+    this.start('api', 'api');
+    await this.until('the api to seed the states and answer', async () => ((await fetch(this.url('/health/ready'))).ok ? true : undefined), 180_000);
+    for (const [name, app] of Object.entries(others)) this.start(name, app);
   }
 
   start(name: string, app: AppName, env: Record<string, string> = {}): ChildProcess {
@@ -139,7 +151,8 @@ export class Deployment {
     const mongo = await MongoClient.connect(process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017');
     await mongo.db(this.names.DEMARCHE_MONGO_DB).dropDatabase();
     await mongo.close();
-    execFileSync('bash', ['-c', `redis-cli --scan --pattern '${this.names.DEMARCHE_REDIS_PREFIX}:*' | xargs -r redis-cli del > /dev/null`]);
+    const redis = `redis-cli -u '${REDIS_URL}'`;
+    execFileSync('bash', ['-c', `${redis} --scan --pattern '${this.names.DEMARCHE_REDIS_PREFIX}:*' | xargs -r ${redis} del > /dev/null`]);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

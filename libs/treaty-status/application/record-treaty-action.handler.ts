@@ -20,10 +20,20 @@ export class RecordTreatyActionCommand {
 }
 
 /** Checks that a country is in the reference list, so nothing is recorded for a typo. */
+/**
+ * The states each store is known to hold: a registered state is never unregistered, so once
+ * seen it need not be read again (every command checks its country, and on FerretDB every
+ * read is a scan of the log).
+ */
+const knownStates = new WeakMap<EventStore, Set<Iso3>>();
+
 export async function requireKnownCountry(store: EventStore, iso3: Iso3, field = 'iso3'): Promise<void> {
+  const known = knownStates.get(store) ?? knownStates.set(store, new Set()).get(store)!;
+  if (known.has(iso3)) return;
   if ((await store.readStream(countryStreamId(iso3))).length === 0) {
     throw notFound('unknown-country', `${iso3} is not a state in Demarche's reference list (ISO 3166-1 alpha-3, upper case).`, field);
   }
+  known.add(iso3);
 }
 
 @CommandHandler(RecordTreatyActionCommand)
