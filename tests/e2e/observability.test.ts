@@ -182,11 +182,22 @@ describe(`when the store does not answer (${TEST_PROFILE})`, () => {
             return res.status === 200 ? true : undefined;
           },
           'readiness after MongoDB came back',
-          30_000,
+          60_000,
         ).catch((error) => {
           throw new Error(`${(error as Error).message}; /health/ready last said ${JSON.stringify(last)}`);
         });
-        await eventually(async () => ((await app.http().post('/v1/missions').send(mission('after-outage'))).status < 500 ? true : undefined), 'a write after MongoDB came back', 30_000);
+        let lastWrite: unknown;
+        await eventually(
+          async () => {
+            const res = await app.http().post('/v1/missions').send(mission('after-outage'));
+            lastWrite = { status: res.status, body: res.body };
+            return res.status < 500 ? true : undefined;
+          },
+          'a write after MongoDB came back',
+          60_000,
+        ).catch((error) => {
+          throw new Error(`${(error as Error).message}; the last write got ${JSON.stringify(lastWrite)}`);
+        });
         // The relay, the playbook and the projectors waited and resumed: they catch up with everything.
         await app.settle();
         const after = (await app.as(undefined).get('/metrics').expect(200)).text;
