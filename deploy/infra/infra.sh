@@ -419,7 +419,17 @@ print_status() {
 # ---------------------------------------------------------------------------------------------
 # Main
 # ---------------------------------------------------------------------------------------------
-usage() { echo "usage: bash deploy/infra/infra.sh up|down|status" >&2; exit 2; }
+usage() { echo "usage: bash deploy/infra/infra.sh up|down|status|stop SERVICE|start SERVICE  (SERVICE: kafka, mongo or redis)" >&2; exit 2; }
+
+# One service by name, for fault tests and by hand: kafka, mongo (FerretDB) or redis.
+one_service() {
+  case "$1" in
+    kafka) ensure_kafka_libs > /dev/null; echo "Kafka $KAFKA_VERSION" ;;
+    mongo) ensure_ferretdb_binary > /dev/null; echo "FerretDB $FERRETDB_VERSION" ;;
+    redis) echo "Redis" ;;
+    *) usage ;;
+  esac
+}
 
 lock() {
   mkdir -p "$CACHE_DIR" "$RUN_DIR"
@@ -456,6 +466,16 @@ case "$cmd" in
     [[ "$FERRETDB_HANDLER" == postgresql ]] && stop_service postgres "PostgreSQL (FerretDB's storage)"
     stop_service redis "Redis"
     step "All services stopped (data kept in $RUN_DIR; delete it for a clean slate)"
+    ;;
+  stop)
+    lock
+    label="$(one_service "${2:-}")"
+    stop_service "$2" "$label"
+    ;;
+  start)
+    lock
+    one_service "${2:-}" > /dev/null
+    case "$2" in kafka) start_kafka ;; mongo) start_mongo ;; redis) start_redis ;; esac
     ;;
   status)
     if command -v kcat > /dev/null && command -v redis-cli > /dev/null; then

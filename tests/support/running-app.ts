@@ -114,14 +114,14 @@ async function settleEmbedded(app: INestApplication): Promise<void> {
 async function settleDistributed(app: INestApplication): Promise<void> {
   const worker = app.get(DistributedWorkerService, { strict: false });
   const projector = app.get(KafkaProjectorService, { strict: false });
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 300_000;
   while (!worker.leads) {
     if (Date.now() > deadline) throw new Error('the test worker never took its leases');
     await new Promise((r) => setTimeout(r, 50));
   }
   // Quiet twice in a row: nothing left to relay, to react to, to fire or to project.
   for (let quiet = 0; quiet < 2; ) {
-    if (Date.now() > deadline) throw new Error('the distributed app did not settle within 60 s');
+    if (Date.now() > deadline) throw new Error('the distributed app did not settle within 300 s');
     await worker.promoteDue();
     await worker.caughtUp();
     const [lag, timers] = [await projector.lag(), await worker.pendingTimers()];
