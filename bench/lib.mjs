@@ -2,6 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { randomUUID } from 'node:crypto';
+import { storedFields } from '../dist/libs/event-store/index.js';
 
 export const now = () => performance.now();
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -131,18 +132,5 @@ export function letterEvents(campaignId, iso3, n, bytes = 300) {
 
 /** The document a raw driver baseline stores for one event: the same fields as the store keeps. */
 export function rawEventDoc(e, streamId, streamVersion, position, recordedAt) {
-  return {
-    _id: e.id,
-    streamId,
-    streamVersion,
-    position,
-    type: e.type,
-    schemaVersion: e.schemaVersion,
-    occurredAt: e.occurredAt,
-    recordedAt,
-    actor: e.metadata.actor,
-    correlationId: e.metadata.correlationId,
-    causationId: e.metadata.causationId,
-    data: JSON.stringify(e.data),
-  };
+  return { _id: e.id, streamId, streamVersion, position, ...storedFields(e, recordedAt) };
 }
