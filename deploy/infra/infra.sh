@@ -475,7 +475,7 @@ case "$cmd" in
   start)
     lock
     one_service "${2:-}" > /dev/null
-    case "$2" in kafka) start_kafka ;; mongo) start_mongo ;; redis) start_redis ;; esac
+    case "$2" in kafka) start_kafka ;; mongo) start_postgres; start_mongo ;; redis) start_redis ;; esac
     ;;
   status)
     if command -v kcat > /dev/null && command -v redis-cli > /dev/null; then
