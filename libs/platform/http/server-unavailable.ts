@@ -33,6 +33,13 @@ const UNREACHABLE_NAMES: Record<string, string> = {
   ReadModelUnavailable: 'the read model store',
 };
 
+/**
+ * The driver's words for a connection that went away under a request. A bulk write (an
+ * `insertMany`) that fails that way is reported as a `MongoBulkWriteError` without any
+ * write error and without the network error as its cause, only its message.
+ */
+const MONGO_CONNECTION_LOST = /^connection \d+ to \S+ (closed|timed out)$|ECONNREFUSED|ECONNRESET|EPIPE/;
+
 /** SQLite result codes that say the file cannot be used now (a full disk, an I/O error, a lock held too long). */
 const SQLITE_UNUSABLE = /^SQLITE_(BUSY|LOCKED|IOERR|CANTOPEN|FULL|READONLY|PROTOCOL|NOTADB)/;
 
@@ -43,6 +50,8 @@ function which(candidate: unknown): string | undefined {
   const named = UNREACHABLE_NAMES[error.name] ?? UNREACHABLE_NAMES[error.constructor?.name ?? ''];
   if (named) return named;
   const code = (error as { code?: unknown }).code;
+  const writeErrors = (error as { writeErrors?: unknown[] }).writeErrors;
+  if (error.name === 'MongoBulkWriteError' && !writeErrors?.length && MONGO_CONNECTION_LOST.test(error.message)) return 'MongoDB';
   if (error.name === 'SqliteError' && typeof code === 'string' && SQLITE_UNUSABLE.test(code)) return 'SQLite';
   // better-sqlite3 after the handle closed; the MongoDB driver and ioredis after their clients closed.
   if (/database connection is not open/i.test(error.message)) return 'SQLite';

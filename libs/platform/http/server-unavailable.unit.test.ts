@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { MongoNetworkError, MongoServerSelectionError, MongoTopologyClosedError } from 'mongodb';
+import { MongoBulkWriteError, MongoNetworkError, MongoServerSelectionError, MongoTopologyClosedError } from 'mongodb';
 import { ConcurrencyError } from '../../event-store/index.js';
 import { conflict } from '../../kernel/index.js';
 import { ServersUnavailable, unavailableProblem } from './server-unavailable.js';
@@ -22,6 +22,8 @@ describe('which failures mean "a server did not answer" (503)', () => {
     ['a MongoDB server selection timeout', new MongoServerSelectionError('connect ECONNREFUSED 127.0.0.1:27017', { type: 'Unknown', servers: new Map() } as never), /MongoDB/],
     ['a closed MongoDB client', new MongoTopologyClosedError(), /MongoDB/],
     ['a closed SQLite handle', closedSqliteError(), /SQLite/],
+    // What insertMany throws when FerretDB restarts under it (seen in the fault test).
+    ['a bulk write whose connection closed', new MongoBulkWriteError(new MongoNetworkError('connection 6 to 127.0.0.1:27018 closed'), undefined as never), /MongoDB/],
     ['a cause further down', new Error('the read model store failed', { cause: new MongoNetworkError('socket hang up') }), /MongoDB/],
   ])('%s', (_name, error, server) => {
     const problem = unavailableProblem(error);
@@ -38,6 +40,7 @@ describe('which failures mean "a server did not answer" (503)', () => {
   it.each([
     ['a domain refusal', conflict('mission-exists', 'Mission x is already registered with other details.', 'id')],
     ['a concurrent write', new ConcurrencyError('mission-x', 1, 2)],
+    ['a bulk write the server refused', new MongoBulkWriteError({ message: 'E11000 duplicate key error', code: 11000, writeErrors: [{ code: 11000 }] } as never, undefined as never)],
     ['a bug', new TypeError("Cannot read properties of undefined (reading 'iso3')")],
     ['not an error at all', 'boom'],
   ])('leaves %s to the other mappings', (_name, error) => {
