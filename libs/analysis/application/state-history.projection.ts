@@ -2,7 +2,7 @@ import type { RecordedEvent } from '../../kernel/index.js';
 import type { Projection, ProjectionView } from '../../projections/index.js';
 import type { GroupAssigned } from '../../outreach/index.js';
 import type { CountryRegistered, StatusChanged } from '../../treaty-status/index.js';
-import type { Provenance, StateHistory } from '../domain/history.js';
+import type { GroupMove, Provenance, RecordedAct, StateHistory } from '../domain/history.js';
 
 export const STATE_HISTORIES = 'state-histories';
 
@@ -25,11 +25,16 @@ export const stateHistoryProjection: Projection = {
         case 'StatusChanged': {
           const { treaty, action, on, effectiveOn, entryIntoForceOn, source } = e.data;
           const act = { ...provenance(e, source), action, on, ...(effectiveOn ? { effectiveOn } : {}), ...(entryIntoForceOn ? { entryIntoForceOn } : {}) };
-          return { ...current, acts: { ...current.acts, [treaty]: [...(current.acts[treaty] ?? []), act] } };
+          // Appended in place, on the batch's own copy (see `ProjectionView.update`): the lists
+          // grow with the history, and copying them once per event would make a rebuild quadratic.
+          const acts = current.acts as Record<string, RecordedAct[]>;
+          (acts[treaty] ??= []).push(act);
+          return current;
         }
         case 'GroupAssigned': {
           const { iso3: _iso3, ...move } = e.data;
-          return { ...current, moves: [...current.moves, { ...provenance(e), ...move }] };
+          (current.moves as GroupMove[]).push({ ...provenance(e), ...move });
+          return current;
         }
       }
     });

@@ -3,10 +3,16 @@ import type { DocumentWrite, ReadModelStore } from './read-model-store.port.js';
 
 /** What a projection may do while it applies one event. */
 export interface ProjectionView {
+  /** The document as this batch has it so far: to read, never to change (it may be the store's own). */
   get<T extends object>(collection: string, id: string): Promise<T | undefined>;
   /**
    * Changes one document. Each document remembers the last version it saw of every stream
    * that touched it, so an event delivered twice, or replayed, is applied once.
+   *
+   * `change` is given the batch's own copy of the document and may change it in place and
+   * return it: a document is copied once per batch, not once per event, so an event costs
+   * the same however large its document has grown. It must change nothing else (what `get`
+   * returned, the event's data), as those may be held by the store or by the caller.
    */
   update<T extends object>(collection: string, id: string, change: (doc: T | undefined) => T | null): Promise<void>;
 }
@@ -28,19 +34,33 @@ export function withoutBookkeeping<T extends object>(doc: T & Tracked): T {
   return rest as T;
 }
 
+/** A document as one batch holds it, its bookkeeping kept apart from what the projection sees. */
+interface Cached {
+  readonly collection: string;
+  readonly id: string;
+  doc: object | null;
+  seen: Record<string, number>;
+  /** Whether `doc` and `seen` are this batch's own copies, which it then changes in place. */
+  owned: boolean;
+  dirty: boolean;
+}
+
 /**
  * Applies a batch of events to one projection and commits the documents with the new
- * checkpoint. Documents are cached across the batch, so each is read and written once.
+ * checkpoint. Documents are cached across the batch, so each is read, copied and written
+ * at most once, whatever the number of events that change it.
  */
 export async function applyBatch(projection: Projection, store: ReadModelStore, batch: readonly RecordedEvent[]): Promise<void> {
   if (!batch.length) return;
-  const cache = new Map<string, { collection: string; id: string; doc: (object & Tracked) | null; dirty: boolean }>();
+  const cache = new Map<string, Cached>();
+  const keyOf = (collection: string, id: string) => `${collection}\u0000${id}`;
   const load = async (collection: string, id: string) => {
-    const key = `${collection}\u0000${id}`;
+    const key = keyOf(collection, id);
     let entry = cache.get(key);
     if (!entry) {
-      const doc = (await store.get<object & Tracked>(collection, id)) ?? null;
-      entry = { collection, id, doc, dirty: false };
+      const stored = await store.get<object & Tracked>(collection, id);
+      const { _seen = {}, ...doc } = stored ?? {};
+      entry = { collection, id, doc: stored ? doc : null, seen: _seen, owned: false, dirty: false };
       cache.set(key, entry);
     }
     return entry;
@@ -52,21 +72,31 @@ export async function applyBatch(projection: Projection, store: ReadModelStore, 
     const view: ProjectionView = {
       get: async <T extends object>(collection: string, id: string) => {
         const { doc } = await load(collection, id);
-        return doc ? (withoutBookkeeping(doc) as T) : undefined;
+        return (doc ?? undefined) as T | undefined;
       },
       update: async <T extends object>(collection: string, id: string, change: (doc: T | undefined) => T | null) => {
+        const key = keyOf(collection, id);
         const entry = await load(collection, id);
-        const seen = entry.doc?._seen ?? {};
-        const key = `${collection}\u0000${id}`;
-        if (!touched.has(key) && (seen[event.streamId] ?? 0) >= event.streamVersion) return;
+        if (!touched.has(key) && (entry.seen[event.streamId] ?? 0) >= event.streamVersion) return;
         touched.add(key);
-        const next = change(entry.doc ? (withoutBookkeeping(entry.doc) as T) : undefined);
-        entry.doc = next === null ? null : { ...next, _seen: { ...seen, [event.streamId]: event.streamVersion } };
+        if (!entry.owned) {
+          // What the store returned may be shared with it or with our caller: copy it once,
+          // and every later event of the batch changes the copy.
+          entry.doc = entry.doc && structuredClone(entry.doc);
+          entry.seen = { ...entry.seen };
+          entry.owned = true;
+        }
+        entry.doc = change((entry.doc ?? undefined) as T | undefined);
+        // A deleted document takes what it saw with it: if the batch creates it again, it starts afresh.
+        if (entry.doc === null) entry.seen = {};
+        else entry.seen[event.streamId] = event.streamVersion;
         entry.dirty = true;
       },
     };
     await projection.apply(event, view);
   }
-  const writes: DocumentWrite[] = [...cache.values()].filter((e) => e.dirty).map(({ collection, id, doc }) => ({ collection, id, doc }));
+  const writes: DocumentWrite[] = [...cache.values()]
+    .filter((e) => e.dirty)
+    .map(({ collection, id, doc, seen }) => ({ collection, id, doc: doc && { ...doc, _seen: seen } }));
   await store.commit(projection.name, writes, batch[batch.length - 1]!.position);
 }

@@ -28,15 +28,20 @@ export const campaignSummaryProjection: Projection = {
     await view.update<CampaignDoc>(CAMPAIGNS, campaignId, (doc) => {
       const current: CampaignDoc = doc ?? { campaignId, countries: {} };
       if (e.type === 'CampaignLaunched') return { ...current, ...e.data };
+      // In place: the document is the batch's own copy (see `ProjectionView.update`), and an
+      // event changes one country, so it need not copy the map of all of them.
+      const countries: Record<Iso3, CampaignCountry> = current.countries;
+      const summary: { lastActivityOn?: LocalDate } = current;
       const iso3 = e.data.iso3;
-      const country: CampaignCountry = current.countries[iso3] ?? { letters: 0, responded: false, obstacles: [] };
-      const next: CampaignCountry =
+      const country: CampaignCountry = countries[iso3] ?? { letters: 0, responded: false, obstacles: [] };
+      countries[iso3] =
         e.type === 'LetterDelivered' ? { ...country, letters: country.letters + 1 }
         : e.type === 'ResponseReceived' ? { ...country, responded: true }
         : e.type === 'GroupAssigned' ? { ...country, group: e.data.group, obstacles: e.data.obstacles }
         : country;
       const day = e.occurredAt.slice(0, 10);
-      return { ...current, countries: { ...current.countries, [iso3]: next }, lastActivityOn: current.lastActivityOn && current.lastActivityOn > day ? current.lastActivityOn : day };
+      summary.lastActivityOn = current.lastActivityOn && current.lastActivityOn > day ? current.lastActivityOn : day;
+      return current;
     });
   },
 };

@@ -52,9 +52,23 @@ export interface CountryDoc {
 const provenanceOf = (e: RecordedEvent): Provenance => ({ eventId: e.id, type: e.type, actor: e.actor, occurredAt: e.occurredAt, recordedAt: e.recordedAt });
 const empty = (iso3: Iso3): CountryDoc => ({ iso3, treaties: {}, campaigns: {}, followUps: {} });
 
+/**
+ * Sets the country's standing in one campaign in place: `update` hands over the batch's own
+ * copy of the document (see `ProjectionView.update`), and rebuilding `campaigns` instead would
+ * copy every campaign the country was ever in once per event, which made a rebuild quadratic.
+ */
 function withCampaign(doc: CountryDoc, campaignId: string, treaty: string, change: (c: CampaignStanding) => CampaignStanding): CountryDoc {
-  const current = doc.campaigns[campaignId] ?? { treaty, obstacles: [], letters: 0, meetings: 0 };
-  return { ...doc, campaigns: { ...doc.campaigns, [campaignId]: change(current) } };
+  const campaigns: Record<string, CampaignStanding> = doc.campaigns;
+  campaigns[campaignId] = change(campaigns[campaignId] ?? { treaty, obstacles: [], letters: 0, meetings: 0 });
+  return doc;
+}
+
+/** Sets one open follow-up of the country in place, as {@link withCampaign} does, or drops it when `followUp` is undefined. */
+function withFollowUp(doc: CountryDoc, followUpId: string, followUp: OpenFollowUp | undefined): CountryDoc {
+  const followUps: Record<string, OpenFollowUp> = doc.followUps;
+  if (followUp) followUps[followUpId] = followUp;
+  else delete followUps[followUpId];
+  return doc;
 }
 
 /** Country status per treaty, with each country's standing in every campaign and its open follow-ups. */
@@ -73,9 +87,10 @@ export const countryStatusProjection: Projection = {
         return update(e.data.iso3, (doc) => ({ ...doc, ...e.data }));
       case 'StatusChanged':
         return update(e.data.iso3, (doc) => {
-          const current = doc.treaties[e.data.treaty] ?? { standing: {}, provenance: [] };
-          const next = { standing: evolveStanding(current.standing, e), provenance: [...current.provenance, provenanceOf(e)] };
-          return { ...doc, treaties: { ...doc.treaties, [e.data.treaty]: next } };
+          const treaties: Record<string, CountryDoc['treaties'][string]> = doc.treaties;
+          const current = treaties[e.data.treaty] ?? { standing: {}, provenance: [] };
+          treaties[e.data.treaty] = { standing: evolveStanding(current.standing, e), provenance: [...current.provenance, provenanceOf(e)] };
+          return doc;
         });
       case 'LetterDelivered':
         return update(e.data.iso3, (doc) => withCampaign(doc, e.data.campaignId, e.data.treaty, (c) => ({ ...c, letters: c.letters + 1, lastLetterOn: max(c.lastLetterOn, e.data.deliveredOn) })));
@@ -92,7 +107,7 @@ export const countryStatusProjection: Projection = {
       case 'FollowUpScheduled': {
         const { followUpId, campaignId, treaty, kind, queue, dueOn } = e.data;
         for (const iso3 of e.data.countries) {
-          await update(iso3, (doc) => ({ ...doc, followUps: { ...doc.followUps, [followUpId]: { id: followUpId, campaignId, treaty, kind, queue, dueOn } } }));
+          await update(iso3, (doc) => withFollowUp(doc, followUpId, { id: followUpId, campaignId, treaty, kind, queue, dueOn }));
         }
         return;
       }
@@ -100,21 +115,17 @@ export const countryStatusProjection: Projection = {
         const { followUpId, iso3, countries } = e.data;
         const peer = countries.find((c) => c !== iso3);
         const template = peer ? (await view.get<CountryDoc>(COUNTRIES, peer))?.followUps[followUpId] : undefined;
-        if (template) await update(iso3, (doc) => ({ ...doc, followUps: { ...doc.followUps, [followUpId]: template } }));
+        if (template) await update(iso3, (doc) => withFollowUp(doc, followUpId, template));
         return;
       }
       case 'FollowUpNarrowed':
-        return update(e.data.iso3, (doc) => ({ ...doc, followUps: omit(doc.followUps, e.data.followUpId) }));
+        return update(e.data.iso3, (doc) => withFollowUp(doc, e.data.followUpId, undefined));
       case 'FollowUpCompleted':
       case 'FollowUpRetracted':
-        for (const iso3 of e.data.countries) await update(iso3, (doc) => ({ ...doc, followUps: omit(doc.followUps, e.data.followUpId) }));
+        for (const iso3 of e.data.countries) await update(iso3, (doc) => withFollowUp(doc, e.data.followUpId, undefined));
         return;
     }
   },
 };
 
 const max = (a: LocalDate | undefined, b: LocalDate) => (a && a > b ? a : b);
-function omit<T>(record: Readonly<Record<string, T>>, key: string): Record<string, T> {
-  const { [key]: _, ...rest } = record;
-  return rest;
-}

@@ -1,0 +1,76 @@
+import type { RecordedEvent } from '../../kernel/index.js';
+import { applyBatch, type Projection } from './projection.js';
+import type { DocumentWrite, ReadModelStore } from './read-model-store.port.js';
+
+/** A store that hands out the very objects it keeps, as a cache in front of a database may. */
+class SharingStore implements ReadModelStore {
+  readonly docs = new Map<string, object>();
+  readonly commits: DocumentWrite[][] = [];
+  async get<T>(_collection: string, id: string) {
+    return this.docs.get(id) as T | undefined;
+  }
+  async find<T>() {
+    return [...this.docs.values()] as T[];
+  }
+  async checkpoint() {
+    return 0;
+  }
+  async commit(_projection: string, writes: readonly DocumentWrite[]) {
+    this.commits.push([...writes]);
+    for (const w of writes) {
+      if (w.doc) this.docs.set(w.id, w.doc);
+      else this.docs.delete(w.id);
+    }
+  }
+  async reset() {}
+}
+
+type Tally = { letters: Record<string, number>; total: number };
+
+/** Counts letters per stream in one document, changing its copy in place. */
+const tally: Projection = {
+  name: 'tally',
+  collections: ['tallies'],
+  handles: ['LetterDelivered'],
+  async apply(event, view) {
+    await view.update<Tally>('tallies', 'all', (doc) => {
+      const t = doc ?? { letters: {}, total: 0 };
+      t.letters[event.streamId] = (t.letters[event.streamId] ?? 0) + 1;
+      t.total += 1;
+      return t;
+    });
+  },
+};
+
+let position = 0;
+const letter = (streamId: string, streamVersion: number): RecordedEvent => ({
+  id: `e${++position}`, type: 'LetterDelivered', schemaVersion: 1, streamId, streamVersion, position, data: {},
+  occurredAt: '2026-01-20', recordedAt: '2026-01-20T09:00:00.000Z', actor: 'test', correlationId: 'c', causationId: 'c',
+});
+
+describe('applyBatch', () => {
+  it('changes its own copy of a document, never the one the store handed out', async () => {
+    const store = new SharingStore();
+    await applyBatch(tally, store, [letter('a', 1), letter('b', 1)]);
+    const held = store.docs.get('all')!;
+    const before = structuredClone(held);
+    await applyBatch(tally, store, [letter('a', 2), letter('c', 1), letter('a', 3)]);
+    expect(held).toEqual(before);
+    expect(store.docs.get('all')).toEqual({ letters: { a: 3, b: 1, c: 1 }, total: 5, _seen: { a: 3, b: 1, c: 1 } });
+  });
+
+  it('applies a redelivered event once, in a later batch or in the same one', async () => {
+    const store = new SharingStore();
+    const events = [letter('a', 1), letter('a', 2), letter('b', 1)];
+    await applyBatch(tally, store, events);
+    await applyBatch(tally, store, [...events, events[1]!, letter('b', 2), events[2]!]);
+    expect(store.docs.get('all')).toEqual({ letters: { a: 2, b: 2 }, total: 4, _seen: { a: 2, b: 2 } });
+  });
+
+  it('writes each changed document once per batch, its bookkeeping last', async () => {
+    const store = new SharingStore();
+    await applyBatch(tally, store, [letter('a', 1), letter('b', 1), letter('a', 2)]);
+    expect(store.commits.map((writes) => writes.map((w) => w.id))).toEqual([['all']]);
+    expect(Object.keys(store.docs.get('all')!)).toEqual(['letters', 'total', '_seen']);
+  });
+});
