@@ -69,6 +69,60 @@ export function timersContract(name: string, open: () => Promise<TimersUnderTest
       await subject.timers.set('again', '2026-03-06', due('again'));
       expect((await subject.fire('2026-03-06')).map((t) => [t.timerId, t.dueOn])).toEqual([['again', '2026-03-06']]);
     });
+
+    describe('setMany, as set for each in turn', () => {
+      const at = (fired: DueTimer[]) => fired.map((t) => [t.timerId, t.dueOn, t.payload.queue]).sort();
+
+      it('sets every timer, across queues; an empty list is a no-op', async () => {
+        await subject.timers.setMany([]);
+        await subject.timers.setMany([
+          { timerId: 'a', dueOn: '2026-03-02', payload: due('a') },
+          { timerId: 'b', dueOn: '2026-03-03', payload: noResponse },
+          { timerId: 'c', dueOn: '2026-04-01', payload: due('c') },
+        ]);
+        expect(await subject.fire('2026-03-01')).toEqual([]);
+        expect(at(await subject.fire('2026-03-15'))).toEqual([['a', '2026-03-02', 'bilateral'], ['b', '2026-03-03', 'regional']]);
+        expect(await subject.fire('2026-04-01')).toEqual([{ timerId: 'c', dueOn: '2026-04-01', payload: due('c') }]);
+      });
+
+      it('keeps the first of the same id twice in one call, in the same queue or in another', async () => {
+        await subject.timers.setMany([
+          { timerId: 'same', dueOn: '2026-03-05', payload: due('same') },
+          { timerId: 'moved', dueOn: '2026-03-06', payload: noResponse },
+          { timerId: 'same', dueOn: '2026-03-02', payload: due('later-copy') },
+          { timerId: 'moved', dueOn: '2026-03-02', payload: due('moved') },
+        ]);
+        expect(await subject.fire('2026-03-04')).toEqual([]);
+        expect(at(await subject.fire('2026-03-31'))).toEqual([['moved', '2026-03-06', 'regional'], ['same', '2026-03-05', 'bilateral']]);
+        expect(await subject.fire('2026-04-30')).toEqual([]);
+      });
+
+      it('leaves an id already pending as it is, even with another day or queue, and sets the new ones beside it', async () => {
+        await subject.timers.set('pending', '2026-03-10', due('pending'));
+        await subject.timers.set('elsewhere', '2026-03-10', noResponse);
+        await subject.timers.setMany([
+          { timerId: 'pending', dueOn: '2026-03-03', payload: due('pending') },
+          { timerId: 'elsewhere', dueOn: '2026-03-03', payload: due('elsewhere') },
+          { timerId: 'new', dueOn: '2026-03-03', payload: due('new') },
+        ]);
+        expect(at(await subject.fire('2026-03-09'))).toEqual([['new', '2026-03-03', 'bilateral']]);
+        expect(at(await subject.fire('2026-03-10'))).toEqual([['elsewhere', '2026-03-10', 'regional'], ['pending', '2026-03-10', 'bilateral']]);
+      });
+
+      it('does not set again a timer that fired, and sets again one that was cancelled', async () => {
+        await subject.timers.setMany([
+          { timerId: 'fired', dueOn: '2026-03-02', payload: due('fired') },
+          { timerId: 'cancelled', dueOn: '2026-03-20', payload: noResponse },
+        ]);
+        expect(at(await subject.fire('2026-03-02'))).toEqual([['fired', '2026-03-02', 'bilateral']]);
+        await subject.timers.cancel('cancelled');
+        await subject.timers.setMany([
+          { timerId: 'fired', dueOn: '2026-03-02', payload: due('fired') },
+          { timerId: 'cancelled', dueOn: '2026-03-21', payload: due('cancelled') },
+        ]);
+        expect(at(await subject.fire('2026-03-31'))).toEqual([['cancelled', '2026-03-21', 'bilateral']]);
+      });
+    });
   });
 }
 

@@ -261,6 +261,30 @@ describe('BullTimers against Redis', () => {
     await obliterate(t);
   });
 
+  slow('(g) setMany makes the jobs set would, one per id, and refuses an unknown queue before adding any', async () => {
+    const prefix = nextPrefix();
+    const t = timers(prefix, fixedClock('2026-03-01T12:00:00Z'));
+    await t.set('kept', '2026-03-10', due('kept', 'regional'));
+    await t.setMany([
+      { timerId: 'odd:id', dueOn: '2026-03-02', payload: due('odd:id', 'bilateral') },
+      { timerId: 'kept', dueOn: '2026-03-20', payload: due('kept', 'high-level') },
+      { timerId: 'odd:id', dueOn: '2026-03-05', payload: due('odd:id', 'regional') },
+      { timerId: '42', dueOn: '2026-03-03', payload: noResponse('high-level') },
+    ]);
+    expect(cliRaw('ZRANGE', `${prefix}:bilateral:delayed`, '0', '-1')).toBe('odd%3Aid');
+    expect(cliRaw('ZRANGE', `${prefix}:regional:delayed`, '0', '-1')).toBe('kept');
+    expect(cliRaw('ZRANGE', `${prefix}:high-level:delayed`, '0', '-1')).toBe('%N42');
+    const job = await t.queue('high-level').getJob('%N42');
+    expect(job?.name).toBe('no-response');
+    expect(job?.data).toEqual({ timerId: '42', dueOn: '2026-03-03', payload: noResponse('high-level') });
+    expect(job?.opts).toMatchObject({ ...t.jobOptions('42', '2026-03-03'), jobId: '%N42' });
+
+    const bad = { purpose: 'due', queue: 'nowhere', followUpId: 'x' } as unknown as TimerPayload;
+    await expect(t.setMany([{ timerId: 'fine', dueOn: '2026-03-02', payload: due('fine') }, { timerId: 'x', dueOn: '2026-03-02', payload: bad }])).rejects.toThrow(RangeError);
+    expect(await t.queue('bilateral').getJob('fine')).toBeUndefined();
+    await obliterate(t);
+  });
+
   slow('(f) 2,000 timers all fire exactly once', async () => {
     const prefix = nextPrefix();
     const clock = fixedClock('2026-03-01T12:00:00Z');

@@ -1,7 +1,7 @@
 import { Queue as BullQueue, type Job, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { startOfDay, type Clock, type LocalDate } from '../../kernel/index.js';
-import type { Timers } from '../application/timer.port.js';
+import type { Timers, TimerSpec } from '../application/timer.port.js';
 import type { TimerPayload } from '../domain/follow-up.events.js';
 import { QUEUES, type Queue } from '../domain/playbook.js';
 
@@ -145,14 +145,46 @@ export class BullTimers implements Timers {
   }
 
   async set(timerId: string, dueOn: LocalDate, payload: TimerPayload): Promise<void> {
-    if (!isQueue(payload.queue)) throw new RangeError(`timer ${timerId}: unknown follow-up queue ${String(payload.queue)}`);
+    await this.setMany([{ timerId, dueOn, payload }]);
+  }
+
+  /**
+   * One pipeline of lookups, then one `addBulk` per follow-up queue, whatever the number of
+   * timers: the same outcome as `set` for each in turn, in two round trips instead of three
+   * per timer.
+   */
+  async setMany(timers: readonly TimerSpec[]): Promise<void> {
+    for (const t of timers) if (!isQueue(t.payload.queue)) throw new RangeError(`timer ${t.timerId}: unknown follow-up queue ${String(t.payload.queue)}`);
+    // The first of two with the same id is the one kept, as with two `set`s in turn (the
+    // second would find the first's job, in its own queue or another).
+    const ids = new Set<string>();
+    const first = timers.filter((t) => !ids.has(t.timerId) && ids.add(t.timerId));
+    if (!first.length) return;
     // Same job id twice keeps one job (BullMQ ignores the second add, whatever state the first
     // is in). If the first already completed and was evicted, the job is added again and fires
     // again, and recording the elapsed timer is then a no-op (recordTimerElapsed returns false).
     // Job ids are unique per BullMQ queue only: a timer id already set in another follow-up
-    // queue is kept as it is, as the port promises.
-    for (const [name, queue] of this.queues) if (name !== payload.queue && (await queue.getJob(timerJobId(timerId)))) return;
-    await this.queue(payload.queue).add(payload.purpose, { timerId, dueOn, payload }, this.jobOptions(timerId, dueOn));
+    // queue is kept as it is, as the port promises. A job exists while its hash does (what
+    // `getJob` reads), so one EXISTS per timer and other queue, all in one pipeline.
+    const elsewhere = this.redis.pipeline();
+    for (const t of first) for (const [name, queue] of this.queues) if (name !== t.payload.queue) elsewhere.exists(queue.toKey(timerJobId(t.timerId)));
+    const found = await elsewhere.exec();
+    if (!found) throw new Error('Redis discarded the lookup of existing timer jobs');
+    const others = this.queues.size - 1;
+    const byQueue = new Map<Queue, TimerSpec[]>();
+    first.forEach((t, i) => {
+      const answers = found.slice(i * others, (i + 1) * others);
+      for (const [error] of answers) if (error) throw error;
+      if (answers.some(([, n]) => n === 1)) return;
+      const list = byQueue.get(t.payload.queue) ?? [];
+      byQueue.set(t.payload.queue, list);
+      list.push(t);
+    });
+    await Promise.all(
+      [...byQueue].map(([name, list]) =>
+        this.queue(name).addBulk(list.map(({ timerId, dueOn, payload }) => ({ name: payload.purpose, data: { timerId, dueOn, payload }, opts: this.jobOptions(timerId, dueOn) }))),
+      ),
+    );
   }
 
   /** Removes the timer's job while it is still pending; a no-op if none, running or done. */

@@ -1,5 +1,5 @@
 import type { LocalDate } from '../../kernel/index.js';
-import type { DueTimer, PolledTimers } from '../application/timer.port.js';
+import type { DueTimer, PolledTimers, TimerSpec } from '../application/timer.port.js';
 import type { TimerPayload } from '../domain/follow-up.events.js';
 
 /** Timers held in memory: for unit tests and what-if sandboxes. */
@@ -8,6 +8,10 @@ export class InMemoryTimers implements PolledTimers {
 
   async set(timerId: string, dueOn: LocalDate, payload: TimerPayload): Promise<void> {
     if (!this.timers.has(timerId)) this.timers.set(timerId, { timerId, dueOn, payload, fired: false });
+  }
+
+  async setMany(timers: readonly TimerSpec[]): Promise<void> {
+    for (const t of timers) await this.set(t.timerId, t.dueOn, t.payload);
   }
 
   async cancel(timerId: string): Promise<void> {

@@ -1,12 +1,13 @@
 import type { LocalDate } from '../../kernel/index.js';
 import type { SqliteDatabase } from '../../event-store/index.js';
-import type { DueTimer, PolledTimers } from '../application/timer.port.js';
+import type { DueTimer, PolledTimers, TimerSpec } from '../application/timer.port.js';
 import type { TimerPayload } from '../domain/follow-up.events.js';
 import { QUEUES, type Queue } from '../domain/playbook.js';
 
 /** Durable timers of the embedded profile: a table that survives restarts. */
 export class SqliteTimers implements PolledTimers {
   private readonly statements;
+  private readonly setAll: (timers: readonly TimerSpec[]) => void;
 
   constructor(db: SqliteDatabase) {
     db.exec(`CREATE TABLE IF NOT EXISTS timers (id TEXT PRIMARY KEY, due_on TEXT NOT NULL, payload TEXT NOT NULL, fired_at TEXT);
@@ -21,10 +22,18 @@ export class SqliteTimers implements PolledTimers {
         "SELECT json_extract(payload, '$.queue') AS queue, COUNT(*) AS n FROM timers WHERE fired_at IS NULL GROUP BY queue",
       ),
     };
+    // One transaction for the lot: one fsync instead of one per timer, and all or nothing.
+    this.setAll = db.transaction((timers: readonly TimerSpec[]) => {
+      for (const t of timers) this.statements.set.run(t.timerId, t.dueOn, JSON.stringify(t.payload));
+    });
   }
 
   async set(timerId: string, dueOn: LocalDate, payload: TimerPayload): Promise<void> {
-    this.statements.set.run(timerId, dueOn, JSON.stringify(payload));
+    this.setAll([{ timerId, dueOn, payload }]);
+  }
+
+  async setMany(timers: readonly TimerSpec[]): Promise<void> {
+    if (timers.length) this.setAll(timers);
   }
 
   async cancel(timerId: string): Promise<void> {
