@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Clock, Iso3, LocalDate } from '../../libs/kernel/index.js';
 import { Engine } from '../../libs/platform/runtime/engine.js';
 import { projectRoot } from '../../libs/platform/config/config.js';
-import { parsePlaybook, type FollowUpView, FOLLOW_UPS, type Playbook } from '../../libs/follow-ups/index.js';
+import { parsePlaybook, type FollowUpView, FOLLOW_UPS, type Playbook, type PolledTimers } from '../../libs/follow-ups/index.js';
 import { campaignDecider, campaignStreamId, countryOutreachDecider, missionDecider, missionStreamId, outreachStreamId, type Campaign, type Mission, type RecordResponse } from '../../libs/outreach/index.js';
 import { countryStreamId, treatyStatusDecider, treatyStatusStreamId, type TreatyAction, type TreatyDefinition } from '../../libs/treaty-status/index.js';
 import { withoutBookkeeping } from '../../libs/projections/index.js';
@@ -37,8 +37,9 @@ export class Scenario {
   constructor(
     playbook: Playbook = CCM_PLAYBOOK,
     private readonly treaty: TreatyDefinition = CCM,
+    timers?: PolledTimers,
   ) {
-    this.engine = new Engine({ clock: this.clock, playbookFor: (t) => (t === playbook.treaty ? playbook : undefined) });
+    this.engine = new Engine({ clock: this.clock, timers, playbookFor: (t) => (t === playbook.treaty ? playbook : undefined) });
   }
 
   today(): LocalDate {

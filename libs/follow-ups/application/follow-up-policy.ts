@@ -5,9 +5,9 @@ import type { Assessment, CampaignLaunched, GroupAssigned, LetterDelivered, Resp
 import type { CountryRegistered, StatusChanged } from '../../treaty-status/index.js';
 import { isDeposit } from '../../treaty-status/index.js';
 import { followUpDecider, type FollowUpCommand } from '../domain/follow-up.decider.js';
-import { dueTimerId, followUpStreamId, type FollowUpCompleted, type FollowUpRetracted, type TimerElapsed, type Trigger } from '../domain/follow-up.events.js';
+import { dueTimerId, followUpStreamId, type FollowUpCompleted, type FollowUpRetracted, type TimerElapsed, type TimerPayload, type Trigger } from '../domain/follow-up.events.js';
 import { isNoResponseTrigger, ruleApplies, type Playbook, type PlaybookRule } from '../domain/playbook.js';
-import type { Timers } from './timer.port.js';
+import type { Timers, TimerSpec } from './timer.port.js';
 
 /** The playbook's memory of one country in one campaign. */
 interface CaseDoc {
@@ -62,6 +62,14 @@ export class FollowUpPolicy implements Projection {
 
   async apply(event: RecordedEvent, view: ProjectionView): Promise<void> {
     const ctx = new Reaction(event, view, this);
+    await this.react(event, view, ctx);
+    // The timers go after the event's commands, as they did one by one, and before
+    // `applyBatch` commits the checkpoint: after a crash in between, the batch is applied
+    // again, its commands change nothing, and the timers of the tasks still open are set.
+    await ctx.setTimers();
+  }
+
+  private react(event: RecordedEvent, view: ProjectionView, ctx: Reaction): Promise<void> {
     switch (event.type) {
       case 'CountryRegistered': {
         const { iso3, subregion } = (event as RecordedEvent & CountryRegistered).data;
@@ -85,6 +93,7 @@ export class FollowUpPolicy implements Projection {
       case 'FollowUpRetracted':
         return ctx.onClosed((event as RecordedEvent & (FollowUpCompleted | FollowUpRetracted)).data);
     }
+    return Promise.resolve();
   }
 
   /** @internal used by {@link Reaction} */
@@ -118,6 +127,8 @@ class Reaction {
   private readonly trigger: Trigger;
   private readonly metadata: EventMetadata;
   private readonly on: LocalDate;
+  /** Timers asked for so far, set together by {@link setTimers} (one `setMany`). */
+  private readonly timers: TimerSpec[] = [];
 
   constructor(
     event: RecordedEvent,
@@ -127,6 +138,21 @@ class Reaction {
     this.trigger = { eventId: event.id, type: event.type, position: event.position };
     this.metadata = { actor: SYSTEM_ACTOR, correlationId: event.correlationId, causationId: event.id };
     this.on = event.occurredAt.slice(0, 10);
+  }
+
+  private setTimer(timerId: string, dueOn: LocalDate, payload: TimerPayload): void {
+    this.timers.push({ timerId, dueOn, payload });
+  }
+
+  async setTimers(): Promise<void> {
+    const timers = this.timers.splice(0);
+    if (timers.length) await this.policy.timerService().setMany(timers);
+  }
+
+  /** Cancels after setting what was asked before, so that a set then a cancel ends cancelled. */
+  private async cancelTimer(timerId: string): Promise<void> {
+    await this.setTimers();
+    await this.policy.timerService().cancel(timerId);
   }
 
   country(iso3: Iso3, change: (c: CountryDoc) => CountryDoc): Promise<void> {
@@ -184,7 +210,7 @@ class Reaction {
       if (!isNoResponseTrigger(r.when)) continue;
       const dueOn = addDays(deliveredOn, r.when.noResponseWithinDays);
       const timerId = `${r.kind}.${campaignId}.${iso3}.${event.streamVersion}`;
-      await this.policy.timerService().set(timerId, dueOn, { purpose: 'no-response', queue: r.queue, kind: r.kind, campaignId, iso3, letterEventId: event.id, deliveredOn });
+      this.setTimer(timerId, dueOn, { purpose: 'no-response', queue: r.queue, kind: r.kind, campaignId, iso3, letterEventId: event.id, deliveredOn });
     }
   }
 
@@ -235,10 +261,10 @@ class Reaction {
       on: this.on,
       task: { followUpId, campaignId: c.campaignId, treaty: campaign!.treaty, kind: r.kind, queue: r.queue, countries: [c.iso3], dueOn, occurrence, triggeredBy: this.trigger },
     }, this.metadata);
-    if (active) await this.policy.timerService().set(dueTimerId(followUpId), dueOn, { purpose: 'due', queue: r.queue, followUpId });
+    if (active) this.setTimer(dueTimerId(followUpId), dueOn, { purpose: 'due', queue: r.queue, followUpId });
     if (r.repeatEveryDays) {
       const next = addDays(dueOn, r.repeatEveryDays);
-      await this.policy.timerService().set(`repeat.${followUpId}`, addDays(next, -r.dueInDays), {
+      this.setTimer(`repeat.${followUpId}`, addDays(next, -r.dueInDays), {
         purpose: 'repeat', queue: r.queue, kind: r.kind, campaignId: c.campaignId, iso3: c.iso3, followUpId, occurrence, dueOn: next,
       });
     }
@@ -260,7 +286,7 @@ class Reaction {
       on: this.on,
       task: { followUpId, campaignId: c.campaignId, treaty: campaign!.treaty, kind: r.kind, queue: r.queue, countries: [c.iso3], subregion, dueOn, occurrence: 1, triggeredBy: this.trigger },
     }, this.metadata);
-    if (active) await this.policy.timerService().set(dueTimerId(followUpId), dueOn, { purpose: 'due', queue: r.queue, followUpId });
+    if (active) this.setTimer(dueTimerId(followUpId), dueOn, { purpose: 'due', queue: r.queue, followUpId });
     await this.view.update<InitiativeDoc>(COLLECTION, id, () => ({ open: followUpId, members: [c.iso3], count: doc.count + 1 }));
   }
 
@@ -295,7 +321,7 @@ class Reaction {
 
   async onClosed(data: (FollowUpCompleted | FollowUpRetracted)['data']): Promise<void> {
     // A closed task can no longer fall due: drop its pending timer (a no-op if it fired).
-    await this.policy.timerService().cancel(dueTimerId(data.followUpId));
+    await this.cancelTimer(dueTimerId(data.followUpId));
     for (const iso3 of data.countries) {
       const cases = await this.view.get<CountryDoc>(COLLECTION, `country:${iso3}`);
       for (const campaignId of cases?.campaigns ?? []) {

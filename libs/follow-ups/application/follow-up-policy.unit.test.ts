@@ -1,5 +1,32 @@
 import { CCM, CCM_PLAYBOOK, Scenario } from '../../../tests/support/scenario.js';
 import { followUpDecider } from '../domain/follow-up.decider.js';
+import type { LocalDate } from '../../kernel/index.js';
+import { dueTimerId, type TimerPayload } from '../domain/follow-up.events.js';
+import { InMemoryTimers } from '../infrastructure/in-memory-timers.js';
+import type { TimerSpec } from './timer.port.js';
+
+/** In-memory timers that note every call the playbook makes, and can fail the next `setMany`. */
+class WatchedTimers extends InMemoryTimers {
+  readonly calls: string[] = [];
+  failNextSetMany = false;
+  override async set(timerId: string, dueOn: LocalDate, payload: TimerPayload): Promise<void> {
+    this.calls.push(`set ${timerId}`);
+    return super.set(timerId, dueOn, payload);
+  }
+  override async setMany(timers: readonly TimerSpec[]): Promise<void> {
+    if (this.failNextSetMany) {
+      this.failNextSetMany = false;
+      throw new Error('Redis went away');
+    }
+    this.calls.push(`setMany ${timers.map((t) => t.timerId).join(' ')}`);
+    // Not through this.set, which would note each timer as a `set` of its own.
+    for (const t of timers) await InMemoryTimers.prototype.set.call(this, t.timerId, t.dueOn, t.payload);
+  }
+  override async cancel(timerId: string): Promise<void> {
+    this.calls.push(`cancel ${timerId}`);
+    return super.cancel(timerId);
+  }
+}
 
 async function eastAfrica(scenario = new Scenario()): Promise<Scenario> {
   const s = scenario;
@@ -168,6 +195,35 @@ describe('the follow-up playbook', () => {
     await s.on('2026-05-02');
     const after = Object.fromEntries((await s.followUps()).map((f) => [f.countries[0], [f.state, f.overdue ?? false]]));
     expect(after).toEqual({ KEN: ['open', true], UGA: ['completed', false] });
+  });
+
+  it('sets the timers one event asks for with one setMany, and never one by one', async () => {
+    const timers = new WatchedTimers();
+    const s = await eastAfrica(new Scenario(CCM_PLAYBOOK, CCM, timers));
+    await s.response('ERI', '2026-02-01', { group: 'III' });
+    await s.on('2026-02-02');
+    const [task] = await s.followUps();
+    // GroupAssigned schedules the engagement: its due timer and its next occurrence, together.
+    expect(timers.calls).toEqual([`setMany ${dueTimerId(task!.id)} repeat.${task!.id}`]);
+    await s.treatyAction('ERI', 'accession', '2026-02-10');
+    await s.on('2026-02-11');
+    expect(timers.calls.slice(1)).toEqual([`cancel ${dueTimerId(task!.id)}`]);
+    expect(timers.pending().map((t) => t.timerId)).toEqual([`repeat.${task!.id}`]);
+  });
+
+  it('sets the timers again when they failed after the commands: the batch is applied again', async () => {
+    const timers = new WatchedTimers();
+    const s = await eastAfrica(new Scenario(CCM_PLAYBOOK, CCM, timers));
+    await s.response('KEN', '2026-02-01', { group: 'II', obstacles: ['capacity'] });
+    timers.failNextSetMany = true;
+    await expect(s.on('2026-02-02')).rejects.toThrow('Redis went away');
+    // The task was scheduled before the failure; the checkpoint did not move past it.
+    expect(summary(await s.followUps())).toEqual([]);
+    await s.on('2026-02-02');
+    expect(summary(await s.followUps())).toEqual(['bilateral-approach open KEN due 2026-05-02']);
+    expect(timers.pending().map((t) => t.timerId)).toEqual([dueTimerId((await s.followUps())[0]!.id)]);
+    await s.on('2026-05-02');
+    expect((await s.followUps()).map((f) => f.overdue)).toEqual([true]);
   });
 
   it('replays into the same follow-ups: rebuilding the read models and the playbook state duplicates nothing', async () => {
