@@ -1,16 +1,35 @@
 import { randomUUID } from 'node:crypto';
 import { ConcurrencyError, type EventStore, type NewEvent } from '../../libs/event-store/index.js';
+import type { RecordedEvent } from '../../libs/kernel/index.js';
 
 const meta = { actor: 'test', correlationId: 'c', causationId: 'c' };
 export const newEvent = (type = 'LetterDelivered', data: unknown = { n: 1 }): NewEvent => ({
   id: randomUUID(), type, schemaVersion: 1, occurredAt: '2026-01-01', data, metadata: meta,
 });
 
+/** What an adapter can tell the contract about its insides. */
+export interface EventStoreProbes {
+  /** Server cursors the store holds open right now (for stores that read through cursors). */
+  readonly openCursors?: (store: EventStore) => number;
+}
+
+/** Every page of `readAllPages`, after the iteration ended by itself. */
+export async function allPages(store: EventStore, after: number, pageSize: number): Promise<RecordedEvent[][]> {
+  const pages: RecordedEvent[][] = [];
+  for await (const page of store.readAllPages(after, pageSize)) pages.push(page);
+  return pages;
+}
+
 /**
  * The behaviour every event store adapter must have. Each adapter's test file calls this
  * with a factory for a fresh, empty store.
  */
-export function eventStoreContract(name: string, open: () => Promise<EventStore>, cleanup: (store: EventStore) => Promise<void> = (s) => s.close()) {
+export function eventStoreContract(
+  name: string,
+  open: () => Promise<EventStore>,
+  cleanup: (store: EventStore) => Promise<void> = (s) => s.close(),
+  probes: EventStoreProbes = {},
+) {
   describe(`${name}: the event store contract`, () => {
     let store: EventStore;
     beforeEach(async () => {
@@ -72,6 +91,65 @@ export function eventStoreContract(name: string, open: () => Promise<EventStore>
       const page3 = await store.readAll(page2[2]!.position, 3);
       expect([...page1, ...page2, ...page3].map((e) => e.id)).toEqual(all.map((e) => e.id));
       expect(await store.headPosition()).toBe(all[6]!.position);
+    });
+
+    const ids = (events: readonly RecordedEvent[]) => events.map((e) => e.id);
+    /** 11 events in 6 commits, some of several events, over 3 streams. */
+    const appendSome = async () => {
+      for (let i = 0, n = 0; i < 6; i++) {
+        const size = i % 2 ? 3 : 1;
+        await store.append(`s-${i % 3}`, 'any', Array.from({ length: size }, () => newEvent('LetterDelivered', { i: n++ })));
+      }
+    };
+
+    it('reads the same events page by page through readAllPages as readAll, from any position', async () => {
+      await appendSome();
+      const all = await store.readAll(0, 100);
+      expect(all).toHaveLength(12);
+      const pages = await allPages(store, 0, 5);
+      expect(pages.map((p) => p.length)).toEqual([5, 5, 2]);
+      expect(pages.flat()).toEqual(all);
+      // From the middle of a commit, and with pages that end exactly at the end of the log.
+      const middle = all[4]!.position;
+      expect((await allPages(store, middle, 4)).flat()).toEqual(all.slice(5));
+      expect((await allPages(store, 0, 6)).map((p) => p.length)).toEqual([6, 6]);
+      expect(await allPages(store, all[11]!.position, 5)).toEqual([]);
+      expect(await allPages(store, 0, 0)).toEqual([]);
+    });
+
+    it('releases what readAllPages holds when the reader stops in the middle', async () => {
+      await appendSome();
+      const all = await store.readAll(0, 100);
+      let seen: RecordedEvent[] = [];
+      for await (const page of store.readAllPages(0, 2)) {
+        seen = page;
+        break;
+      }
+      expect(seen).toEqual(all.slice(0, 2));
+      expect(probes.openCursors?.(store) ?? 0).toBe(0);
+      // The same through the iterator protocol, as a caller that keeps the iterator does.
+      const iterator = store.readAllPages(seen[1]!.position, 3)[Symbol.asyncIterator]();
+      expect(ids((await iterator.next()).value as RecordedEvent[])).toEqual(ids(all.slice(2, 5)));
+      await iterator.return?.();
+      expect(probes.openCursors?.(store) ?? 0).toBe(0);
+      expect((await allPages(store, all[4]!.position, 3)).flat()).toEqual(all.slice(5));
+      expect(probes.openCursors?.(store) ?? 0).toBe(0);
+    });
+
+    it('lets a readAllPages iteration started before later appends end in order, the rest read from where it stopped', async () => {
+      await appendSome();
+      const before = await store.readAll(0, 100);
+      const iterator = store.readAllPages(0, 2)[Symbol.asyncIterator]();
+      const read: RecordedEvent[] = [...((await iterator.next()).value as RecordedEvent[])];
+      for (let i = 0; i < 4; i++) await store.append('later', 'any', [newEvent('LetterDelivered', { later: i })]);
+      for (let r = await iterator.next(); !r.done; r = await iterator.next()) read.push(...r.value);
+      const all = await store.readAll(0, 100);
+      expect(all).toHaveLength(16);
+      // Everything stored when it started, then perhaps some of the later events, never out of order.
+      expect(read.length).toBeGreaterThanOrEqual(before.length);
+      expect(read).toEqual(all.slice(0, read.length));
+      expect((await allPages(store, read[read.length - 1]!.position, 2)).flat()).toEqual(all.slice(read.length));
+      expect(probes.openCursors?.(store) ?? 0).toBe(0);
     });
 
     it('filters by stream, stream prefix and type after a cursor', async () => {

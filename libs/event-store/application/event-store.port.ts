@@ -103,12 +103,57 @@ export interface EventStore {
   readStream(streamId: string): Promise<RecordedEvent[]>;
   /** Up to `limit` events after `afterPosition`, in global order, with no gaps skipped over. */
   readAll(afterPosition: number, limit: number): Promise<RecordedEvent[]>;
+  /**
+   * The log after `afterPosition` as successive pages of at most `pageSize` events, for
+   * readers that go through a long stretch of it (replays, rebuilds, a relay that is behind):
+   * a store may serve them all from one server cursor instead of one query per page.
+   *
+   * The same visibility rules as `readAll`: every page is what `readAll` could have returned
+   * from the end of the previous one, so the iteration never passes a position that a commit
+   * still on its way could fill. It ends at the end of the log as the store sees it (a page
+   * may then be short), or before such a position; the caller polls again from the last event
+   * it handled. Events appended while it runs may or may not be included. Stopping early
+   * (`break`, `return()` of the iterator) or an error releases what the store holds for it.
+   */
+  readAllPages(afterPosition: number, pageSize: number): AsyncIterable<RecordedEvent[]>;
   query(query: EventQuery): Promise<RecordedEvent[]>;
   /** The position of the last stored event (0 when empty). */
   headPosition(): Promise<number>;
   /** Calls `listener` after each append in this process (a wake-up, not a delivery guarantee). */
   onAppended(listener: () => void): () => void;
   close(): Promise<void>;
+}
+
+/**
+ * `readAllPages` for stores whose `readAll` is cheap per call (an index range from a position,
+ * as on SQLite or in memory): page after page until one is short, i.e. the end of the log.
+ */
+export async function* pagesOfReadAll(
+  readAll: (afterPosition: number, limit: number) => Promise<RecordedEvent[]>,
+  afterPosition: number,
+  pageSize: number,
+): AsyncGenerator<RecordedEvent[]> {
+  if (pageSize <= 0) return;
+  for (let after = afterPosition; ; ) {
+    const page = await readAll(after, pageSize);
+    if (page.length) yield page;
+    if (page.length < pageSize) return;
+    after = page[page.length - 1]!.position;
+  }
+}
+
+/**
+ * The history after `afterPosition` that matches `filters`, page by page, for exports. Unfiltered,
+ * it is the whole log: one `readAllPages` iteration, which a store may serve from one cursor.
+ * Filtered, it pages through `query`, which a store can narrow by its indexes. Ends at the end
+ * of what the store lets readers see, as `readAll` does.
+ */
+export async function* historyPages(store: EventStore, filters: Omit<EventQuery, 'limit' | 'afterPosition'>, afterPosition: number, pageSize: number): AsyncGenerator<RecordedEvent[]> {
+  if (!Object.values(filters).some((f) => f !== undefined)) {
+    yield* store.readAllPages(afterPosition, pageSize);
+    return;
+  }
+  yield* pagesOfReadAll((after, limit) => store.query({ ...filters, afterPosition: after, limit }), afterPosition, pageSize);
 }
 
 export class ConcurrencyError extends Error {

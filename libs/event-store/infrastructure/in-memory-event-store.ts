@@ -1,6 +1,7 @@
 import type { RecordedEvent } from '../../kernel/index.js';
 import {
   ConcurrencyError,
+  pagesOfReadAll,
   type AppendOptions,
   type AppendResult,
   type EventQuery,
@@ -56,6 +57,10 @@ export class InMemoryEventStore implements EventStore {
 
   async readAll(afterPosition: number, limit: number): Promise<RecordedEvent[]> {
     return this.events.slice(afterPosition, afterPosition + limit);
+  }
+
+  readAllPages(afterPosition: number, pageSize: number): AsyncIterable<RecordedEvent[]> {
+    return pagesOfReadAll((after, limit) => this.readAll(after, limit), afterPosition, pageSize);
   }
 
   async query(query: EventQuery): Promise<RecordedEvent[]> {

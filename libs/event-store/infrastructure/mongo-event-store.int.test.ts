@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import type { Connection } from 'mongoose';
-import { eventFilterContract, eventStoreContract, newEvent } from '../../../tests/contracts/event-store.contract.js';
+import { allPages, eventFilterContract, eventStoreContract, newEvent } from '../../../tests/contracts/event-store.contract.js';
 import type { RecordedEvent } from '../../kernel/index.js';
 import { ConcurrencyError, type EventStore, type ExpectedVersion } from '../application/event-store.port.js';
 import { connectMongo, MongoEventStore, type MongoEventStoreOptions } from './mongo-event-store.js';
@@ -36,7 +36,7 @@ async function dropAndClose(store: EventStore): Promise<void> {
 const dbOf = (store: EventStore) => admin.getClient().db(databases.get(store)!);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-eventStoreContract('MongoDB', () => openStore(), dropAndClose);
+eventStoreContract('MongoDB', () => openStore(), dropAndClose, { openCursors: (s) => (s as MongoEventStore).openCursors });
 eventFilterContract('MongoDB', () => openStore(), dropAndClose);
 
 /** Plays a slow writer: once armed, the next append that takes positions stops until released. */
@@ -68,9 +68,18 @@ function slowWriter() {
 
 const streams = (events: readonly RecordedEvent[]) => events.map((e) => e.streamId);
 
-describe('MongoDB event store: holes in the global order', () => {
+/** The two ways of reading the global log, which must stop at and pass holes alike. */
+const readers: [string, (store: MongoEventStore, after: number) => Promise<RecordedEvent[]>][] = [
+  ['readAll', (store, after) => store.readAll(after, 10)],
+  ['readAllPages', async (store, after) => (await allPages(store, after, 1)).flat()],
+];
+
+describe.each(readers)('MongoDB event store: holes in the global order, read with %s', (_name, read) => {
   let store: MongoEventStore;
-  afterEach(() => dropAndClose(store));
+  afterEach(async () => {
+    expect(store.openCursors).toBe(0);
+    await dropAndClose(store);
+  });
 
   it('stops before a position a slow writer holds, and returns both commits in order once it lands', async () => {
     const slow = slowWriter();
@@ -83,19 +92,19 @@ describe('MongoDB event store: holes in the global order', () => {
     const [first, last] = slow.block();
     expect(fast.positions[0]).toBeGreaterThan(last);
 
-    expect(streams(await store.readAll(0, 10))).toEqual(['before']);
-    expect(await store.readAll(before.positions[0]!, 10)).toEqual([]);
+    expect(streams(await read(store, 0))).toEqual(['before']);
+    expect(await read(store, before.positions[0]!)).toEqual([]);
     expect(await store.headPosition()).toBe(before.positions[0]);
     expect(streams(await store.query({ limit: 10 }))).toEqual(['before']);
     const other = await openStore({ gapTimeoutMs: 60_000 }, databases.get(store));
-    expect(streams(await other.readAll(0, 10))).toEqual(['before']);
+    expect(streams(await read(other, 0))).toEqual(['before']);
 
     slow.release();
     expect((await late).positions).toEqual([first, last]);
-    const all = await store.readAll(0, 10);
+    const all = await read(store, 0);
     expect(streams(all)).toEqual(['before', 'slow', 'slow', 'fast']);
     expect(all.map((e) => e.position)).toEqual([before.positions[0], first, last, fast.positions[0]]);
-    expect(streams(await other.readAll(0, 10))).toEqual(['before', 'slow', 'slow', 'fast']);
+    expect(streams(await read(other, 0))).toEqual(['before', 'slow', 'slow', 'fast']);
     expect(await store.headPosition()).toBe(fast.positions[0]);
     expect(store.skippedGaps).toBe(0);
   });
@@ -108,13 +117,13 @@ describe('MongoDB event store: holes in the global order', () => {
     const abandoned = [counter!.next - 1, counter!.next];
     const after = await store.append('after', 0, [newEvent()]);
 
-    expect(streams(await store.readAll(0, 10))).toEqual(['before']);
+    expect(streams(await read(store, 0))).toEqual(['before']);
     expect(await store.headPosition()).toBe(before.positions[0]);
     await sleep(100);
-    expect(streams(await store.readAll(0, 10))).toEqual(['before']);
+    expect(streams(await read(store, 0))).toEqual(['before']);
     expect(store.skippedGaps).toBe(0);
     await sleep(150);
-    const all = await store.readAll(0, 10);
+    const all = await read(store, 0);
     expect(streams(all)).toEqual(['before', 'after']);
     expect(all[1]!.position).toBe(after.positions[0]);
     expect(await store.headPosition()).toBe(after.positions[0]);
@@ -124,7 +133,7 @@ describe('MongoDB event store: holes in the global order', () => {
     const fences = await dbOf(store).collection('commits').find({ abandoned: true }).sort({ _id: 1 }).toArray();
     expect(fences.map((f) => f._id)).toEqual(abandoned);
     const other = await openStore({ gapTimeoutMs: 60_000 }, databases.get(store));
-    expect(streams(await other.readAll(0, 10))).toEqual(['before', 'after']);
+    expect(streams(await read(other, 0))).toEqual(['before', 'after']);
     expect(await other.headPosition()).toBe(after.positions[0]);
     expect(other.skippedGaps).toBe(0);
   });
@@ -137,9 +146,9 @@ describe('MongoDB event store: holes in the global order', () => {
     const late = store.append('slow', 0, [newEvent('Slow')]);
     await slow.allocated();
     const fast = await store.append('fast', 0, [newEvent()]);
-    expect(streams(await store.readAll(0, 10))).toEqual(['before']); // the clock starts when the hole is seen
+    expect(streams(await read(store, 0))).toEqual(['before']); // the clock starts when the hole is seen
     await sleep(250);
-    const firstRead = await store.readAll(0, 10);
+    const firstRead = await read(store, 0);
     expect(streams(firstRead)).toEqual(['before', 'fast']);
     expect(store.skippedGaps).toBe(1);
 
@@ -147,8 +156,8 @@ describe('MongoDB event store: holes in the global order', () => {
     const result = await late;
     expect(result.streamVersion).toBe(1);
     expect(result.positions[0]).toBeGreaterThan(fast.positions[0]!);
-    expect(streams(await store.readAll(firstRead[1]!.position, 10))).toEqual(['slow']);
-    expect(streams(await store.readAll(0, 10))).toEqual(['before', 'fast', 'slow']);
+    expect(streams(await read(store, firstRead[1]!.position))).toEqual(['slow']);
+    expect(streams(await read(store, 0))).toEqual(['before', 'fast', 'slow']);
     expect(await store.readStream('slow')).toHaveLength(1);
   });
 
@@ -160,13 +169,13 @@ describe('MongoDB event store: holes in the global order', () => {
     const loser = store.append('x', 0, [loserEvent]);
     await slow.allocated();
     const winner = await store.append('x', 0, [newEvent('Won')]);
-    expect(await store.readAll(0, 10)).toEqual([]); // the loser's position comes first and is pending
+    expect(await read(store, 0)).toEqual([]); // the loser's position comes first and is pending
     slow.release();
     await expect(loser).rejects.toBeInstanceOf(ConcurrencyError);
 
     const [first, last] = slow.block();
     expect(await dbOf(store).collection('commits').findOne({ _id: first as never })).toMatchObject({ tombstone: true, lastPosition: last, events: [] });
-    const all = await store.readAll(0, 10);
+    const all = await read(store, 0);
     expect(all.map((e) => [e.type, e.position])).toEqual([['Won', winner.positions[0]]]);
     expect(await store.headPosition()).toBe(winner.positions[0]);
     expect(store.skippedGaps).toBe(0);
@@ -174,8 +183,43 @@ describe('MongoDB event store: holes in the global order', () => {
     await expect(store.append('x', 1, [loserEvent])).resolves.toMatchObject({ streamVersion: 2 });
     await expect(store.append('y', 0, [loserEvent])).rejects.toBeInstanceOf(ConcurrencyError);
     const next = await store.append('y', 0, [newEvent('After')]);
-    expect((await store.readAll(0, 10)).map((e) => e.type)).toEqual(['Won', 'Lost', 'After']);
+    expect((await read(store, 0)).map((e) => e.type)).toEqual(['Won', 'Lost', 'After']);
     expect(await store.headPosition()).toBe(next.positions[0]);
+  });
+});
+
+describe('MongoDB event store: holes in the global order, read through readAllPages', () => {
+  let store: MongoEventStore;
+  afterEach(() => dropAndClose(store));
+  const paged = async (s: MongoEventStore, after = 0, pageSize = 1) => (await allPages(s, after, pageSize)).flat();
+
+  it('stops an open iteration at a hole that opened after it started, without passing it', async () => {
+    const slow = slowWriter();
+    store = await openStore({ gapTimeoutMs: 60_000, afterAllocate: slow.afterAllocate });
+    for (let i = 0; i < 3; i++) await store.append(`before-${i}`, 0, [newEvent()]);
+    const iterator = store.readAllPages(0, 1)[Symbol.asyncIterator]();
+    expect(streams((await iterator.next()).value as RecordedEvent[])).toEqual(['before-0']);
+    slow.arm();
+    const late = store.append('slow', 0, [newEvent('Slow')]);
+    await slow.allocated();
+    await store.append('fast', 0, [newEvent('Fast')]);
+    const rest: RecordedEvent[] = [];
+    for (let r = await iterator.next(); !r.done; r = await iterator.next()) rest.push(...r.value);
+    // It may or may not see the commits stored after it started, but never one behind the hole.
+    expect(streams(rest)).toEqual(['before-1', 'before-2']);
+    expect(store.openCursors).toBe(0);
+    slow.release();
+    await late;
+    expect(streams(await paged(store, rest[1]!.position))).toEqual(['slow', 'fast']);
+  });
+
+  it('records the horizon it reached for instances that start later', async () => {
+    store = await openStore({ gapTimeoutMs: 60_000 });
+    for (let i = 0; i < 4; i++) await store.append(`s-${i}`, 0, [newEvent(), newEvent()]);
+    // At most once a second (best effort, as readAll): the first page records where it got.
+    expect(await paged(store, 0, 8)).toHaveLength(8);
+    const mark = await dbOf(store).collection<{ _id: string; position: number }>('counters').findOne({ _id: 'readable' });
+    expect(mark?.position).toBe(8);
   });
 });
 

@@ -1,7 +1,9 @@
 import { performance } from 'node:perf_hooks';
+import { Logger } from '@nestjs/common';
 import mongoose, { type Connection } from 'mongoose';
 import type { RecordedEvent } from '../../kernel/index.js';
 import { matchesQuery } from './event-query.js';
+import { watchServerMonitors } from './mongo-monitor-watchdog.js';
 import {
   ConcurrencyError,
   eventKeys,
@@ -26,6 +28,8 @@ const MAX_ALLOCATIONS = 100;
 const HEAD_SCAN_BATCH = 1_000;
 const MAX_SCAN_BATCH = 500;
 const PERSIST_EVERY_MS = 1_000;
+/** The server's error code for a cursor it no longer has (timed out, or killed). */
+const CURSOR_NOT_FOUND = 43;
 /** Stream heads remembered per process (see `heads`). */
 const MAX_CACHED_HEADS = 50_000;
 
@@ -46,7 +50,7 @@ export async function connectMongo(url: string, dbName: string, timeoutMs = DEFA
     ignoreUndefined: true,
   });
   try {
-    return await connection.asPromise();
+    await connection.asPromise();
   } catch (error) {
     await connection.close(true).catch(() => undefined);
     const where = redact(url);
@@ -58,7 +62,11 @@ export async function connectMongo(url: string, dbName: string, timeoutMs = DEFA
         : `Cannot connect to MongoDB at ${where} (${reason}): check MONGO_URL.`;
     throw new Error(message, { cause: error });
   }
+  watchServerMonitors(connection.getClient(), { warn: (message) => driverLogger.warn(message) });
+  return connection;
 }
+
+const driverLogger = new Logger('MongoDB');
 
 /** The URL without its password, fit for error messages and logs. */
 function redact(url: string): string {
@@ -123,6 +131,15 @@ interface EventIdDoc {
   eventId: string;
   k: number;
   position: number;
+}
+
+/** How `covered` reads the commits. */
+interface CoveredScan {
+  /** Documents per query (`limit`), or per round trip of the one cursor (`batchSize`). */
+  readonly batch: number;
+  /** One cursor over everything after the start instead of one query of `batch` per round. */
+  readonly oneCursor?: boolean;
+  readonly projection?: mongoose.mongo.Document;
 }
 
 interface Hole {
@@ -235,6 +252,7 @@ export class MongoEventStore implements EventStore {
   }
 
   private skipped = 0;
+  private cursors = 0;
   private readonly listeners = new Set<() => void>();
   private readonly holes: Hole[] = [];
   /** Every position up to `position` is covered by a commit or tombstone; `lastEvent` is the last event among them. */
@@ -511,17 +529,42 @@ export class MongoEventStore implements EventStore {
    * a later position can be visible while an earlier one is still on its way.
    */
   async readAll(afterPosition: number, limit: number): Promise<RecordedEvent[]> {
-    const out: RecordedEvent[] = [];
-    if (limit <= 0) return out;
-    scan: for await (const doc of this.covered(afterPosition, Math.min(limit, MAX_SCAN_BATCH))) {
-      for (const [i, e] of doc.events.entries()) {
-        if (doc._id + i <= afterPosition) continue;
-        out.push(toEvent(doc, e, i));
-        if (out.length >= limit) break scan;
+    // Queries bounded by `limit`: a page costs one query whatever the log holds beyond it.
+    for await (const page of this.pages(afterPosition, limit, false)) return page;
+    return [];
+  }
+
+  /**
+   * `readAll`'s pages through one server cursor: FerretDB answers every query by scanning
+   * the commits, so paging with `readAll` would scan the log once per page.
+   */
+  readAllPages(afterPosition: number, pageSize: number): AsyncIterable<RecordedEvent[]> {
+    return this.pages(afterPosition, pageSize, true);
+  }
+
+  /** Open server cursors of `readAll`, `readAllPages` and `headPosition` (a metric; tests check none leaks). */
+  get openCursors(): number {
+    return this.cursors;
+  }
+
+  private async *pages(afterPosition: number, pageSize: number, oneCursor: boolean): AsyncGenerator<RecordedEvent[]> {
+    if (pageSize <= 0) return;
+    let page: RecordedEvent[] = [];
+    try {
+      for await (const doc of this.covered(afterPosition, { batch: Math.min(pageSize, MAX_SCAN_BATCH), oneCursor })) {
+        for (const [i, e] of doc.events.entries()) {
+          if (doc._id + i <= afterPosition) continue;
+          page.push(toEvent(doc, e, i));
+          if (page.length < pageSize) continue;
+          await this.persistVisible();
+          yield page;
+          page = [];
+        }
       }
+      if (page.length) yield page;
+    } finally {
+      await this.persistVisible();
     }
-    await this.persistVisible();
-    return out;
   }
 
   async query(query: EventQuery): Promise<RecordedEvent[]> {
@@ -560,7 +603,7 @@ export class MongoEventStore implements EventStore {
 
   /** The last event readers may see: consistent with `readAll`, so never beyond a pending hole. */
   async headPosition(): Promise<number> {
-    const scan = this.covered('horizon', HEAD_SCAN_BATCH, { _id: 1, lastPosition: 1, tombstone: 1 });
+    const scan = this.covered('horizon', { batch: HEAD_SCAN_BATCH, oneCursor: true, projection: { _id: 1, lastPosition: 1, tombstone: 1 } });
     // covered() advances this.visible as it goes.
     for await (const doc of scan) void doc;
     await this.persistVisible();
@@ -577,42 +620,62 @@ export class MongoEventStore implements EventStore {
    * another, can ever see an event behind a position it has already passed. Fencing single
    * positions keeps documents from overlapping: an abandoned block may end where another,
    * still pending, block begins, and only its writer knows where.
+   *
+   * With `oneCursor` it reads everything through one cursor (one scan on FerretDB) rather
+   * than one query per `batch`; stopping early, by a hole or by the consumer, closes it.
    */
-  private async *covered(from: number | 'horizon', batch: number, projection?: mongoose.mongo.Document): AsyncGenerator<CommitDoc> {
+  private async *covered(from: number | 'horizon', scan: CoveredScan): AsyncGenerator<CommitDoc> {
     await (this.bootstrapped ??= this.bootstrap().catch((error: unknown) => {
       this.bootstrapped = undefined;
       throw error;
     }));
     const after = from === 'horizon' ? this.visible.position : from;
-    let cursor = after;
+    let reached = after;
     let lastEvent = 0;
     const advance = (to: number, tombstone: boolean) => {
-      cursor = to;
+      reached = to;
       if (!tombstone) lastEvent = to;
       // Positions up to `after` are covered if `after` was, and we cover the rest ourselves.
-      if (after <= this.visible.position && cursor > this.visible.position) {
-        this.visible = { position: cursor, lastEvent: Math.max(this.visible.lastEvent, lastEvent) };
+      if (after <= this.visible.position && reached > this.visible.position) {
+        this.visible = { position: reached, lastEvent: Math.max(this.visible.lastEvent, lastEvent) };
         this.pruneHoles();
       }
     };
+    const { batch, oneCursor = false, projection } = scan;
     for (;;) {
-      const docs = await this.commits.find({ lastPosition: { $gt: cursor } }, { sort: { lastPosition: 1 }, limit: batch, ...(projection ? { projection } : {}) }).toArray();
-      if (!docs.length) return;
+      const cursor = this.commits.find(
+        { lastPosition: { $gt: reached } },
+        { sort: { lastPosition: 1 }, ...(oneCursor ? { batchSize: batch } : { limit: batch }), ...(projection ? { projection } : {}) },
+      );
+      this.cursors++;
+      let seen = 0;
+      // A late commit landed in a hole: the open cursor may not see it, so ask again from there.
       let lookAgain = false;
-      for (let i = 0; i < docs.length && !lookAgain; ) {
-        const doc = docs[i]!;
-        if (doc._id > cursor + 1) {
-          const hole = await this.passHole(cursor + 1, doc._id - 1);
-          if (hole === 'wait') return;
-          if (hole === 'filled') lookAgain = true;
-          else advance(cursor + 1, true);
-          continue;
+      try {
+        docs: for await (const doc of cursor) {
+          seen++;
+          while (doc._id > reached + 1) {
+            const hole = await this.passHole(reached + 1, doc._id - 1);
+            if (hole === 'wait') return;
+            if (hole === 'filled') {
+              lookAgain = true;
+              break docs;
+            }
+            advance(reached + 1, true);
+          }
+          advance(doc.lastPosition, doc.tombstone === true);
+          yield doc;
         }
-        advance(doc.lastPosition, doc.tombstone === true);
-        yield doc;
-        i++;
+      } catch (error) {
+        // The server dropped a cursor its reader left idle too long (a slow rebuild batch, say):
+        // everything up to `reached` was read, so a new one goes on from there.
+        if (!oneCursor || (error as { code?: unknown } | null)?.code !== CURSOR_NOT_FOUND) throw error;
+        lookAgain = true;
+      } finally {
+        this.cursors--;
+        await cursor.close();
       }
-      if (!lookAgain && docs.length < batch) return;
+      if (!lookAgain && (oneCursor || seen < batch)) return;
     }
   }
 

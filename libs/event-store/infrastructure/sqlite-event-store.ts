@@ -1,6 +1,7 @@
 import type { RecordedEvent } from '../../kernel/index.js';
 import {
   ConcurrencyError,
+  pagesOfReadAll,
   storedFields,
   type AppendOptions,
   type AppendResult,
@@ -121,6 +122,10 @@ export class SqliteEventStore implements EventStore {
 
   async readAll(afterPosition: number, limit: number): Promise<RecordedEvent[]> {
     return this.statements.all.all(afterPosition, limit).map(toEvent);
+  }
+
+  readAllPages(afterPosition: number, pageSize: number): AsyncIterable<RecordedEvent[]> {
+    return pagesOfReadAll((after, limit) => this.readAll(after, limit), afterPosition, pageSize);
   }
 
   async query(query: EventQuery): Promise<RecordedEvent[]> {
