@@ -126,15 +126,11 @@ export class DistributedBench {
     this.log(`populated ${this.events} events in the store and ${this.rawPosition} raw documents (${((now() - t0) / 1000).toFixed(1)} s)`);
   }
 
+  // A replay as the library does one: pages of one `readAllPages` iteration.
   async readAllOurs(batch = 1000) {
-    let position = 0;
     let n = 0;
-    for (;;) {
-      const events = await this.store.readAll(position, batch);
-      if (!events.length) return n;
-      n += events.length;
-      position = events[events.length - 1].position;
-    }
+    for await (const events of this.store.readAllPages(0, batch)) n += events.length;
+    return n;
   }
 
   async readAllRaw() {
@@ -146,7 +142,7 @@ export class DistributedBench {
     return n;
   }
 
-  // 3. replay read: event store readAll vs driver cursor with batch size 1000.
+  // 3. replay read: event store readAllPages vs driver cursor with batch size 1000.
   async replay() {
     const { reps, warmup } = this.sizes.replay;
     this.log(`replay read: ${reps} reps over ${this.events} events`);

@@ -200,7 +200,7 @@ function markdown(r) {
   const rows = [
     ['batched append (100 events/commit, ~300 B each), events/s', 'event store `append`', 'driver `insertMany`', f.batchedAppend, '>= 0.6'],
     ['single-event commands, 32 concurrent, HTTP to stored, commands/s', 'POST /v1/countries/{iso3}/meetings', 'driver `insertOne`, same unique index', f.commands, '>= 0.3'],
-    ['replay read, events/s', 'event store `readAll` (1000 a page)', 'driver cursor, batch 1000', f.replay, '>= 0.8'],
+    ['replay read, events/s', 'event store `readAllPages` (1000 a page)', 'driver cursor, batch 1000', f.replay, '>= 0.8'],
     ['full projection rebuild (campaign-summary), events/s', '`rebuildProjection` (swap)', 'raw cursor read + `bulkWrite` of the final documents', f.rebuild, '>= 0.4'],
     ['publish, events/s', 'outbox relay to Kafka', 'kafkajs `send`, 100-message batches', f.publish, '>= 0.7'],
     ['project, events/s', 'projector consumer (4 read models)', 'no-op `eachBatch` consumer', f.project, '>= 0.5'],

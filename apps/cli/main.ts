@@ -7,7 +7,7 @@ import { createWriteStream, writeFileSync } from 'node:fs';
 import { Progress } from './progress.js';
 import { RAW_READ_MODEL_STORE, rebuildProjection, type ReadModelStore, type RebuildResult } from '../../libs/projections/index.js';
 import { READ_MODEL_PROJECTIONS } from '../../libs/platform/runtime/projection-catalog.js';
-import { CommandRunner, EVENT_STORE, EventRegistry, PAYLOAD_CODEC, type EventStore, type PayloadCodec } from '../../libs/event-store/index.js';
+import { CommandRunner, EVENT_STORE, EventRegistry, historyPages, PAYLOAD_CODEC, type EventStore, type PayloadCodec } from '../../libs/event-store/index.js';
 import { DomainError, isLocalDate, toLocalDate, type Clock } from '../../libs/kernel/index.js';
 import { buildReport, historiesFromLog } from '../../libs/analysis/application/report-query.js';
 import { renderWhatIfMarkdown, whatIf } from '../../libs/analysis/application/what-if.js';
@@ -174,16 +174,12 @@ async function exportCommand(rest: string[]): Promise<number> {
     const head = await store.headPosition();
     const progress = new Progress('Exporting', head);
     let written = 0;
-    for (let after = 0; ; ) {
-      const page = await store.query({ ...filters, afterPosition: after, limit: 2000 });
-      if (!page.length) break;
+    for await (const page of historyPages(store, filters, 0, 2000)) {
       // As GET /v1/events/export: notes stay sealed, and forgotten ones read as forgotten.
       const chunk = (await codec.redact(page.map((e) => registry.upcast(e)))).map((e) => JSON.stringify(e)).join('\n') + '\n';
       if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
       written += page.length;
-      after = page[page.length - 1]!.position;
-      progress.update(Math.min(after, head), head);
-      if (page.length < 2000) break;
+      progress.update(Math.min(page[page.length - 1]!.position, head), head);
     }
     progress.update(head, head);
     progress.finish();

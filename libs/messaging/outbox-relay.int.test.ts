@@ -2,10 +2,10 @@ import { execFile } from 'node:child_process';
 import net from 'node:net';
 import { promisify } from 'node:util';
 import { freePort } from '../../tests/support/free-port.js';
-import type { Admin } from 'kafkajs';
+import type { Admin, Kafka, Producer } from 'kafkajs';
 import { InMemoryEventStore, type EventStore } from '../event-store/index.js';
 import { InMemoryReadModelStore } from '../projections/index.js';
-import { connectKafka, createKafka, ensureTopics, fromKafkaMessage, KAFKA_RELAY_CHECKPOINT, OutboxRelay, readModelCheckpoint, type MessagingLogger } from './index.js';
+import { connectKafka, createKafka, ensureTopics, fromKafkaMessage, KAFKA_RELAY_CHECKPOINT, OutboxRelay, readModelCheckpoint, toKafkaMessage, type MessagingLogger } from './index.js';
 
 const run = promisify(execFile);
 const BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
@@ -186,6 +186,61 @@ describe('OutboxRelay against the real broker', () => {
       const positions = records.filter((r) => r.partition === p).map((r) => r.position);
       expect(positions).toEqual([...positions].sort((a, b) => a - b));
     }
+  }, 30_000);
+
+  it('reads a backlog through one readAllPages iteration, cuts its pages to fit a request, and after a failure reads again from its checkpoint', async () => {
+    const topic = await freshTopic('pages');
+    const store = new InMemoryEventStore();
+    const readModels = new InMemoryReadModelStore();
+    await appendInterleaved(store, ['p-a', 'p-b', 'p-c'], 10, 'backlog');
+    const events = await store.readAll(0, 100);
+    const bytes = (e: (typeof events)[number]) => {
+      const m = toKafkaMessage(e);
+      return Buffer.byteLength(m.key) + Buffer.byteLength(m.value) + Object.entries(m.headers).reduce((n, [k, v]) => n + k.length + Buffer.byteLength(v), 0);
+    };
+    const maxBatchBytes = Math.floor(4.5 * Math.max(...events.map(bytes)));
+
+    // Where each readAllPages iteration starts, and what each Kafka request carries.
+    const iterations: number[] = [];
+    const counted: EventStore = Object.assign(Object.create(store) as EventStore, {
+      readAllPages: (after: number, pageSize: number) => {
+        iterations.push(after);
+        return store.readAllPages(after, pageSize);
+      },
+    });
+    const requests: number[][] = [];
+    const real = createKafka(BROKERS, { logger: quiet });
+    const kafka = {
+      producer: (options: Parameters<Kafka['producer']>[0]): Producer => {
+        const producer = real.producer(options);
+        const send = producer.send.bind(producer);
+        producer.send = (record) => {
+          requests.push(record.messages.map((m) => Number(m.headers!['ce_demarcheposition'])));
+          return send(record);
+        };
+        return producer;
+      },
+    } as unknown as Kafka;
+    // The second checkpoint write fails once, after Kafka acknowledged its batch.
+    const checkpoint = readModelCheckpoint(readModels);
+    let saves = 0;
+    const flaky = { load: checkpoint.load, save: async (position: number) => (++saves === 2 ? Promise.reject(new Error('checkpoint store down')) : checkpoint.save(position)) };
+    const relay = new OutboxRelay({ store: counted, checkpoint: flaky, kafka, topic, batchSize: 10, maxBatchBytes, retry: { initialMs: 50, maxMs: 100 }, logger: quiet });
+    relay.start();
+    try {
+      await relay.caughtUp();
+    } finally {
+      await relay.stop();
+    }
+    expect(await readModels.checkpoint(KAFKA_RELAY_CHECKPOINT)).toBe(30);
+    // The failed checkpoint's batch was not sent again: its retry only stores the checkpoint.
+    expect(requests.flat()).toEqual(range(30));
+    expect(Math.max(...requests.map((r) => r.length))).toBe(4);
+    // One iteration for the backlog until the failure; then a fresh one from the stored checkpoint.
+    const stored = requests[0]!.length + requests[1]!.length;
+    expect(iterations.filter((p) => p < 30)).toEqual([0, stored]);
+    const records = await readTopic(topic);
+    expect(records.map((r) => r.id).sort()).toEqual(events.map((e) => e.id).sort());
   }, 30_000);
 
   it('keeps its checkpoint while Kafka is unreachable, says so once per outage, and publishes everything when it is back', async () => {

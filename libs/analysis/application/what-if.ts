@@ -62,12 +62,7 @@ export async function replayUnder(facts: readonly RecordedEvent[], playbook: Pla
 /** The recorded facts (not what a playbook derived from them), in the order they happened. */
 export async function factsInWorldOrder(live: EventStore): Promise<RecordedEvent[]> {
   const facts: RecordedEvent[] = [];
-  for (let after = 0; ; ) {
-    const page = await live.readAll(after, 5000);
-    if (!page.length) break;
-    after = page[page.length - 1]!.position;
-    facts.push(...page.filter((e) => !DERIVED.has(e.type)));
-  }
+  for await (const page of live.readAllPages(0, 5000)) facts.push(...page.filter((e) => !DERIVED.has(e.type)));
   // A stable sort: facts of one day keep the order in which they were recorded.
   return facts.sort((a, b) => (a.occurredAt.slice(0, 10) < b.occurredAt.slice(0, 10) ? -1 : a.occurredAt.slice(0, 10) > b.occurredAt.slice(0, 10) ? 1 : a.position - b.position));
 }

@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
 import { ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { isIso3Shape, isLocalDate } from '../../kernel/index.js';
-import { EVENT_STORE, type EventQuery, type EventStore } from '../application/event-store.port.js';
+import { EVENT_STORE, historyPages, type EventQuery, type EventStore } from '../application/event-store.port.js';
 import { EventRegistry } from '../application/event-registry.js';
 import { PAYLOAD_CODEC, type PayloadCodec } from '../application/payload-codec.js';
 import { InvalidRequest } from '../../platform/http/problem.js';
@@ -83,18 +83,16 @@ export class EventsController {
   async export(@Query() query: Record<string, string>, @Res() res: Response): Promise<void> {
     onlyKnownQuery(query, [...FILTERS, 'after']);
     const filters = this.filters(query);
-    let after = this.int('after', query.after, 0, Number.MAX_SAFE_INTEGER);
+    const after = this.int('after', query.after, 0, Number.MAX_SAFE_INTEGER);
     res.status(200).type('application/x-ndjson; charset=utf-8');
     res.setHeader('Content-Disposition', 'attachment; filename="demarche-events.ndjson"');
     let closed = false;
     res.on('close', () => (closed = true));
-    for (;;) {
-      const page = await this.store.query({ ...filters, afterPosition: after, limit: 1000 });
-      if (!page.length || closed) break;
+    // Leaving the loop early (the client went away, or an error) closes the store's cursor.
+    for await (const page of historyPages(this.store, filters, after, 1000)) {
+      if (closed) break;
       const chunk = (await this.codec.redact(page.map((e) => this.registry.upcast(e)))).map((e) => JSON.stringify(e)).join('\n') + '\n';
       if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
-      after = page[page.length - 1]!.position;
-      if (page.length < 1000) break;
     }
     res.end();
   }

@@ -71,14 +71,27 @@ export class CatchUpSubscription {
 
   private async run(): Promise<void> {
     let failures = 0;
+    // While behind, batches come from one readAllPages iteration (one cursor, not a query per
+    // batch). Once it runs dry the next read starts a new one from the position reached: that
+    // is the poll. A reload or a failure drops it, so the next read starts from the checkpoint.
+    let pages: AsyncIterator<RecordedEvent[]> | undefined;
+    const dropPages = async () => {
+      const open = pages;
+      pages = undefined;
+      await open?.return?.().catch(() => undefined);
+    };
     while (this.running) {
       let batch: RecordedEvent[] = [];
       try {
         if (!this.loaded || (await this.options.reloadCheckpoint?.())) {
+          await dropPages();
           this.position = await this.loadCheckpoint();
           this.loaded = true;
         }
-        batch = await this.store.readAll(this.position, this.options.batchSize);
+        pages ??= this.store.readAllPages(this.position, this.options.batchSize)[Symbol.asyncIterator]();
+        const next = await pages.next();
+        if (next.done) pages = undefined;
+        else batch = next.value;
         if (batch.length) await this.handle(batch);
         if (failures) this.options.onRecovered?.();
         failures = 0;
@@ -87,6 +100,8 @@ export class CatchUpSubscription {
           continue;
         }
       } catch (error) {
+        // Not waited for: with the store down, closing its cursor could take as long as the outage.
+        void dropPages();
         failures++;
         this.options.onError(error, batch, failures);
         await this.sleep(Math.min(this.options.maxRetryDelayMs ?? 15_000, this.options.retryDelayMs * 2 ** Math.min(failures - 1, 16)));
@@ -97,6 +112,7 @@ export class CatchUpSubscription {
       waiters.forEach((w) => w());
       await this.sleep(this.options.pollIntervalMs);
     }
+    await dropPages();
     this.idleWaiters.forEach((w) => w());
   }
 

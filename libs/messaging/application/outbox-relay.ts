@@ -120,21 +120,40 @@ export class OutboxRelay {
     let failures = 0;
     let pending: RecordedEvent[] | undefined;
     let published = false;
+    // While behind, pages come from one readAllPages iteration (one cursor, not a query per
+    // page); `unsent` is what of the current page did not fit the last request. Once it runs
+    // dry the next read starts a new iteration after the checkpoint: that is the poll. Any
+    // failure drops it, so that reading resumes from the checkpoint, never from a page read
+    // before the failure.
+    let pages: AsyncIterator<RecordedEvent[]> | undefined;
+    let unsent: RecordedEvent[] = [];
+    const dropPages = async () => {
+      const open = pages;
+      pages = undefined;
+      unsent = [];
+      await open?.return?.().catch(() => undefined);
+    };
     while (this.running) {
       let step = 'load the relay checkpoint';
       try {
         if (this.position === undefined) this.position = await this.options.checkpoint.load();
         if (!pending) {
           step = `read the event store after position ${this.position}`;
-          const batch = await this.options.store.readAll(this.position, this.batchSize);
-          if (!batch.length) {
+          if (!unsent.length) {
+            pages ??= this.options.store.readAllPages(this.position, this.batchSize)[Symbol.asyncIterator]();
+            const next = await pages.next();
+            if (next.done) pages = undefined;
+            else unsent = next.value;
+          }
+          if (!unsent.length) {
             this.recovered();
             failures = 0;
             this.notifyWaiters();
             await this.sleep(this.pollIntervalMs, true);
             continue;
           }
-          pending = this.fitToRequest(batch);
+          pending = this.fitToRequest(unsent);
+          unsent = unsent.slice(pending.length);
           published = false;
         }
         const first = pending[0]!.position;
@@ -152,12 +171,15 @@ export class OutboxRelay {
         this.recovered();
         this.notifyWaiters();
       } catch (error) {
+        // Not waited for: with the store down, closing its cursor could take as long as the outage.
+        void dropPages();
         failures++;
         this.failed(step, error);
         if (pending && !published && failures % RESET_PRODUCER_AFTER === 0) await this.disconnect();
         await this.sleep(Math.min(this.maxRetryMs, this.initialRetryMs * 2 ** Math.min(failures - 1, 16)), false);
       }
     }
+    await dropPages();
   }
 
   /** As many events as fit one request; always at least one (a single oversized event is Kafka's to refuse, loudly). */

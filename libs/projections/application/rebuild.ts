@@ -62,15 +62,20 @@ export async function rebuildProjection(store: EventStore, readModels: ReadModel
   const resumedFrom = await pinned.checkpoint(projection.name);
   let position = resumedFrom;
   let events = 0;
+  // Batches from one readAllPages iteration (one cursor, not a query per batch); it ends at
+  // the end of the log or before a commit still on its way, so look again until nothing is new.
   const catchUp = async () => {
-    for (;;) {
-      const head = await store.headPosition();
-      const batch = await store.readAll(position, batchSize);
-      if (!batch.length) return;
-      await applyBatch(projection, pinned, batch.map(upcast));
-      position = batch[batch.length - 1]!.position;
-      events += batch.length;
-      onProgress?.({ projection: projection.name, version: target, position, head, events });
+    for (let more = true; more; ) {
+      more = false;
+      // Only progress reports need the head, and on FerretDB asking for it is a scan.
+      const head = onProgress ? await store.headPosition() : 0;
+      for await (const batch of store.readAllPages(position, batchSize)) {
+        more = true;
+        await applyBatch(projection, pinned, batch.map(upcast));
+        position = batch[batch.length - 1]!.position;
+        events += batch.length;
+        onProgress?.({ projection: projection.name, version: target, position, head: Math.max(head, position), events });
+      }
     }
   };
   await catchUp();
