@@ -1,6 +1,6 @@
 import { addDays, type EventMetadata, type Iso3, type LocalDate, type RecordedEvent } from '../../kernel/index.js';
 import type { CommandRunner } from '../../event-store/index.js';
-import type { Projection, ProjectionView } from '../../projections/index.js';
+import type { BatchEffect, Projection, ProjectionView } from '../../projections/index.js';
 import type { Assessment, CampaignLaunched, GroupAssigned, LetterDelivered, ResponseReceived } from '../../outreach/index.js';
 import type { CountryRegistered, StatusChanged } from '../../treaty-status/index.js';
 import { isDeposit } from '../../treaty-status/index.js';
@@ -61,12 +61,12 @@ export class FollowUpPolicy implements Projection {
   ) {}
 
   async apply(event: RecordedEvent, view: ProjectionView): Promise<void> {
-    const ctx = new Reaction(event, view, this);
-    await this.react(event, view, ctx);
-    // The timers go after the event's commands, as they did one by one, and before
-    // `applyBatch` commits the checkpoint: after a crash in between, the batch is applied
-    // again, its commands change nothing, and the timers of the tasks still open are set.
-    await ctx.setTimers();
+    // The timers a batch asks for are set together (one `setMany`) once its events are
+    // applied, before `applyBatch` commits the checkpoint: after a crash in between, the
+    // batch is applied again, its commands change nothing, and the timers of the tasks
+    // still open are set.
+    const timers = view.batchEffect('timers', () => new PendingTimers(this.timers));
+    await this.react(event, view, new Reaction(event, view, this, timers));
   }
 
   private react(event: RecordedEvent, view: ProjectionView, ctx: Reaction): Promise<void> {
@@ -122,18 +122,39 @@ export class FollowUpPolicy implements Projection {
   }
 }
 
+/** The timers a batch asked for and has not set yet, set together by `flush` (one `setMany`). */
+class PendingTimers implements BatchEffect {
+  private readonly timers: TimerSpec[] = [];
+
+  constructor(private readonly service: Timers) {}
+
+  add(timer: TimerSpec): void {
+    this.timers.push(timer);
+  }
+
+  async flush(): Promise<void> {
+    const timers = this.timers.splice(0);
+    if (timers.length) await this.service.setMany(timers);
+  }
+
+  /** Cancels after setting what was asked before, so that a set then a cancel ends cancelled. */
+  async cancel(timerId: string): Promise<void> {
+    await this.flush();
+    await this.service.cancel(timerId);
+  }
+}
+
 /** One event's reaction: the state it reads and the tasks it writes. */
 class Reaction {
   private readonly trigger: Trigger;
   private readonly metadata: EventMetadata;
   private readonly on: LocalDate;
-  /** Timers asked for so far, set together by {@link setTimers} (one `setMany`). */
-  private readonly timers: TimerSpec[] = [];
 
   constructor(
     event: RecordedEvent,
     private readonly view: ProjectionView,
     private readonly policy: FollowUpPolicy,
+    private readonly timers: PendingTimers,
   ) {
     this.trigger = { eventId: event.id, type: event.type, position: event.position };
     this.metadata = { actor: SYSTEM_ACTOR, correlationId: event.correlationId, causationId: event.id };
@@ -141,18 +162,11 @@ class Reaction {
   }
 
   private setTimer(timerId: string, dueOn: LocalDate, payload: TimerPayload): void {
-    this.timers.push({ timerId, dueOn, payload });
+    this.timers.add({ timerId, dueOn, payload });
   }
 
-  async setTimers(): Promise<void> {
-    const timers = this.timers.splice(0);
-    if (timers.length) await this.policy.timerService().setMany(timers);
-  }
-
-  /** Cancels after setting what was asked before, so that a set then a cancel ends cancelled. */
-  private async cancelTimer(timerId: string): Promise<void> {
-    await this.setTimers();
-    await this.policy.timerService().cancel(timerId);
+  private cancelTimer(timerId: string): Promise<void> {
+    return this.timers.cancel(timerId);
   }
 
   country(iso3: Iso3, change: (c: CountryDoc) => CountryDoc): Promise<void> {

@@ -211,6 +211,17 @@ describe('the follow-up playbook', () => {
     expect(timers.pending().map((t) => t.timerId)).toEqual([`repeat.${task!.id}`]);
   });
 
+  it('sets the timers of a whole batch of events with one setMany', async () => {
+    const timers = new WatchedTimers();
+    const s = await eastAfrica(new Scenario(CCM_PLAYBOOK, CCM, timers));
+    for (const iso3 of ['KEN', 'UGA', 'TZA']) await s.response(iso3, '2026-02-01', { group: 'II', obstacles: ['capacity'] });
+    await s.on('2026-02-02');
+    const tasks = await s.followUps();
+    expect(tasks.map((t) => t.countries[0]).sort()).toEqual(['KEN', 'TZA', 'UGA']);
+    expect(timers.calls).toHaveLength(1);
+    expect(timers.calls[0]!.split(' ').slice(1).sort()).toEqual(tasks.map((t) => dueTimerId(t.id)).sort());
+  });
+
   it('sets the timers again when they failed after the commands: the batch is applied again', async () => {
     const timers = new WatchedTimers();
     const s = await eastAfrica(new Scenario(CCM_PLAYBOOK, CCM, timers));

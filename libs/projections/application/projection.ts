@@ -15,6 +15,18 @@ export interface ProjectionView {
    * returned, the event's data), as those may be held by the store or by the caller.
    */
   update<T extends object>(collection: string, id: string, change: (doc: T | undefined) => T | null): Promise<void>;
+  /**
+   * The batch's one instance of an effect the projection sends in bulk (the playbook's timers,
+   * say): made by `create` the first time `key` is asked for in the batch. Its `flush` runs
+   * once every event of the batch is applied and before the documents and the checkpoint are
+   * committed; if it throws, nothing is committed and the batch is applied again.
+   */
+  batchEffect<T extends BatchEffect>(key: string, create: () => T): T;
+}
+
+/** Work handed over to the end of a batch, see {@link ProjectionView.batchEffect}. */
+export interface BatchEffect {
+  flush(): Promise<void>;
 }
 
 /** A read model built from the log. */
@@ -65,6 +77,12 @@ export async function applyBatch(projection: Projection, store: ReadModelStore, 
     }
     return entry;
   };
+  const effects = new Map<string, BatchEffect>();
+  const batchEffect = <T extends BatchEffect>(key: string, create: () => T): T => {
+    let effect = effects.get(key);
+    if (!effect) effects.set(key, (effect = create()));
+    return effect as T;
+  };
   for (const event of batch) {
     if (!projection.handles.includes(event.type)) continue;
     // Documents this event already changed: a second change by the same event must apply.
@@ -92,9 +110,11 @@ export async function applyBatch(projection: Projection, store: ReadModelStore, 
         else entry.seen[event.streamId] = event.streamVersion;
         entry.dirty = true;
       },
+      batchEffect,
     };
     await projection.apply(event, view);
   }
+  for (const effect of effects.values()) await effect.flush();
   const writes: DocumentWrite[] = [...cache.values()]
     .filter((e) => e.dirty)
     .map(({ collection, id, doc, seen }) => ({ collection, id, doc: doc && { ...doc, _seen: seen } }));

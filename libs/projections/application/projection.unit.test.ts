@@ -74,3 +74,42 @@ describe('applyBatch', () => {
     expect(Object.keys(store.docs.get('all')!)).toEqual(['letters', 'total', '_seen']);
   });
 });
+
+describe('effects a projection hands over to the end of the batch', () => {
+  /** Notes every letter's stream in one effect per batch; its flush can be made to fail. */
+  function noting(log: string[], failFlush = false): Projection {
+    return {
+      name: 'noting',
+      collections: ['tallies'],
+      handles: ['LetterDelivered'],
+      async apply(event, view) {
+        const effect = view.batchEffect('notes', () => {
+          const streams: string[] = [];
+          return { streams, flush: async () => (failFlush ? Promise.reject(new Error('the queue is down')) : void log.push(`flush ${streams.join(' ')}`)) };
+        });
+        effect.streams.push(event.streamId);
+        await tally.apply(event, view);
+      },
+    };
+  }
+
+  it('makes one effect per batch and flushes it once, before the commit', async () => {
+    const store = new SharingStore();
+    const log: string[] = [];
+    const commit = store.commit.bind(store);
+    store.commit = async (...args) => {
+      log.push('commit');
+      return commit(...args);
+    };
+    await applyBatch(noting(log), store, [letter('a', 1), letter('b', 1), letter('a', 2)]);
+    await applyBatch(noting(log), store, [letter('c', 1)]);
+    expect(log).toEqual(['flush a b a', 'commit', 'flush c', 'commit']);
+  });
+
+  it('commits nothing when the flush fails, so the batch is applied again', async () => {
+    const store = new SharingStore();
+    await expect(applyBatch(noting([], true), store, [letter('a', 1)])).rejects.toThrow('the queue is down');
+    expect(store.commits).toEqual([]);
+    expect(store.docs.size).toBe(0);
+  });
+});
