@@ -1,8 +1,14 @@
+import type { ThrottlerStorage } from '@nestjs/throttler';
+
 /**
- * Counts requests per key in fixed windows. The shape is @nestjs/throttler's
- * `ThrottlerStorage` (times to expire in seconds), so either side can plug into the other.
+ * Counts requests per key in fixed windows. It is @nestjs/throttler's `ThrottlerStorage`
+ * (times to expire in seconds), checked by the compiler through a type-only import, so our
+ * stores plug into its guard and its community stores into ours. The package itself is not
+ * loaded: it is CommonJS and `require`s @nestjs/common, which is ESM-only from NestJS 12, and
+ * Jest on Node 20 cannot load ESM from a `require` (Node itself can); our guard
+ * (`api/rate-limit.guard.ts`) does what its guard would, with the bearer token as the key.
  */
-export interface RateLimitStorage {
+export interface RateLimitStorage extends ThrottlerStorage {
   increment(key: string, ttlMs: number, limit: number, blockDurationMs: number, name: string): Promise<RateLimitRecord>;
 }
 
