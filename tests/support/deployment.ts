@@ -95,9 +95,9 @@ export class Deployment {
   /**
    * Posts like a well-behaved client: a 409 for a concurrent write is retried at once, a 503
    * (a server down) or a lost connection after the time the API asks for; anything else but
-   * 201 fails. Returns the 201 answer.
+   * 201 fails. Returns the 201 answer. `onRetry` is told of each attempt made again.
    */
-  async post(path: string, body: object, patienceMs = 0): Promise<Response> {
+  async post(path: string, body: object, patienceMs = 0, onRetry?: () => void): Promise<Response> {
     const deadline = Date.now() + patienceMs;
     for (let attempt = 1; ; attempt++) {
       let res: Response;
@@ -105,6 +105,7 @@ export class Deployment {
         res = await fetch(this.url(path), { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_ADMIN_TOKEN}` }, body: JSON.stringify(body) });
       } catch (error) {
         if (Date.now() > deadline) throw error;
+        onRetry?.();
         await new Promise((r) => setTimeout(r, 500));
         continue;
       }
@@ -112,6 +113,7 @@ export class Deployment {
       const text = await res.text();
       if (res.status === 409 && text.includes('concurrent-write') && attempt < 10) continue;
       if (res.status === 503 && Date.now() < deadline) {
+        onRetry?.();
         await new Promise((r) => setTimeout(r, Math.min(5, Number(res.headers.get('retry-after') ?? 1)) * 1000));
         continue;
       }
