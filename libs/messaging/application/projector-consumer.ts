@@ -226,7 +226,7 @@ export class ProjectorConsumer {
       for (let i = 0; i < batch.messages.length; i += this.chunkSize) {
         if (!this.live(payload)) return;
         const chunk = batch.messages.slice(i, i + this.chunkSize);
-        await this.handleChunk(payload, chunk);
+        await this.keepingSessionAlive(payload, () => this.handleChunk(payload, chunk));
         payload.resolveOffset(chunk[chunk.length - 1]!.offset);
         await payload.commitOffsetsIfNecessary();
         await payload.heartbeat();
@@ -346,6 +346,23 @@ export class ProjectorConsumer {
         // Keeps the session alive; throws (to kafkajs, which rejoins) when the group rebalances.
         await payload.heartbeat();
       }
+    }
+  }
+
+  /**
+   * Heartbeats every second while `work` runs. Applying a chunk can outlast the session
+   * timeout when the read model store is slow (FerretDB scans every lookup); without
+   * heartbeats the coordinator then drops the member, the chunk is handed out again
+   * uncommitted, and the same slow chunk drops it again: the fault test saw a projector
+   * stuck that way. A heartbeat that fails here (a rebalance) is seen by the next one
+   * made between chunks, which ends the batch as before.
+   */
+  private async keepingSessionAlive<T>(payload: EachBatchPayload, work: () => Promise<T>): Promise<T> {
+    const timer = setInterval(() => void payload.heartbeat().catch(() => undefined), 1000);
+    try {
+      return await work();
+    } finally {
+      clearInterval(timer);
     }
   }
 

@@ -70,15 +70,25 @@ export function unavailableProblem(exception: unknown): (Problem & { servers?: r
   if (exception instanceof ServersUnavailable) {
     return { ...base, detail: `Not ready: ${exception.message}`, servers: exception.servers };
   }
+  const down = serverDown(exception);
+  if (!down) return undefined;
+  return {
+    ...base,
+    detail:
+      `${down.server} did not answer (${down.error.message}). The request may not have been recorded: retry it in ${RETRY_AFTER_SECONDS} s ` +
+      '(posting the same fact again records it at most once). GET /health/ready says which server is down.',
+  };
+}
+
+/**
+ * Which server did not answer, if that is why `exception` (or one of its causes) was thrown:
+ * a failure worth retrying once the server is back, never a fault of the request or of the
+ * event in hand. Background work (the projector) uses it to tell an outage from poison.
+ */
+export function serverDown(exception: unknown): { readonly server: string; readonly error: Error } | undefined {
   for (let e: unknown = exception, depth = 0; e && depth < 10; e = (e as { cause?: unknown }).cause, depth++) {
     const server = which(e);
-    if (!server) continue;
-    return {
-      ...base,
-      detail:
-        `${server} did not answer (${(e as Error).message}). The request may not have been recorded: retry it in ${RETRY_AFTER_SECONDS} s ` +
-        '(posting the same fact again records it at most once). GET /health/ready says which server is down.',
-    };
+    if (server) return { server, error: e as Error };
   }
   return undefined;
 }

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { MongoBulkWriteError, MongoNetworkError, MongoServerSelectionError, MongoTopologyClosedError } from 'mongodb';
 import { ConcurrencyError } from '../../event-store/index.js';
 import { conflict } from '../../kernel/index.js';
-import { ServersUnavailable, unavailableProblem } from './server-unavailable.js';
+import { serverDown, ServersUnavailable, unavailableProblem } from './server-unavailable.js';
 
 /** The error better-sqlite3 really throws once its handle is closed. */
 function closedSqliteError(): unknown {
@@ -45,5 +45,17 @@ describe('which failures mean "a server did not answer" (503)', () => {
     ['not an error at all', 'boom'],
   ])('leaves %s to the other mappings', (_name, error) => {
     expect(unavailableProblem(error)).toBeUndefined();
+  });
+});
+
+describe('serverDown, for background work that must tell an outage from poison', () => {
+  it('names the server behind an error or one of its causes', () => {
+    const selection = new MongoServerSelectionError('connect ECONNREFUSED 127.0.0.1:27017', { type: 'Unknown', servers: new Map() } as never);
+    expect(serverDown(new Error('projection state-history failed', { cause: selection }))).toMatchObject({ server: 'MongoDB', error: selection });
+  });
+
+  it('says nothing of an error of the event or of the code', () => {
+    expect(serverDown(new TypeError("Cannot read properties of undefined (reading 'iso3')"))).toBeUndefined();
+    expect(serverDown(conflict('mission-exists', 'Mission x is already registered with other details.', 'id'))).toBeUndefined();
   });
 });

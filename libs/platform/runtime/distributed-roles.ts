@@ -16,6 +16,7 @@ import { ProjectionHost, sharedCorrelation } from './projector.module.js';
 import { READ_MODEL_PROJECTIONS } from './projection-catalog.js';
 import { withCorrelation } from '../observability/correlation.js';
 import { OutageLog } from '../observability/outage-log.js';
+import { serverDown } from '../http/server-unavailable.js';
 import { CLOCK, CONFIG, PLAYBOOKS } from './tokens.js';
 
 /**
@@ -86,7 +87,10 @@ export class KafkaProjectorService implements OnApplicationBootstrap, BeforeAppl
       groupId: kafkaGroup,
       upcast: (e) => this.registry.upcast(e),
       apply,
-      consumer: { sessionTimeout: 10_000, heartbeatInterval: 1000, rebalanceTimeout: 10_000 },
+      // A store or Redis that does not answer is an outage to wait out, never poison: the
+      // fault test saw events dead-lettered for a `connect ECONNREFUSED` while FerretDB restarted.
+      isTransient: (error) => serverDown(error) !== undefined,
+      consumer: { sessionTimeout: 30_000, heartbeatInterval: 1000, rebalanceTimeout: 30_000 },
       logger: messagingLogger(this.logger),
     });
     await this.consumer.start();
