@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import kafkajs, { type Admin, type Kafka, type Message, type Producer } from 'kafkajs';
 import type { RecordedEvent } from '../kernel/index.js';
 import { InMemoryReadModelStore, type Projection, type ReadModelStore } from '../projections/index.js';
-import { connectKafka, DLQ_HEADERS, ensureTopics, ProjectorConsumer, toKafkaMessage, type MessagingLogger } from './index.js';
+import { applyEvents, connectKafka, DLQ_HEADERS, ensureTopics, ProjectorConsumer, toKafkaMessage, type MessagingLogger } from './index.js';
 
 const run = promisify(execFile);
 const BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
@@ -244,5 +244,41 @@ describe('ProjectorConsumer against the real broker', () => {
     expect(await readModels.find('counts')).toEqual(snapshot);
     // No global checkpoint was touched: partitioned progress lives in the group offsets.
     expect(await readModels.checkpoint('stream-counter')).toBe(0);
+  }, 40_000);
+
+  it('keeps its group membership while one chunk takes longer than the session timeout, so the chunk is applied once', async () => {
+    const topic = await freshTopic('slow', 3);
+    const readModels = new InMemoryReadModelStore();
+    let calls = 0;
+    // The first chunk takes 1.5 times the session timeout, as a chunk does on a slow store.
+    const slowApply = async (projection: Projection, events: readonly RecordedEvent[]) => {
+      if (calls++ === 0) await sleep(CONSUMER.sessionTimeout * 1.5);
+      await applyEvents(projection, readModels, events);
+    };
+    await send(topic, [1, 2, 3].map((v) => toKafkaMessage(counted('stream-slow', v))));
+    await consumer(topic, `test-slow-${RUN}`, readModels, { apply: slowApply });
+    await until(async () => (await readModels.get<Count>('counts', 'stream-slow'))?.count === 3, 30_000, 'the slow chunk applied');
+    await sleep(CONSUMER.sessionTimeout);
+    // Had the member been dropped, the uncommitted chunk would have come back: a second call.
+    expect(calls).toBe(1);
+    expect((await readModels.get<Count>('counts', 'stream-slow'))?.versions).toEqual([1, 2, 3]);
+  }, 60_000);
+
+  it('retries an error its isTransient hook calls an outage, and never dead-letters it', async () => {
+    const topic = await freshTopic('outage', 3);
+    const readModels = new InMemoryReadModelStore();
+    let failures = 0;
+    const flakyApply = async (projection: Projection, events: readonly RecordedEvent[]) => {
+      if (failures < 3) {
+        failures++;
+        throw new Error('connect ECONNREFUSED 127.0.0.1:27017');
+      }
+      await applyEvents(projection, readModels, events);
+    };
+    await send(topic, [1, 2].map((v) => toKafkaMessage(counted('stream-outage', v))));
+    const c = await consumer(topic, `test-outage-${RUN}`, readModels, { apply: flakyApply, isTransient: (e) => /ECONNREFUSED/.test((e as Error).message) });
+    await until(async () => (await readModels.get<Count>('counts', 'stream-outage'))?.count === 2, 20_000, 'applied once the store is back');
+    expect(failures).toBe(3);
+    expect(c.stats().deadLettered).toBe(0);
   }, 40_000);
 });
