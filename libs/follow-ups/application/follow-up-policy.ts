@@ -113,10 +113,6 @@ export class FollowUpPolicy implements Projection {
     return state?.status === 'open' || state?.status === 'claimed';
   }
   /** @internal */
-  timerService(): Timers {
-    return this.timers;
-  }
-  /** @internal */
   playbook(treaty: string): Playbook | undefined {
     return this.playbookFor(treaty);
   }
