@@ -1,6 +1,7 @@
 export * from './application/event-store.port.js';
 export * from './application/event-registry.js';
 export * from './application/catch-up.js';
+export * from './application/log-pager.js';
 export * from './application/command-runner.js';
 export * from './infrastructure/in-memory-event-store.js';
 export * from './infrastructure/sqlite-event-store.js';

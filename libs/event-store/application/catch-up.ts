@@ -1,5 +1,6 @@
 import type { RecordedEvent } from '../../kernel/index.js';
 import type { EventStore } from './event-store.port.js';
+import { LogPager } from './log-pager.js';
 import { Sleeper } from './sleeper.js';
 
 export interface CatchUpOptions {
@@ -71,27 +72,17 @@ export class CatchUpSubscription {
 
   private async run(): Promise<void> {
     let failures = 0;
-    // While behind, batches come from one readAllPages iteration (one cursor, not a query per
-    // batch). Once it runs dry the next read starts a new one from the position reached: that
-    // is the poll. A reload or a failure drops it, so the next read starts from the checkpoint.
-    let pages: AsyncIterator<RecordedEvent[]> | undefined;
-    const dropPages = async () => {
-      const open = pages;
-      pages = undefined;
-      await open?.return?.().catch(() => undefined);
-    };
+    // A reload or a failure drops the pager's iteration, so the next read starts from the checkpoint.
+    const pages = new LogPager(this.store, this.options.batchSize);
     while (this.running) {
       let batch: RecordedEvent[] = [];
       try {
         if (!this.loaded || (await this.options.reloadCheckpoint?.())) {
-          await dropPages();
+          await pages.drop();
           this.position = await this.loadCheckpoint();
           this.loaded = true;
         }
-        pages ??= this.store.readAllPages(this.position, this.options.batchSize)[Symbol.asyncIterator]();
-        const next = await pages.next();
-        if (next.done) pages = undefined;
-        else batch = next.value;
+        batch = await pages.next(this.position);
         if (batch.length) await this.handle(batch);
         if (failures) this.options.onRecovered?.();
         failures = 0;
@@ -101,7 +92,7 @@ export class CatchUpSubscription {
         }
       } catch (error) {
         // Not waited for: with the store down, closing its cursor could take as long as the outage.
-        void dropPages();
+        void pages.drop();
         failures++;
         this.options.onError(error, batch, failures);
         await this.sleep(Math.min(this.options.maxRetryDelayMs ?? 15_000, this.options.retryDelayMs * 2 ** Math.min(failures - 1, 16)));
@@ -112,7 +103,7 @@ export class CatchUpSubscription {
       waiters.forEach((w) => w());
       await this.sleep(this.options.pollIntervalMs);
     }
-    await dropPages();
+    await pages.drop();
     this.idleWaiters.forEach((w) => w());
   }
 

@@ -1,5 +1,5 @@
 import kafkajs, { type Kafka, type Message, type Producer } from 'kafkajs';
-import type { EventStore } from '../../event-store/index.js';
+import { LogPager, type EventStore } from '../../event-store/index.js';
 import type { RecordedEvent } from '../../kernel/index.js';
 import { toKafkaMessage } from '../infrastructure/cloud-events.js';
 import { consoleLogger, EVENTS_TOPIC, type MessagingLogger } from '../infrastructure/kafka-topics.js';
@@ -120,18 +120,14 @@ export class OutboxRelay {
     let failures = 0;
     let pending: RecordedEvent[] | undefined;
     let published = false;
-    // While behind, pages come from one readAllPages iteration (one cursor, not a query per
-    // page); `unsent` is what of the current page did not fit the last request. Once it runs
-    // dry the next read starts a new iteration after the checkpoint: that is the poll. Any
-    // failure drops it, so that reading resumes from the checkpoint, never from a page read
-    // before the failure.
-    let pages: AsyncIterator<RecordedEvent[]> | undefined;
+    // `unsent` is what of the current page did not fit the last request. Any failure drops
+    // it and the pager's iteration, so that reading resumes from the checkpoint, never from a
+    // page read before the failure.
+    const pages = new LogPager(this.options.store, this.batchSize);
     let unsent: RecordedEvent[] = [];
-    const dropPages = async () => {
-      const open = pages;
-      pages = undefined;
+    const dropPages = () => {
       unsent = [];
-      await open?.return?.().catch(() => undefined);
+      return pages.drop();
     };
     while (this.running) {
       let step = 'load the relay checkpoint';
@@ -139,12 +135,7 @@ export class OutboxRelay {
         if (this.position === undefined) this.position = await this.options.checkpoint.load();
         if (!pending) {
           step = `read the event store after position ${this.position}`;
-          if (!unsent.length) {
-            pages ??= this.options.store.readAllPages(this.position, this.batchSize)[Symbol.asyncIterator]();
-            const next = await pages.next();
-            if (next.done) pages = undefined;
-            else unsent = next.value;
-          }
+          if (!unsent.length) unsent = await pages.next(this.position);
           if (!unsent.length) {
             this.recovered();
             failures = 0;
