@@ -5,7 +5,7 @@ import kafkajs from 'kafkajs';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { MongoEventStore } from '../dist/libs/event-store/index.js';
-import { MongoReadModelStore, ProjectionVersions, rebuildProjection } from '../dist/libs/projections/index.js';
+import { MAX_WRITES_PER_COMMAND, MongoReadModelStore, ProjectionVersions, rebuildProjection } from '../dist/libs/projections/index.js';
 import { createKafka, ensureTopics, OutboxRelay, ProjectorConsumer, toKafkaMessage } from '../dist/libs/messaging/index.js';
 import { BullTimers } from '../dist/libs/follow-ups/infrastructure/bullmq-timers.js';
 import { BullTimerWorker } from '../dist/libs/follow-ups/infrastructure/bullmq-timer-worker.js';
@@ -188,7 +188,8 @@ export class DistributedBench {
           const t0 = now();
           const n = await this.readAllRaw();
           const ops = finalDocs.map((d) => ({ replaceOne: { filter: { _id: d.campaignId ?? d.iso3 ?? d.id }, replacement: d, upsert: true } }));
-          for (let i = 0; i < ops.length; i += 1000) await rawTarget.bulkWrite(ops.slice(i, i + 1000), { ordered: false });
+          // Commands of the size the store sends: bigger ones hang FerretDB (see MAX_WRITES_PER_COMMAND).
+          for (let i = 0; i < ops.length; i += MAX_WRITES_PER_COMMAND) await rawTarget.bulkWrite(ops.slice(i, i + MAX_WRITES_PER_COMMAND), { ordered: false });
           return { rate: n / ((now() - t0) / 1000) };
         },
       });

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Connection } from 'mongoose';
+import mongoose, { type Connection } from 'mongoose';
 import { readModelStoreContract } from '../../../tests/contracts/read-model-store.contract.js';
 import { connectMongo } from '../../event-store/infrastructure/mongo-event-store.js';
 import type { ReadModelStore } from '../application/read-model-store.port.js';
-import { MongoReadModelStore } from './mongo-read-model-store.js';
+import { MAX_WRITES_PER_COMMAND, MongoReadModelStore } from './mongo-read-model-store.js';
 
 // Needs a MongoDB-wire server: `npm run infra:up` (FerretDB) or `docker compose up -d --wait`.
 const MONGO_URL = process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017';
@@ -78,5 +78,36 @@ describe('MongoDB read model store: specifics', () => {
     expect(await store.checkpoint('p')).toBe(9);
     await store.commit('p', [], 12);
     expect(await store.checkpoint('p')).toBe(12);
+  });
+
+  // FerretDB 1.24 holds a PostgreSQL connection per update of an existing document until the
+  // command ends, and hangs once 200 are held. 150 stays under that, so a regression shows
+  // here as a command too big, not as a server wedged for the tests that follow.
+  it('sends a batch that updates many documents in commands of at most MAX_WRITES_PER_COMMAND writes', async () => {
+    const name = `demarche_test_rm_${randomUUID().replace(/-/g, '')}`;
+    const connection = mongoose.createConnection(MONGO_URL, { dbName: name, monitorCommands: true, serverMonitoringMode: 'poll' });
+    await connection.asPromise();
+    const watched = new MongoReadModelStore(connection);
+    databases.set(watched, name);
+    try {
+      const sizes: number[] = [];
+      connection.getClient().on('commandStarted', (e) => {
+        const command = e.command as { update?: string; updates?: unknown[] };
+        if (command.update === 'rm_many') sizes.push(command.updates!.length);
+      });
+      const docs = (round: number) => Array.from({ length: 150 }, (_, i) => ({ collection: 'many', id: `d${i}`, doc: { i, round } }));
+      await watched.commit('p', docs(1), 1);
+      await watched.commit('p', docs(2), 2);
+      // Several writers at once must stay under FerretDB's 200 connections together.
+      expect(MAX_WRITES_PER_COMMAND).toBeLessThanOrEqual(50);
+      expect(sizes).toHaveLength(2 * Math.ceil(150 / MAX_WRITES_PER_COMMAND));
+      expect(Math.max(...sizes)).toBeLessThanOrEqual(MAX_WRITES_PER_COMMAND);
+      const stored = await watched.find<{ i: number; round: number }>('many');
+      expect(stored).toHaveLength(150);
+      expect(stored.every((d) => d.round === 2)).toBe(true);
+      expect(await watched.checkpoint('p')).toBe(2);
+    } finally {
+      await dropAndClose(watched);
+    }
   });
 });

@@ -9,6 +9,18 @@ type Stored = { _id: string } & Doc;
 const PREFIX = 'rm_';
 
 /**
+ * At most this many writes go to the server in one command. FerretDB 1.24 on PostgreSQL
+ * takes a pool connection for every update of an existing document and keeps it until the
+ * whole command ends; once its pool (200 connections) is held that way, the server hangs for
+ * every client until it is restarted. A projector batch that touches a few hundred documents
+ * (a rebuild, a catch-up after an outage) did exactly that. Several projections and
+ * processes write at once, so the bound must hold for all of them together: 32 leaves room
+ * for six writers. On FerretDB the updates run one by one anyway, and a real MongoDB pays
+ * one round trip per 32 documents.
+ */
+export const MAX_WRITES_PER_COMMAND = 32;
+
+/**
  * Field names MongoDB cannot hold as given are stored percent-encoded and decoded on the
  * way out, so callers get back exactly what they put: FerretDB rejects `.` anywhere and a
  * leading `$` (MongoDB tolerates them but cannot query them), and a top-level `_id` would
@@ -91,7 +103,8 @@ export class MongoReadModelStore implements ReadModelStore {
   }
 
   /**
-   * Documents first (one ordered bulk write per run of writes to the same collection), then
+   * Documents first (ordered bulk writes of at most MAX_WRITES_PER_COMMAND, per run of writes
+   * to the same collection), then
    * the checkpoint, with no transaction (FerretDB has none). That is safe because applying
    * events is idempotent per document: each document carries in `_seen` the last version of
    * every stream that changed it, and `applyBatch` skips an event whose version it has seen.
@@ -110,7 +123,9 @@ export class MongoReadModelStore implements ReadModelStore {
           ? { deleteOne: { filter: { _id: w.id } } }
           : { replaceOne: { filter: { _id: w.id }, replacement: { ...encode(w.doc), _id: w.id }, upsert: true } },
       );
-      await this.collection(name).bulkWrite(ops, { ordered: true });
+      for (let i = 0; i < ops.length; i += MAX_WRITES_PER_COMMAND) {
+        await this.collection(name).bulkWrite(ops.slice(i, i + MAX_WRITES_PER_COMMAND), { ordered: true });
+      }
       start = end;
     }
     await this.checkpoints.updateOne({ _id: projection }, { $set: { position: checkpoint } }, { upsert: true });
