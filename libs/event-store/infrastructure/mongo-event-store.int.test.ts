@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
-import type { Connection } from 'mongoose';
+import mongoose, { type Connection } from 'mongoose';
 import { allPages, eventFilterContract, eventStoreContract, newEvent } from '../../../tests/contracts/event-store.contract.js';
 import type { RecordedEvent } from '../../kernel/index.js';
 import { ConcurrencyError, type EventStore, type ExpectedVersion } from '../application/event-store.port.js';
@@ -309,6 +309,49 @@ describe('MongoDB event store: many writers', () => {
     }
     expect(await reader.headPosition()).toBe(read[read.length - 1]!.position);
   }, 90_000);
+});
+
+describe('MongoDB event store: a reader at the head', () => {
+  let store: MongoEventStore;
+  afterEach(() => dropAndClose(store));
+
+  // FerretDB pushes an equality down to PostgreSQL but answers a range with a sort by fetching
+  // and decoding every commit, so a relay that polled with one paid a scan of the log per poll.
+  it('finds new commits by _id, and looks past a possible hole with a range query at most once a second', async () => {
+    const name = newDbName();
+    const connection = mongoose.createConnection(MONGO_URL, { dbName: name, monitorCommands: true, serverMonitoringMode: 'poll', ignoreUndefined: true });
+    await connection.asPromise();
+    store = new MongoEventStore(connection, { gapTimeoutMs: 60_000 });
+    databases.set(store, name);
+    await store.ensureIndexes();
+    const finds: Record<string, unknown>[] = [];
+    connection.getClient().on('commandStarted', (e) => {
+      const command = e.command as { find?: string; filter?: Record<string, unknown> };
+      // The log's reads only, not the appends' look at their stream's head.
+      if (command.find === 'commits' && !('streamId' in (command.filter ?? {}))) finds.push(command.filter ?? {});
+    });
+    const ranges = () => finds.filter((f) => !('_id' in f)).length;
+
+    for (let i = 0; i < 3; i++) await store.append(`s-${i}`, 0, [newEvent(), newEvent()]);
+    expect(streams(await store.readAll(0, 100))).toEqual(['s-0', 's-0', 's-1', 's-1', 's-2', 's-2']);
+    // Three commits by _id, then one range query: is there anything behind a hole?
+    expect(finds.slice(0, 4)).toEqual([{ _id: 1 }, { _id: 3 }, { _id: 5 }, { _id: 7 }]);
+    expect(ranges()).toBe(1);
+
+    const next = await store.append('s-3', 0, [newEvent()]);
+    expect(streams(await store.readAll(6, 100))).toEqual(['s-3']);
+    expect(await store.readAll(next.positions[0]!, 100)).toEqual([]);
+    expect(await store.headPosition()).toBe(next.positions[0]);
+    expect(ranges()).toBe(1);
+
+    // A second later a reader with nothing new looks past the next position once more.
+    await sleep(1_050);
+    expect(await store.readAll(next.positions[0]!, 100)).toEqual([]);
+    expect(ranges()).toBe(2);
+    // From the middle of a commit there is no _id to look up: a range query, as before.
+    expect(streams(await store.readAll(1, 100))).toEqual(['s-0', 's-1', 's-1', 's-2', 's-2', 's-3']);
+    expect(ranges()).toBe(3);
+  });
 });
 
 describe('MongoDB event store: storage details', () => {

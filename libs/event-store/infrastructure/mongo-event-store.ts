@@ -28,6 +28,16 @@ const MAX_ALLOCATIONS = 100;
 const HEAD_SCAN_BATCH = 1_000;
 const MAX_SCAN_BATCH = 500;
 const PERSIST_EVERY_MS = 1_000;
+/**
+ * A reader at the head (within this many positions of the horizon) looks for the next commits
+ * by `_id`, at most `WALK_STEPS` of them, before it opens a cursor (see `covered`).
+ */
+const WALK_NEAR_POSITIONS = 1_000;
+const WALK_STEPS = 32;
+/** Last positions of commits recently read, where a walk by `_id` may start (see `covered`). */
+const MAX_KNOWN_BOUNDARIES = 4_096;
+/** A reader that found nothing new by `_id` also looks past a possible hole at most this often. */
+const MAX_RANGE_SCAN_INTERVAL_MS = 1_000;
 /** The server's error code for a cursor it no longer has (timed out, or killed). */
 const CURSOR_NOT_FOUND = 43;
 /** Stream heads remembered per process (see `heads`). */
@@ -268,6 +278,10 @@ export class MongoEventStore implements EventStore {
   private readonly heads = new Map<string, number>();
   private persisted = 0;
   private persistedAt = -Infinity;
+  /** When this instance last looked at the log with a range query (see `covered`). */
+  private rangeScannedAt = -Infinity;
+  /** Positions that end a commit, as last read: a reader there finds the next commit at `_id` = position + 1. */
+  private readonly boundaries = new Set<number>();
   private readonly commits: Collection<CommitDoc>;
   private readonly counters: Collection<CounterDoc>;
   private readonly positions: Collection<PositionDoc>;
@@ -638,8 +652,9 @@ export class MongoEventStore implements EventStore {
    * positions keeps documents from overlapping: an abandoned block may end where another,
    * still pending, block begins, and only its writer knows where.
    *
-   * With `oneCursor` it reads everything through one cursor (one scan on FerretDB) rather
-   * than one query per `batch`; stopping early, by a hole or by the consumer, closes it.
+   * A reader at the head walks by `_id` first (see below). With `oneCursor` the rest is read
+   * through one cursor (one scan on FerretDB) rather than one query per `batch`; stopping
+   * early, by a hole or by the consumer, closes it.
    */
   private async *covered(from: number | 'horizon', scan: CoveredScan): AsyncGenerator<CommitDoc> {
     await (this.bootstrapped ??= this.bootstrap().catch((error: unknown) => {
@@ -651,6 +666,8 @@ export class MongoEventStore implements EventStore {
     let lastEvent = 0;
     const advance = (to: number, tombstone: boolean) => {
       reached = to;
+      this.boundaries.add(to);
+      if (this.boundaries.size > MAX_KNOWN_BOUNDARIES) this.boundaries.delete(this.boundaries.values().next().value!);
       if (!tombstone) lastEvent = to;
       // Positions up to `after` are covered if `after` was, and we cover the rest ourselves.
       if (after <= this.visible.position && reached > this.visible.position) {
@@ -659,7 +676,26 @@ export class MongoEventStore implements EventStore {
       }
     };
     const { batch, oneCursor = false, projection } = scan;
+    // At the head, walk by `_id`: the next commit starts at the position after the last one.
+    // FerretDB hands an equality on a field to PostgreSQL, while a range with a sort makes it
+    // fetch and decode every commit of the log, so a follower's poll would cost a scan of the
+    // whole history. Only a reader that is behind (a replay, a catch-up) opens a cursor at
+    // once, and a walk that keeps finding commits goes on with one.
+    if ((reached === 0 || this.boundaries.has(reached)) && this.visible.position - reached <= WALK_NEAR_POSITIONS) {
+      let walked = 0;
+      for (; walked < WALK_STEPS; walked++) {
+        const doc = await this.commits.findOne({ _id: reached + 1 }, projection ? { projection } : {});
+        if (!doc) break;
+        advance(doc.lastPosition, doc.tombstone === true);
+        yield doc;
+      }
+      // Nothing at the next position: nothing new, or a hole with commits after it. Only a
+      // range query can tell, so it runs while a hole is known here and otherwise at most
+      // every MAX_RANGE_SCAN_INTERVAL_MS (that much later a new hole starts its timeout).
+      if (walked < WALK_STEPS && !this.rangeScanDue(reached + 1)) return;
+    }
     for (;;) {
+      this.rangeScannedAt = performance.now();
       const cursor = this.commits.find(
         { lastPosition: { $gt: reached } },
         { sort: { lastPosition: 1 }, ...(oneCursor ? { batchSize: batch } : { limit: batch }), ...(projection ? { projection } : {}) },
@@ -694,6 +730,11 @@ export class MongoEventStore implements EventStore {
       }
       if (!lookAgain && (oneCursor || seen < batch)) return;
     }
+  }
+
+  private rangeScanDue(position: number): boolean {
+    if (this.holes.some((h) => h.from <= position && position <= h.to)) return true;
+    return performance.now() - this.rangeScannedAt >= Math.min(MAX_RANGE_SCAN_INTERVAL_MS, this.gapTimeoutMs / 2);
   }
 
   private async passHole(from: number, to: number): Promise<'wait' | 'filled' | 'fenced'> {
