@@ -281,4 +281,28 @@ describe('ProjectorConsumer against the real broker', () => {
     expect(failures).toBe(3);
     expect(c.stats().deadLettered).toBe(0);
   }, 40_000);
+
+  it('applies a chunk to its projections side by side, and poison for one projection is dead-lettered without holding back the other', async () => {
+    const topic = await freshTopic('side-by-side', 3);
+    const readModels = new InMemoryReadModelStore();
+    const second: Projection = { ...counter, name: 'second-counter', collections: ['seconds'], async apply(event, view) {
+      await view.update<Count>('seconds', event.streamId, (doc) => ({ stream: event.streamId, count: (doc?.count ?? 0) + 1, versions: [...(doc?.versions ?? []), event.streamVersion] }));
+    } };
+    let inFlight = 0;
+    let most = 0;
+    const slowApply = async (projection: Projection, events: readonly RecordedEvent[]) => {
+      most = Math.max(most, ++inFlight);
+      await sleep(300);
+      inFlight--;
+      await applyEvents(projection, readModels, events);
+    };
+    await send(topic, [toKafkaMessage(counted('stream-side', 1)), toKafkaMessage(counted('stream-side', 2, { poison: true }))]);
+    const c = await consumer(topic, `test-side-${RUN}`, readModels, { apply: slowApply, projections: [counter, second] });
+    await until(() => c.stats().handled === 2, 20_000, 'both records handled');
+    expect(most).toBe(2);
+    // The counter found the poison record; the second projection took both events.
+    expect((await readModels.get<Count>('counts', 'stream-side'))?.versions).toEqual([1]);
+    expect((await readModels.get<Count>('seconds', 'stream-side'))?.versions).toEqual([1, 2]);
+    expect(c.stats().deadLettered).toBe(1);
+  }, 40_000);
 });

@@ -105,6 +105,12 @@ interface Poisoned {
   readonly reason: string;
 }
 
+interface Decoded {
+  readonly event: RecordedEvent;
+  readonly message: KafkaMessage;
+  readonly location: RecordLocation;
+}
+
 class Stopping extends Error {}
 
 /**
@@ -240,7 +246,7 @@ export class ProjectorConsumer {
   private async handleChunk(payload: EachBatchPayload, messages: KafkaMessage[]): Promise<void> {
     const { topic, partition } = payload.batch;
     const poisoned: Poisoned[] = [];
-    const decoded: { event: RecordedEvent; message: KafkaMessage; location: RecordLocation }[] = [];
+    const decoded: Decoded[] = [];
     for (const message of messages) {
       const location = { topic, partition, offset: message.offset };
       try {
@@ -251,32 +257,12 @@ export class ProjectorConsumer {
         poisoned.push({ message, location, stage: 'decode', reason });
       }
     }
-    for (const projection of this.options.projections) {
-      const relevant = decoded.filter((d) => projection.handles.includes(d.event.type));
-      if (!relevant.length) continue;
-      const applied = await this.withRetry(payload, `apply ${relevant.length} events to projection ${projection.name}`, async () => {
-        try {
-          await this.apply(projection, relevant.map((d) => d.event));
-          return true;
-        } catch (error) {
-          if (this.isTransient(error)) throw error;
-          return false;
-        }
-      });
-      if (applied) continue;
-      // Something in the chunk is poison for this projection: find it, one event at a time
-      // (nothing of the failed chunk was committed, and re-applying is idempotent anyway).
-      for (const d of relevant) {
-        await this.withRetry(payload, `apply event ${d.event.id} to projection ${projection.name}`, async () => {
-          try {
-            await this.apply(projection, [d.event]);
-          } catch (error) {
-            if (this.isTransient(error)) throw error;
-            poisoned.push({ message: d.message, location: d.location, stage: `projection:${projection.name}`, reason: `projection ${projection.name} failed on ${d.event.type} ${d.event.id}: ${(error as Error)?.message ?? error}` });
-          }
-        });
-      }
-    }
+    // The projections of a chunk are applied side by side: each writes its own collections
+    // (under its own lock in the distributed profile), so nothing orders them, and one after
+    // the other a chunk waited for the sum of their round trips to the read model store.
+    const outcomes = await Promise.allSettled(this.options.projections.map((projection) => this.applyToProjection(payload, projection, decoded, poisoned)));
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed) throw failed.reason;
     if (poisoned.length) {
       poisoned.sort((a, b) => (BigInt(a.location.offset) < BigInt(b.location.offset) ? -1 : 1));
       await this.withRetry(payload, `write ${poisoned.length} records to the dead-letter topic ${this.deadLetterTopic}`, () => this.deadLetter(poisoned));
@@ -286,6 +272,34 @@ export class ProjectorConsumer {
       this.deadLettered += poisoned.length;
     }
     this.handled += messages.length;
+  }
+
+  /** One projection's part of a chunk; events that are poison for it are added to `poisoned`. */
+  private async applyToProjection(payload: EachBatchPayload, projection: Projection, decoded: readonly Decoded[], poisoned: Poisoned[]): Promise<void> {
+    const relevant = decoded.filter((d) => projection.handles.includes(d.event.type));
+    if (!relevant.length) return;
+    const applied = await this.withRetry(payload, `apply ${relevant.length} events to projection ${projection.name}`, async () => {
+      try {
+        await this.apply(projection, relevant.map((d) => d.event));
+        return true;
+      } catch (error) {
+        if (this.isTransient(error)) throw error;
+        return false;
+      }
+    });
+    if (applied) return;
+    // Something in the chunk is poison for this projection: find it, one event at a time
+    // (nothing of the failed chunk was committed, and re-applying is idempotent anyway).
+    for (const d of relevant) {
+      await this.withRetry(payload, `apply event ${d.event.id} to projection ${projection.name}`, async () => {
+        try {
+          await this.apply(projection, [d.event]);
+        } catch (error) {
+          if (this.isTransient(error)) throw error;
+          poisoned.push({ message: d.message, location: d.location, stage: `projection:${projection.name}`, reason: `projection ${projection.name} failed on ${d.event.type} ${d.event.id}: ${(error as Error)?.message ?? error}` });
+        }
+      });
+    }
   }
 
   private upcast(event: RecordedEvent, location: RecordLocation): RecordedEvent {
