@@ -305,4 +305,30 @@ describe('ProjectorConsumer against the real broker', () => {
     expect((await readModels.get<Count>('seconds', 'stream-side'))?.versions).toEqual([1, 2]);
     expect(c.stats().deadLettered).toBe(1);
   }, 40_000);
+
+  it('writes the chunks of partitions consumed side by side together, and poison in one chunk fails no other', async () => {
+    const topic = await freshTopic('joint', 3);
+    const readModels = new InMemoryReadModelStore();
+    const calls: string[][] = [];
+    const slowApply = async (projection: Projection, events: readonly RecordedEvent[]) => {
+      calls.push(events.map((e) => e.streamId));
+      await sleep(500);
+      await applyEvents(projection, readModels, events);
+    };
+    // One record on each partition, all there before the member joins: one fetch brings the three.
+    await send(topic, [0, 1, 2].map((p) => ({ ...toKafkaMessage(counted(`stream-joint-${p}`, 1, p === 2 ? { poison: true } : {})), partition: p })));
+    const c = await consumer(topic, `test-joint-${RUN}`, readModels, { apply: slowApply });
+    await until(() => c.stats().handled === 3, 20_000, 'the three records handled');
+    // The first chunk is written alone; the two that waited go together, fail on the poison,
+    // and are then written one by one.
+    expect(calls).toHaveLength(5);
+    expect(calls[0]).toHaveLength(1);
+    expect([...calls[1]!].sort()).toEqual(calls.slice(2, 4).flat().sort());
+    // Then the poison chunk looks for its poison event by event, as a chunk alone does.
+    expect(calls[4]).toEqual(['stream-joint-2']);
+    expect(calls[1]).toHaveLength(2);
+    const applied = (await counts(readModels)).map((x) => x.stream).sort();
+    expect(applied).toEqual(['stream-joint-0', 'stream-joint-1', 'stream-joint-2'].filter((x) => x !== 'stream-joint-2'));
+    expect(c.stats().deadLettered).toBe(1);
+  }, 40_000);
 });

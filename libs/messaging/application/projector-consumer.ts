@@ -77,6 +77,8 @@ export interface ProjectorConsumerOptions {
   readonly upcast?: (event: RecordedEvent) => RecordedEvent;
   /** Errors of a projection to retry rather than dead-letter (store failures always are). */
   readonly isTransient?: (error: unknown) => boolean;
+  /** Partitions whose batches one member handles at the same time (default 8). */
+  readonly partitionsConsumedConcurrently?: number;
   /** Most events applied per read-model commit (default 500). */
   readonly chunkSize?: number;
   /** Backoff for transient errors: doubles from `initialMs` (200) up to `maxMs` (10 000). */
@@ -111,6 +113,8 @@ interface Decoded {
   readonly location: RecordLocation;
 }
 
+type Outcome = { readonly ok: true } | { readonly ok: false; readonly error: unknown };
+
 class Stopping extends Error {}
 
 /**
@@ -141,6 +145,9 @@ export class ProjectorConsumer {
   /** When kafkajs first reported the consumer crashed, until it consumes again. */
   private crashedSince?: number;
   private readonly sleeper = new Sleeper();
+  /** Chunks waiting for their projection, and the projections being written (see `apply`). */
+  private readonly waiting = new Map<string, { readonly events: readonly RecordedEvent[]; readonly settle: (outcome: Outcome) => void }[]>();
+  private readonly writing = new Set<string>();
 
   constructor(private readonly options: ProjectorConsumerOptions) {
     this.topic = options.topic ?? EVENTS_TOPIC;
@@ -152,8 +159,46 @@ export class ProjectorConsumer {
     this.maxRetryMs = options.retry?.maxMs ?? 10_000;
   }
 
+  /**
+   * Partitions are consumed side by side, but a projection takes one write at a time within a
+   * member (its documents may be fed by streams on several partitions). Chunks that come while
+   * their projection is busy wait here and are then applied together: one lock, one read of
+   * each document and one commit for all of them, instead of one each. If that joint write
+   * fails for a reason other than an outage, each chunk is tried again alone, so that poison
+   * in one chunk never fails another.
+   */
   private apply(projection: Projection, events: readonly RecordedEvent[]): Promise<void> {
-    return this.options.apply ? this.options.apply(projection, events) : applyEvents(projection, this.options.readModels, events);
+    return new Promise((resolve, reject) => {
+      const waiting = this.waiting.get(projection.name) ?? [];
+      waiting.push({ events, settle: (outcome) => (outcome.ok ? resolve() : reject(outcome.error)) });
+      this.waiting.set(projection.name, waiting);
+      if (!this.writing.has(projection.name)) void this.write(projection);
+    });
+  }
+
+  private async write(projection: Projection): Promise<void> {
+    this.writing.add(projection.name);
+    const attempt = async (events: readonly RecordedEvent[]): Promise<Outcome> => {
+      try {
+        await (this.options.apply ? this.options.apply(projection, events) : applyEvents(projection, this.options.readModels, events));
+        return { ok: true };
+      } catch (error) {
+        return { ok: false, error };
+      }
+    };
+    try {
+      for (let chunks = this.waiting.get(projection.name); chunks?.length; chunks = this.waiting.get(projection.name)) {
+        this.waiting.delete(projection.name);
+        const joint = await attempt(chunks.flatMap((c) => c.events));
+        if (joint.ok || chunks.length === 1 || this.isTransient(joint.error)) {
+          for (const c of chunks) c.settle(joint);
+          continue;
+        }
+        for (const c of chunks) c.settle(await attempt(c.events));
+      }
+    } finally {
+      this.writing.delete(projection.name);
+    }
   }
 
   /** Joins the group and starts consuming; resolves once connected and subscribed. */
@@ -192,9 +237,9 @@ export class ProjectorConsumer {
         autoCommit: true,
         // We resolve each chunk ourselves once applied (and its poison dead-lettered).
         eachBatchAutoResolve: false,
-        // One partition at a time per member: documents fed by streams on several partitions
-        // are never read-modified-written concurrently within a member.
-        partitionsConsumedConcurrently: 1,
+        // Partitions side by side; a projection's documents are still written by one chunk at
+        // a time within a member, and chunks that wait are written together (see `apply`).
+        partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 8,
         eachBatch: (payload) => this.handleBatch(payload),
       });
     } catch (error) {
