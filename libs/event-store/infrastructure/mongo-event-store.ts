@@ -36,7 +36,7 @@ const WALK_NEAR_POSITIONS = 1_000;
 const WALK_STEPS = 32;
 /** Last positions of commits recently read, where a walk by `_id` may start (see `covered`). */
 const MAX_KNOWN_BOUNDARIES = 4_096;
-/** A reader that found nothing new by `_id` also looks past a possible hole at most this often. */
+/** A reader that found nothing new by `_id` looks past a possible hole, in the background, at most this often. */
 const MAX_RANGE_SCAN_INTERVAL_MS = 1_000;
 /** The server's error code for a cursor it no longer has (timed out, or killed). */
 const CURSOR_NOT_FOUND = 43;
@@ -278,8 +278,9 @@ export class MongoEventStore implements EventStore {
   private readonly heads = new Map<string, number>();
   private persisted = 0;
   private persistedAt = -Infinity;
-  /** When this instance last looked at the log with a range query (see `covered`). */
+  /** When this instance last looked past the head with a range query, and whether it still is (see `lookPast`). */
   private rangeScannedAt = -Infinity;
+  private looking = false;
   /** Positions that end a commit, as last read: a reader there finds the next commit at `_id` = position + 1. */
   private readonly boundaries = new Set<number>();
   private readonly commits: Collection<CommitDoc>;
@@ -689,10 +690,17 @@ export class MongoEventStore implements EventStore {
         advance(doc.lastPosition, doc.tombstone === true);
         yield doc;
       }
-      // Nothing at the next position: nothing new, or a hole with commits after it. Only a
-      // range query can tell, so it runs while a hole is known here and otherwise at most
-      // every MAX_RANGE_SCAN_INTERVAL_MS (that much later a new hole starts its timeout).
-      if (walked < WALK_STEPS && !this.rangeScanDue(reached + 1)) return;
+      if (walked < WALK_STEPS) {
+        // Nothing at the next position: nothing new, or a commit still on its way, or a hole
+        // a writer abandoned. None can be passed before its timeout, so the reader goes on at
+        // once and a range query in the background looks whether commits wait behind it, to
+        // start that hole's clock. Only an expired hole is worth a range query here: it fences.
+        const hole = this.holes.find((h) => h.from <= reached + 1 && reached + 1 <= h.to);
+        if (!hole || performance.now() - hole.since < this.gapTimeoutMs) {
+          this.lookPast(reached);
+          return;
+        }
+      }
     }
     for (;;) {
       this.rangeScannedAt = performance.now();
@@ -732,9 +740,23 @@ export class MongoEventStore implements EventStore {
     }
   }
 
-  private rangeScanDue(position: number): boolean {
-    if (this.holes.some((h) => h.from <= position && position <= h.to)) return true;
-    return performance.now() - this.rangeScannedAt >= Math.min(MAX_RANGE_SCAN_INTERVAL_MS, this.gapTimeoutMs / 2);
+  /**
+   * In the background, at most every MAX_RANGE_SCAN_INTERVAL_MS: is there a commit after
+   * `reached` that does not start right after it? Then the positions between are a hole, and
+   * its clock starts now (see `passHole`). Best effort: a failure waits for the next look.
+   */
+  private lookPast(reached: number): void {
+    if (this.looking || performance.now() - this.rangeScannedAt < Math.min(MAX_RANGE_SCAN_INTERVAL_MS, this.gapTimeoutMs / 2)) return;
+    this.looking = true;
+    this.rangeScannedAt = performance.now();
+    void this.commits
+      .findOne({ lastPosition: { $gt: reached } }, { sort: { lastPosition: 1 }, projection: { _id: 1 } })
+      .then((next) => {
+        const from = reached + 1;
+        if (next && next._id > from && !this.holes.some((h) => h.from <= from && from <= h.to)) this.holes.push({ from, to: next._id - 1, since: performance.now(), skipped: false });
+      })
+      .catch(() => undefined)
+      .finally(() => (this.looking = false));
   }
 
   private async passHole(from: number, to: number): Promise<'wait' | 'filled' | 'fenced'> {
