@@ -243,6 +243,58 @@ describe('OutboxRelay against the real broker', () => {
     expect(records.map((r) => r.id).sort()).toEqual(events.map((e) => e.id).sort());
   }, 30_000);
 
+  it('reads the next page of a backlog while the one before goes to Kafka', async () => {
+    const topic = await freshTopic('ahead');
+    const store = new InMemoryEventStore();
+    const readModels = new InMemoryReadModelStore();
+    await appendInterleaved(store, ['a-a', 'a-b'], 10, 'ahead');
+    // Reads take 50 ms here; a send that starts while one is under way overlaps it.
+    let reading = 0;
+    let overlapping = 0;
+    const watched: EventStore = Object.assign(Object.create(store) as EventStore, {
+      readAllPages: (after: number, pageSize: number) => {
+        const pages = store.readAllPages(after, pageSize)[Symbol.asyncIterator]();
+        return {
+          [Symbol.asyncIterator]: () => ({
+            next: async () => {
+              reading++;
+              try {
+                await sleep(50);
+                return await pages.next();
+              } finally {
+                reading--;
+              }
+            },
+            return: (value?: unknown) => pages.return?.(value) ?? Promise.resolve({ done: true as const, value: undefined }),
+          }),
+        };
+      },
+    });
+    const real = createKafka(BROKERS, { logger: quiet });
+    const kafka = {
+      producer: (options: Parameters<Kafka['producer']>[0]): Producer => {
+        const producer = real.producer(options);
+        const send = producer.send.bind(producer);
+        producer.send = (record) => {
+          if (reading) overlapping++;
+          return send(record);
+        };
+        return producer;
+      },
+    } as unknown as Kafka;
+    const relay = new OutboxRelay({ store: watched, checkpoint: readModelCheckpoint(readModels), kafka, topic, batchSize: 5, retry: { initialMs: 50, maxMs: 100 }, logger: quiet });
+    relay.start();
+    try {
+      await relay.caughtUp();
+    } finally {
+      await relay.stop();
+    }
+    expect(await readModels.checkpoint(KAFKA_RELAY_CHECKPOINT)).toBe(20);
+    // Four pages of five: while each of them was sent, the next read was under way.
+    expect(overlapping).toBe(4);
+    expect((await readTopic(topic)).map((r) => r.id).sort()).toEqual((await store.readAll(0, 100)).map((e) => e.id).sort());
+  }, 30_000);
+
   it('keeps its checkpoint while Kafka is unreachable, says so once per outage, and publishes everything when it is back', async () => {
     const topic = await freshTopic('outage');
     const store = new InMemoryEventStore();

@@ -125,8 +125,12 @@ export class OutboxRelay {
     // page read before the failure.
     const pages = new LogPager(this.options.store, this.batchSize);
     let unsent: RecordedEvent[] = [];
+    // The page after the one being published, read meanwhile: the relay's pace is the slower of
+    // the store's reads and Kafka's writes, not their sum.
+    let ahead: Promise<RecordedEvent[]> | undefined;
     const dropPages = () => {
       unsent = [];
+      ahead = undefined;
       return pages.drop();
     };
     while (this.running) {
@@ -135,7 +139,8 @@ export class OutboxRelay {
         if (this.position === undefined) this.position = await this.options.checkpoint.load();
         if (!pending) {
           step = `read the event store after position ${this.position}`;
-          if (!unsent.length) unsent = await pages.next(this.position);
+          if (!unsent.length) unsent = await (ahead ?? pages.next(this.position));
+          ahead = undefined;
           if (!unsent.length) {
             this.recovered();
             failures = 0;
@@ -146,6 +151,11 @@ export class OutboxRelay {
           pending = this.fitToRequest(unsent);
           unsent = unsent.slice(pending.length);
           published = false;
+          if (!unsent.length) {
+            ahead = pages.next(pending[pending.length - 1]!.position);
+            // A failed read ahead is seen when it is awaited, or dropped with the pages.
+            ahead.catch(() => undefined);
+          }
         }
         const first = pending[0]!.position;
         const last = pending[pending.length - 1]!.position;
