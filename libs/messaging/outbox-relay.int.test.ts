@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import net from 'node:net';
 import { promisify } from 'node:util';
 import { freePort } from '../../tests/support/free-port.js';
-import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { Admin, Kafka, Producer, ProducerRecord } from 'kafkajs';
 import { InMemoryEventStore, type EventStore } from '../event-store/index.js';
 import { InMemoryReadModelStore } from '../projections/index.js';
 import { connectKafka, createKafka, ensureTopics, fromKafkaMessage, KAFKA_RELAY_CHECKPOINT, OutboxRelay, readModelCheckpoint, toKafkaMessage, type MessagingLogger } from './index.js';
@@ -108,6 +108,31 @@ async function until(condition: () => boolean, timeoutMs: number): Promise<void>
   }
 }
 
+/** A client of the real broker whose producers tell `seen` about every `send` before making it. */
+function kafkaSeeingSends(seen: (record: ProducerRecord) => void): Kafka {
+  const real = createKafka(BROKERS, { logger: quiet });
+  return {
+    producer: (options: Parameters<Kafka['producer']>[0]): Producer => {
+      const producer = real.producer(options);
+      const send = producer.send.bind(producer);
+      producer.send = (record) => {
+        seen(record);
+        return send(record);
+      };
+      return producer;
+    },
+  } as unknown as Kafka;
+}
+
+async function untilCaughtUp(relay: OutboxRelay): Promise<void> {
+  relay.start();
+  try {
+    await relay.caughtUp();
+  } finally {
+    await relay.stop();
+  }
+}
+
 describe('OutboxRelay against the real broker', () => {
   let admin: Admin;
   const topics: string[] = [];
@@ -209,29 +234,12 @@ describe('OutboxRelay against the real broker', () => {
       },
     });
     const requests: number[][] = [];
-    const real = createKafka(BROKERS, { logger: quiet });
-    const kafka = {
-      producer: (options: Parameters<Kafka['producer']>[0]): Producer => {
-        const producer = real.producer(options);
-        const send = producer.send.bind(producer);
-        producer.send = (record) => {
-          requests.push(record.messages.map((m) => Number(m.headers!['ce_demarcheposition'])));
-          return send(record);
-        };
-        return producer;
-      },
-    } as unknown as Kafka;
+    const kafka = kafkaSeeingSends((record) => requests.push(record.messages.map((m) => Number(m.headers!['ce_demarcheposition']))));
     // The second checkpoint write fails once, after Kafka acknowledged its batch.
     const checkpoint = readModelCheckpoint(readModels);
     let saves = 0;
     const flaky = { load: checkpoint.load, save: async (position: number) => (++saves === 2 ? Promise.reject(new Error('checkpoint store down')) : checkpoint.save(position)) };
-    const relay = new OutboxRelay({ store: counted, checkpoint: flaky, kafka, topic, batchSize: 10, maxBatchBytes, retry: { initialMs: 50, maxMs: 100 }, logger: quiet });
-    relay.start();
-    try {
-      await relay.caughtUp();
-    } finally {
-      await relay.stop();
-    }
+    await untilCaughtUp(new OutboxRelay({ store: counted, checkpoint: flaky, kafka, topic, batchSize: 10, maxBatchBytes, retry: { initialMs: 50, maxMs: 100 }, logger: quiet }));
     expect(await readModels.checkpoint(KAFKA_RELAY_CHECKPOINT)).toBe(30);
     // The failed checkpoint's batch was not sent again: its retry only stores the checkpoint.
     expect(requests.flat()).toEqual(range(30));
@@ -270,25 +278,8 @@ describe('OutboxRelay against the real broker', () => {
         };
       },
     });
-    const real = createKafka(BROKERS, { logger: quiet });
-    const kafka = {
-      producer: (options: Parameters<Kafka['producer']>[0]): Producer => {
-        const producer = real.producer(options);
-        const send = producer.send.bind(producer);
-        producer.send = (record) => {
-          if (reading) overlapping++;
-          return send(record);
-        };
-        return producer;
-      },
-    } as unknown as Kafka;
-    const relay = new OutboxRelay({ store: watched, checkpoint: readModelCheckpoint(readModels), kafka, topic, batchSize: 5, retry: { initialMs: 50, maxMs: 100 }, logger: quiet });
-    relay.start();
-    try {
-      await relay.caughtUp();
-    } finally {
-      await relay.stop();
-    }
+    const kafka = kafkaSeeingSends(() => void (reading && overlapping++));
+    await untilCaughtUp(new OutboxRelay({ store: watched, checkpoint: readModelCheckpoint(readModels), kafka, topic, batchSize: 5, retry: { initialMs: 50, maxMs: 100 }, logger: quiet }));
     expect(await readModels.checkpoint(KAFKA_RELAY_CHECKPOINT)).toBe(20);
     // Four pages of five: while each of them was sent, the next read was under way.
     expect(overlapping).toBe(4);
