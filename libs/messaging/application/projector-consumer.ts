@@ -38,7 +38,8 @@ export async function applyEvents(projection: Projection, store: ReadModelStore,
     commit: (name, writes) => guard('commit documents', () => store.commit(`${name}${PARTITIONED_CHECKPOINT_SUFFIX}`, writes, 0)),
     reset: () => Promise.reject(new Error('applyEvents never resets a projection')),
   };
-  await applyBatch(projection, documentsOnly, events);
+  // Each read is a round trip to the read-model server: the batch reads its documents side by side.
+  await applyBatch(projection, documentsOnly, events, { prefetch: true });
 }
 
 async function guard<T>(operation: string, call: () => Promise<T>): Promise<T> {

@@ -57,12 +57,26 @@ interface Cached {
   dirty: boolean;
 }
 
+export interface ApplyOptions {
+  /**
+   * Read the documents the batch will touch side by side before applying it, instead of one
+   * after the other as the events ask for them: for a store across the network, where a
+   * read is a round trip (on FerretDB also a scan). A first pass runs the projection against
+   * an empty view only to see which documents it asks for; one it asks for only because of
+   * what it finds in another is still read when it does.
+   */
+  readonly prefetch?: boolean;
+}
+
+/** Reads at a time when a batch prefetches its documents. */
+const PREFETCH_CONCURRENCY = 16;
+
 /**
  * Applies a batch of events to one projection and commits the documents with the new
  * checkpoint. Documents are cached across the batch, so each is read, copied and written
  * at most once, whatever the number of events that change it.
  */
-export async function applyBatch(projection: Projection, store: ReadModelStore, batch: readonly RecordedEvent[]): Promise<void> {
+export async function applyBatch(projection: Projection, store: ReadModelStore, batch: readonly RecordedEvent[], options: ApplyOptions = {}): Promise<void> {
   if (!batch.length) return;
   const cache = new Map<string, Cached>();
   const keyOf = (collection: string, id: string) => `${collection}\u0000${id}`;
@@ -83,6 +97,12 @@ export async function applyBatch(projection: Projection, store: ReadModelStore, 
     if (!effect) effects.set(key, (effect = create()));
     return effect as T;
   };
+  if (options.prefetch) {
+    const wanted = await documentsAskedFor(projection, batch);
+    for (let i = 0; i < wanted.length; i += PREFETCH_CONCURRENCY) {
+      await Promise.all(wanted.slice(i, i + PREFETCH_CONCURRENCY).map(([collection, id]) => load(collection, id)));
+    }
+  }
   for (const event of batch) {
     if (!projection.handles.includes(event.type)) continue;
     // Documents this event already changed: a second change by the same event must apply.
@@ -119,4 +139,27 @@ export async function applyBatch(projection: Projection, store: ReadModelStore, 
     .filter((e) => e.dirty)
     .map(({ collection, id, doc, seen }) => ({ collection, id, doc: doc && { ...doc, _seen: seen } }));
   await store.commit(projection.name, writes, batch[batch.length - 1]!.position);
+}
+
+/** The documents a batch asks for when every document is missing: a dry run, nothing is changed or flushed. */
+async function documentsAskedFor(projection: Projection, batch: readonly RecordedEvent[]): Promise<[string, string][]> {
+  const wanted = new Map<string, [string, string]>();
+  const note = (collection: string, id: string) => void wanted.set(`${collection}\u0000${id}`, [collection, id]);
+  const view: ProjectionView = {
+    get: async (collection, id) => {
+      note(collection, id);
+      return undefined;
+    },
+    update: async (collection, id) => note(collection, id),
+    batchEffect: (_key, create) => create(),
+  };
+  for (const event of batch) {
+    if (!projection.handles.includes(event.type)) continue;
+    try {
+      await projection.apply(event, view);
+    } catch {
+      // It may need a document that is not there in a dry run; the real run reads what it needs.
+    }
+  }
+  return [...wanted.values()];
 }

@@ -112,4 +112,45 @@ describe('effects a projection hands over to the end of the batch', () => {
     expect(store.commits).toEqual([]);
     expect(store.docs.size).toBe(0);
   });
+
+  it('with prefetch, reads the documents a batch touches side by side, and builds the same documents', async () => {
+    /** One document per stream, plus a peer document named by what the first one holds. */
+    const perStream: Projection = {
+      name: 'per-stream',
+      collections: ['streams'],
+      handles: ['LetterDelivered'],
+      async apply(event, view) {
+        const mine = await view.get<{ peer?: string }>('streams', event.streamId);
+        if (mine?.peer) await view.update<{ n: number }>('streams', mine.peer, (doc) => ({ ...doc, n: (doc?.n ?? 0) + 1 }));
+        await view.update<{ n: number; peer?: string }>('streams', event.streamId, (doc) => ({ ...doc, n: (doc?.n ?? 0) + 1, peer: 'peer' }));
+      },
+    };
+    class SlowStore extends SharingStore {
+      inFlight = 0;
+      most = 0;
+      reads: string[] = [];
+      override async get<T>(collection: string, id: string) {
+        this.reads.push(id);
+        this.most = Math.max(this.most, ++this.inFlight);
+        await new Promise((r) => setTimeout(r, 5));
+        this.inFlight--;
+        return super.get<T>(collection, id);
+      }
+    }
+    const build = async (prefetch: boolean) => {
+      const store = new SlowStore();
+      await applyBatch(perStream, store, ['a', 'b', 'c'].map((s) => letter(s, 1)), { prefetch });
+      await applyBatch(perStream, store, ['a', 'b', 'c', 'd'].map((s) => letter(s, 2)), { prefetch });
+      return store;
+    };
+    const plain = await build(false);
+    const fetched = await build(true);
+    expect(plain.most).toBe(1);
+    expect(fetched.most).toBeGreaterThan(1);
+    expect(Object.fromEntries(fetched.docs)).toEqual(Object.fromEntries(plain.docs));
+    // Each document is still read once per batch; `peer` only when a document names it.
+    expect(fetched.reads.filter((id) => id === 'a')).toHaveLength(2);
+    expect(fetched.reads.filter((id) => id === 'peer')).toHaveLength(1);
+    expect(fetched.docs.get('peer')).toMatchObject({ n: 3 });
+  });
 });
