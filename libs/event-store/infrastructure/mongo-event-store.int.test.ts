@@ -333,7 +333,7 @@ describe('MongoDB event store: a reader at the head', () => {
 
   // FerretDB pushes an equality down to PostgreSQL but answers a range with a sort by fetching
   // and decoding every commit, so a relay that polled with one paid a scan of the log per poll.
-  it('finds new commits by _id, and looks for a possible hole in the background: at the position counter once a second, with a range query rarely', async () => {
+  it('finds new commits by equality, a bucket of positions at a time, and looks for a possible hole in the background: at the position counter once a second, with a range query rarely', async () => {
     const name = newDbName();
     const connection = mongoose.createConnection(MONGO_URL, { dbName: name, monitorCommands: true, serverMonitoringMode: 'poll', ignoreUndefined: true });
     await connection.asPromise();
@@ -347,13 +347,14 @@ describe('MongoDB event store: a reader at the head', () => {
       if (command.find === 'commits' && !('streamId' in (command.filter ?? {}))) finds.push(command.filter ?? {});
       if (command.find === 'counters' && command.filter?._id === 'events') counterReads++;
     });
-    const ranges = () => finds.filter((f) => !('_id' in f)).length;
+    const ranges = () => finds.filter((f) => !('_id' in f) && !('bucket' in f)).length;
     let counterReads = 0;
 
     for (let i = 0; i < 3; i++) await store.append(`s-${i}`, 0, [newEvent(), newEvent()]);
     expect(streams(await store.readAll(0, 100))).toEqual(['s-0', 's-0', 's-1', 's-1', 's-2', 's-2']);
-    // Three commits by _id; at the miss, one range query in the background: is anything behind a hole?
-    expect(finds.slice(0, 4)).toEqual([{ _id: 1 }, { _id: 3 }, { _id: 5 }, { _id: 7 }]);
+    // Three commits with one query of their bucket, then the bucket again for position 7; at the
+    // miss, one range query in the background: is anything behind a hole?
+    expect(finds.slice(0, 2)).toEqual([{ bucket: 0 }, { bucket: 0 }]);
     await sleep(100);
     expect(ranges()).toBe(1);
 
@@ -374,6 +375,23 @@ describe('MongoDB event store: a reader at the head', () => {
     // From the middle of a commit there is no _id to look up: a range query, as before.
     expect(streams(await store.readAll(1, 100))).toEqual(['s-0', 's-1', 's-1', 's-2', 's-2', 's-3']);
     expect(ranges()).toBe(2);
+  });
+});
+
+describe('MongoDB event store: commits stored before buckets', () => {
+  let store: MongoEventStore;
+  afterEach(() => dropAndClose(store));
+
+  it('are found by _id by a reader at the head, before and among commits that have one', async () => {
+    store = await openStore({ gapTimeoutMs: 60_000 });
+    for (let i = 0; i < 3; i++) await store.append(`old-${i}`, 0, [newEvent(), newEvent()]);
+    await dbOf(store).collection('commits').updateMany({}, { $unset: { bucket: '' } });
+    expect(await dbOf(store).collection('commits').countDocuments({ bucket: { $exists: true } })).toBe(0);
+    const later = await openStore({ gapTimeoutMs: 60_000 }, databases.get(store));
+    expect(streams(await later.readAll(0, 100))).toEqual(['old-0', 'old-0', 'old-1', 'old-1', 'old-2', 'old-2']);
+    await later.append('new', 0, [newEvent()]);
+    expect(streams(await later.readAll(6, 100))).toEqual(['new']);
+    expect(await later.headPosition()).toBe(7);
   });
 });
 

@@ -33,7 +33,13 @@ const PERSIST_EVERY_MS = 1_000;
  * by `_id`, at most `WALK_STEPS` of them, before it opens a cursor (see `covered`).
  */
 const WALK_NEAR_POSITIONS = 1_000;
-const WALK_STEPS = 32;
+const WALK_STEPS = 256;
+/**
+ * Commits are grouped by their first position into buckets of this many positions, so that a
+ * reader at the head gets all the commits of a bucket with one equality (see `covered`).
+ */
+const WALK_BUCKET = 64;
+const bucketOf = (position: number) => Math.floor((position - 1) / WALK_BUCKET);
 /** Last positions of commits recently read, where a walk by `_id` may start (see `covered`). */
 const MAX_KNOWN_BOUNDARIES = 4_096;
 /** A reader that found nothing new by `_id` looks for a possible hole, in the background, at most this often. */
@@ -118,6 +124,8 @@ interface CommitDoc {
   tombstone?: true;
   /** Set on tombstones written by readers for a hole nobody filled within the gap timeout. */
   abandoned?: true;
+  /** `bucketOf(_id)`; missing on commits stored before buckets, which readers find by `_id`. */
+  bucket?: number;
   events: StoredEvent[];
 }
 
@@ -337,6 +345,7 @@ export class MongoEventStore implements EventStore {
     await this.commits.createIndex({ streamId: 1, firstVersion: 1 }, { name: 'stream_version', unique: true, sparse: true });
     await this.commits.createIndex({ commitId: 1 }, { name: 'commit_id', unique: true, sparse: true });
     await this.commits.createIndex({ lastPosition: 1 }, { name: 'last_position' });
+    await this.commits.createIndex({ bucket: 1 }, { name: 'bucket' });
     await this.commits.createIndex({ 'events.type': 1, lastPosition: 1 }, { name: 'event_type' });
     await this.eventIds.createIndex({ eventId: 1, k: -1 }, { name: 'event_id_claims' });
   }
@@ -396,6 +405,7 @@ export class MongoEventStore implements EventStore {
     const recordedAt = this.now().toISOString();
     const doc: CommitDoc = {
       _id: first,
+      bucket: bucketOf(first),
       lastPosition: last,
       streamId,
       firstVersion: head + 1,
@@ -450,7 +460,7 @@ export class MongoEventStore implements EventStore {
     let fenced = false;
     for (let position = from; position <= to; ) {
       try {
-        await this.commits.insertOne({ _id: position, lastPosition: to, tombstone: true, events: [] });
+        await this.commits.insertOne({ _id: position, bucket: bucketOf(position), lastPosition: to, tombstone: true, events: [] });
         break;
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
@@ -681,15 +691,27 @@ export class MongoEventStore implements EventStore {
       }
     };
     const { batch, oneCursor = false, projection } = scan;
-    // At the head, walk by `_id`: the next commit starts at the position after the last one.
-    // FerretDB hands an equality on a field to PostgreSQL, while a range with a sort makes it
-    // fetch and decode every commit of the log, so a follower's poll would cost a scan of the
-    // whole history. Only a reader that is behind (a replay, a catch-up) opens a cursor at
-    // once, and a walk that keeps finding commits goes on with one.
+    // At the head, walk: the next commit starts at the position after the last one. FerretDB
+    // hands an equality on a field to PostgreSQL, while a range with a sort makes it fetch and
+    // decode every commit of the log, so a follower's poll would cost a scan of the whole
+    // history. One equality on `bucket` brings every commit that starts in the next
+    // WALK_BUCKET positions; one on `_id` finds a commit stored before buckets. Only a reader
+    // that is behind (a replay, a catch-up) opens a cursor at once, and a walk that keeps
+    // finding commits goes on with one.
     if ((reached === 0 || this.boundaries.has(reached)) && this.visible.position - reached <= WALK_NEAR_POSITIONS) {
+      const found = new Map<number, CommitDoc>();
       let walked = 0;
       for (; walked < WALK_STEPS; walked++) {
-        const doc = await this.commits.findOne({ _id: reached + 1 }, projection ? { projection } : {});
+        const want = reached + 1;
+        if (!found.has(want)) {
+          const docs = await this.commits.find({ bucket: bucketOf(want) }, projection ? { projection } : {}).toArray();
+          for (const d of docs) found.set(d._id, d);
+          if (!docs.length) {
+            const old = await this.commits.findOne({ _id: want }, projection ? { projection } : {});
+            if (old) found.set(old._id, old);
+          }
+        }
+        const doc = found.get(want);
         if (!doc) break;
         advance(doc.lastPosition, doc.tombstone === true);
         yield doc;
@@ -788,7 +810,7 @@ export class MongoEventStore implements EventStore {
     hole.to = Math.min(hole.to, to);
     if (now - hole.since < this.gapTimeoutMs) return 'wait';
     try {
-      await this.commits.insertOne({ _id: from, lastPosition: from, tombstone: true, abandoned: true, events: [] });
+      await this.commits.insertOne({ _id: from, bucket: bucketOf(from), lastPosition: from, tombstone: true, abandoned: true, events: [] });
     } catch (error) {
       if (isDuplicateKey(error)) return 'filled';
       throw error;
