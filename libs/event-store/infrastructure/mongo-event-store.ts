@@ -231,7 +231,9 @@ const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'
  * transactions, so every guarantee rests on single-document atomicity and unique indexes.
  *
  * - `commits`: ONE document per append, `_id` = its first global position. A commit is
- *   atomic because it is one document.
+ *   atomic because it is one document. `bucket` groups commits by first position (64
+ *   positions a bucket) so that a reader at the head reads on with equalities only, which
+ *   FerretDB hands to PostgreSQL (see `covered`).
  * - Optimistic concurrency: the writer reads the stream head (the commit with the highest
  *   `firstVersion`), rejects a mismatch, and inserts with `firstVersion = head + 1` under a
  *   unique index on (streamId, firstVersion). Why that index suffices: a stream's commits
