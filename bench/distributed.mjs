@@ -1,5 +1,7 @@
 // Figures on the distributed profile's servers (MongoDB wire protocol, Kafka, Redis), each
 // against a raw client doing the same work on the same data, interleaved.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
 import kafkajs from 'kafkajs';
 import { Queue, Worker } from 'bullmq';
@@ -18,6 +20,17 @@ const quiet = { log: () => undefined, warn: () => undefined, error: (m) => conso
 const registry = demarcheEventRegistry();
 const upcast = (e) => registry.upcast(e);
 const projectionNamed = (name) => READ_MODEL_PROJECTIONS.find((p) => p.name === name);
+
+/**
+ * FerretDB built as a library (`deploy/infra/ferretdb`) reports its version as `unknown`: then
+ * it is the one `go.mod` of that build requires.
+ */
+function ferretdbVersion(reported) {
+  if (reported !== 'unknown') return reported;
+  const goMod = readFileSync(fileURLToPath(new URL('../deploy/infra/ferretdb/go.mod', import.meta.url)), 'utf8');
+  const required = /^\s*(?:require\s+)?github\.com\/FerretDB\/FerretDB\s+(v\S+)/m.exec(goMod)?.[1];
+  return required ? `${required} (as built by deploy/infra)` : reported;
+}
 
 /** Shared state of the distributed figures: servers, names, and what to drop at the end. */
 export class DistributedBench {
@@ -68,7 +81,7 @@ export class DistributedBench {
     redis.disconnect();
     const cluster = await this.admin.describeCluster().catch(() => ({ brokers: [] }));
     return {
-      mongo: build.ferretdbVersion ? `FerretDB ${build.ferretdbVersion} (MongoDB wire ${build.version})` : `MongoDB ${build.version ?? '?'}`,
+      mongo: build.ferretdbVersion ? `FerretDB ${ferretdbVersion(build.ferretdbVersion)} (MongoDB wire ${build.version})` : `MongoDB ${build.version ?? '?'}`,
       redis: /redis_version:(\S+)/.exec(info)?.[1] ?? '?',
       kafkaBrokers: cluster.brokers.length,
     };
