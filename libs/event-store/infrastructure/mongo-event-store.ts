@@ -30,7 +30,7 @@ const MAX_SCAN_BATCH = 500;
 const PERSIST_EVERY_MS = 1_000;
 /**
  * A reader at the head (within this many positions of the horizon) looks for the next commits
- * by `_id`, at most `WALK_STEPS` of them, before it opens a cursor (see `covered`).
+ * by equality, at most `WALK_STEPS` of them, before it opens a cursor (see `covered`).
  */
 const WALK_NEAR_POSITIONS = 1_000;
 const WALK_STEPS = 256;
@@ -669,7 +669,7 @@ export class MongoEventStore implements EventStore {
    * positions keeps documents from overlapping: an abandoned block may end where another,
    * still pending, block begins, and only its writer knows where.
    *
-   * A reader at the head walks by `_id` first (see below). With `oneCursor` the rest is read
+   * A reader at the head walks by equality first (see below). With `oneCursor` the rest is read
    * through one cursor (one scan on FerretDB) rather than one query per `batch`; stopping
    * early, by a hole or by the consumer, closes it.
    */
@@ -723,7 +723,7 @@ export class MongoEventStore implements EventStore {
         // a writer abandoned. None can be passed before its timeout, so the reader goes on at
         // once and a range query in the background looks whether commits wait behind it, to
         // start that hole's clock. Only an expired hole is worth a range query here: it fences.
-        const hole = this.holes.find((h) => h.from <= reached + 1 && reached + 1 <= h.to);
+        const hole = this.holeAt(reached + 1);
         if (!hole || performance.now() - hole.since < this.gapTimeoutMs) {
           this.lookPast(reached);
           return;
@@ -784,7 +784,7 @@ export class MongoEventStore implements EventStore {
     this.lookedAt = now;
     const from = reached + 1;
     const hole = (to: number) => {
-      if (to >= from && !this.holes.some((h) => h.from <= from && from <= h.to)) this.holes.push({ from, to, since: performance.now(), skipped: false });
+      if (to >= from && !this.holeAt(from)) this.holes.push({ from, to, since: performance.now(), skipped: false });
     };
     const look = async () => {
       if (now - this.rangeScannedAt >= Math.min(SAFETY_SCAN_INTERVAL_MS, this.gapTimeoutMs * 10)) {
@@ -801,9 +801,14 @@ export class MongoEventStore implements EventStore {
       .finally(() => (this.looking = false));
   }
 
+  /** The hole this instance knows that covers `position`, if any. */
+  private holeAt(position: number): Hole | undefined {
+    return this.holes.find((h) => h.from <= position && position <= h.to);
+  }
+
   private async passHole(from: number, to: number): Promise<'wait' | 'filled' | 'fenced'> {
     const now = performance.now();
-    let hole = this.holes.find((h) => h.from <= from && from <= h.to);
+    let hole = this.holeAt(from);
     if (!hole) {
       hole = { from, to, since: now, skipped: false };
       this.holes.push(hole);
