@@ -68,6 +68,9 @@ export interface ApplyOptions {
   readonly prefetch?: boolean;
 }
 
+/** The key of a document in a batch's cache. */
+const keyOf = (collection: string, id: string) => `${collection}\u0000${id}`;
+
 /** Reads at a time when a batch prefetches its documents. */
 const PREFETCH_CONCURRENCY = 16;
 
@@ -79,7 +82,6 @@ const PREFETCH_CONCURRENCY = 16;
 export async function applyBatch(projection: Projection, store: ReadModelStore, batch: readonly RecordedEvent[], options: ApplyOptions = {}): Promise<void> {
   if (!batch.length) return;
   const cache = new Map<string, Cached>();
-  const keyOf = (collection: string, id: string) => `${collection}\u0000${id}`;
   const load = async (collection: string, id: string) => {
     const key = keyOf(collection, id);
     let entry = cache.get(key);
@@ -144,7 +146,7 @@ export async function applyBatch(projection: Projection, store: ReadModelStore, 
 /** The documents a batch asks for when every document is missing: a dry run, nothing is changed or flushed. */
 async function documentsAskedFor(projection: Projection, batch: readonly RecordedEvent[]): Promise<[string, string][]> {
   const wanted = new Map<string, [string, string]>();
-  const note = (collection: string, id: string) => void wanted.set(`${collection}\u0000${id}`, [collection, id]);
+  const note = (collection: string, id: string) => void wanted.set(keyOf(collection, id), [collection, id]);
   const view: ProjectionView = {
     get: async (collection, id) => {
       note(collection, id);
