@@ -157,3 +157,15 @@ export async function openTestEventStore(dataDir: string) {
   if (TEST_PROFILE !== 'distributed') return new SqliteEventStore(openSqliteDatabase(dataDir));
   return MongoEventStore.connect(process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017', distributedEnv(dataDir).DEMARCHE_MONGO_DB!);
 }
+
+/** The read models of a test app's data, opened directly (the app stopped), on the test profile; `close` when done. */
+export async function openTestReadModels(dataDir: string) {
+  const { SqliteReadModelStore, MongoReadModelStore } = await import('../../libs/projections/index.js');
+  if (TEST_PROFILE !== 'distributed') {
+    const { openSqliteDatabase } = await import('../../libs/event-store/index.js');
+    const db = openSqliteDatabase(dataDir);
+    return { store: new SqliteReadModelStore(db), close: async () => db.close() };
+  }
+  const store = await MongoReadModelStore.connect(process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017', distributedEnv(dataDir).DEMARCHE_MONGO_DB!);
+  return { store, close: () => store.close() };
+}

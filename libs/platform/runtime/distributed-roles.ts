@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, Module, type BeforeApplicationShutdown, typ
 import type { Kafka } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import { CommandRunner, EVENT_STORE, EventRegistry, type EventStore } from '../../event-store/index.js';
-import { ProjectionVersions, RAW_READ_MODEL_STORE, type Projection, type ReadModelStore } from '../../projections/index.js';
+import { ProjectionVersions, RAW_READ_MODEL_STORE, upgradeLayouts, type Projection, type ReadModelStore } from '../../projections/index.js';
 import { FollowUpPolicy, PlaybookCatalog, recordTimerElapsed, TIMERS } from '../../follow-ups/index.js';
 import { BullTimerWorker } from '../../follow-ups/infrastructure/bullmq-timer-worker.js';
 import type { BullTimers } from '../../follow-ups/infrastructure/bullmq-timers.js';
@@ -61,6 +61,7 @@ export class KafkaProjectorService implements OnApplicationBootstrap, BeforeAppl
     @Inject(RAW_READ_MODEL_STORE) private readonly readModels: ReadModelStore,
     @Inject(REDIS) private readonly redis: Redis,
     private readonly registry: EventRegistry,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -68,6 +69,11 @@ export class KafkaProjectorService implements OnApplicationBootstrap, BeforeAppl
     this.kafka = await kafkaFor(this.config, this.logger);
     const versions = new ProjectionVersions(this.readModels);
     const mutex = new RedisMutex(this.redis, redisPrefix);
+    // Members starting together take turns: the first rebuilds a read model an earlier
+    // release laid out differently, the others then find it current. It may take a while.
+    await new RedisMutex(this.redis, redisPrefix, 30_000, 6 * 3600_000).withLock('layout-upgrade', () =>
+      upgradeLayouts(this.store, this.readModels, READ_MODEL_PROJECTIONS, (m) => this.logger.log(m), { upcast: (e) => this.registry.upcast(e) }),
+    );
     const apply = async (projection: Projection, events: readonly RecordedEvent[]) => {
       try {
         await withCorrelation(sharedCorrelation(events), () =>

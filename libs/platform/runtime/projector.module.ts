@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, Module, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { CatchUpSubscription, EVENT_STORE, EventRegistry, type EventStore } from '../../event-store/index.js';
-import { applyBatch, ProjectionVersions, RAW_READ_MODEL_STORE, type Projection, type ReadModelStore } from '../../projections/index.js';
+import { applyBatch, ProjectionVersions, RAW_READ_MODEL_STORE, upgradeLayouts, type Projection, type ReadModelStore } from '../../projections/index.js';
 import type { RecordedEvent } from '../../kernel/index.js';
 import { withCorrelation } from '../observability/correlation.js';
 import { OutageLog } from '../observability/outage-log.js';
@@ -73,10 +73,18 @@ export function sharedCorrelation(batch: readonly RecordedEvent[]): string | und
 
 @Injectable()
 export class ProjectorService extends ProjectionHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  constructor(@Inject(EVENT_STORE) store: EventStore, @Inject(RAW_READ_MODEL_STORE) readModels: ReadModelStore, registry: EventRegistry) {
+  private readonly logger = new Logger('Projector');
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(RAW_READ_MODEL_STORE) private readonly readModels: ReadModelStore,
+    private readonly registry: EventRegistry,
+  ) {
     super(store, readModels, registry, READ_MODEL_PROJECTIONS, new Logger('Projector'));
   }
-  onApplicationBootstrap(): void {
+  /** Read models an earlier release laid out differently are rebuilt first, so nothing projects into an old layout. */
+  async onApplicationBootstrap(): Promise<void> {
+    await upgradeLayouts(this.store, this.readModels, READ_MODEL_PROJECTIONS, (m) => this.logger.log(m), { upcast: (e) => this.registry.upcast(e) });
     this.start();
   }
   /** Before the stores close: the batch in hand is applied and checkpointed. */

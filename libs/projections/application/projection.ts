@@ -32,6 +32,12 @@ export interface BatchEffect {
 /** A read model built from the log. */
 export interface Projection {
   readonly name: string;
+  /**
+   * The layout of its documents (1 when absent). A release that lays them out differently
+   * raises it; a read model built under another layout is then rebuilt from the log before
+   * it is projected on (see `upgradeLayouts`).
+   */
+  readonly revision?: number;
   readonly collections: readonly string[];
   /** Event types it reads; others are skipped without loading anything. */
   readonly handles: readonly string[];

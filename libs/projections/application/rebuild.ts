@@ -86,9 +86,70 @@ export async function rebuildProjection(store: EventStore, readModels: ReadModel
   const identical = diff.every((d) => !d.onlyInActive.length && !d.onlyInRebuilt.length && !d.different.length);
   if (swap) {
     await catchUp();
-    await versions.save({ projection: projection.name, active: target });
+    await versions.save({ projection: projection.name, active: target, revision: layoutOf(projection) });
   }
   return { projection: projection.name, activeVersion: current.active, rebuiltVersion: target, resumedFrom, events, diff, identical, swapped: swap };
+}
+
+const layoutOf = (projection: Projection) => projection.revision ?? 1;
+
+export interface LayoutUpgrade {
+  readonly projection: string;
+  readonly from: number;
+  readonly to: number;
+  /** False when the read model held no document yet: it is only marked with the new layout. */
+  readonly rebuilt: boolean;
+  readonly events: number;
+}
+
+/**
+ * Brings every read model to the layout its projection's code writes (`Projection.revision`):
+ * one built by an earlier release under another layout is rebuilt from the log and swapped
+ * in, as `demarche rebuild --swap` would, before anything projects on it. Run it before the
+ * projections start; an interrupted upgrade resumes where it stopped, like any rebuild.
+ */
+export async function upgradeLayouts(
+  store: EventStore,
+  readModels: ReadModelStore,
+  projections: readonly Projection[],
+  log: (message: string) => void,
+  options: Pick<RebuildOptions, 'upcast'> = {},
+): Promise<LayoutUpgrade[]> {
+  const versions = new ProjectionVersions(readModels);
+  const done: LayoutUpgrade[] = [];
+  for (const projection of projections) {
+    const current = await versions.of(projection.name);
+    const from = current.revision ?? 1;
+    const to = layoutOf(projection);
+    if (from === to) continue;
+    // Not the checkpoint: the Kafka projector keeps its progress as offsets, not there.
+    const active = versions.pinned(current.active);
+    let untouched = current.building === undefined;
+    for (const collection of projection.collections) untouched &&= (await active.find(collection)).length === 0;
+    if (untouched) {
+      await versions.save({ ...current, revision: to });
+      done.push({ projection: projection.name, from, to, rebuilt: false, events: 0 });
+      continue;
+    }
+    log(
+      `Read model ${projection.name} was built by an earlier Demarche with document layout ${from}; this release writes layout ${to}. ` +
+        `Rebuilding it from the log now (the old version answers queries until the swap; its figures may look incomplete meanwhile).`,
+    );
+    const started = Date.now();
+    let reported = started;
+    const result = await rebuildProjection(store, readModels, projection, {
+      swap: true,
+      upcast: options.upcast,
+      onProgress: (p) => {
+        if (Date.now() - reported < 10_000) return;
+        reported = Date.now();
+        log(`Rebuilding ${projection.name}: ${p.events} events so far, at position ${p.position} of ${p.head}.`);
+      },
+    });
+    log(`Read model ${projection.name} rebuilt with layout ${to} from ${result.events} events in ${((Date.now() - started) / 1000).toFixed(1)} s and swapped in.`);
+    done.push({ projection: projection.name, from, to, rebuilt: true, events: result.events });
+  }
+  return done;
 }
 
 /**

@@ -6,6 +6,8 @@ export interface ProjectionVersion {
   readonly projection: string;
   readonly active: number;
   readonly building?: number;
+  /** The layout (`Projection.revision`) the active version was built with; 1 when absent. */
+  readonly revision?: number;
 }
 
 const VERSIONS = 'projection-versions';

@@ -3,7 +3,7 @@ import { notFound, toLocalDate, type Clock, type Iso3 } from '../../kernel/index
 import { READ_MODEL_STORE, withoutBookkeeping, type ReadModelStore } from '../../projections/index.js';
 import { inForceOn, statusOn, TREATY_STATUSES, type TreatyCatalog, type TreatyStatus } from '../../treaty-status/index.js';
 import { CLOCK, TREATIES } from '../../platform/runtime/tokens.js';
-import { COUNTRIES, type CountryDoc } from './country-status.projection.js';
+import { COUNTRIES, COUNTRY_CAMPAIGNS, type CountryCampaignDoc, type CountryDoc } from './country-status.projection.js';
 
 export interface CountryFilter {
   readonly treaty: string;
@@ -13,13 +13,21 @@ export interface CountryFilter {
   readonly subregion?: string;
 }
 
-/** A country as the API shows it for one treaty, today. */
-export function countryView(doc: CountryDoc, treaty: string, today: string) {
+/**
+ * The freshest judgement first: by the date it holds since, then by when it was recorded
+ * (two campaigns judging a country on the same day: the later word counts).
+ */
+const fresherFirst = (a: CountryCampaignDoc, b: CountryCampaignDoc) =>
+  compare(b.assessedOn, a.assessedOn) || compare(b.groupProvenance?.recordedAt, a.groupProvenance?.recordedAt) || compare(a.campaignId, b.campaignId);
+const compare = (a: string | undefined, b: string | undefined) => (a === b ? 0 : (a ?? '') < (b ?? '') ? -1 : 1);
+
+/** A country as the API shows it for one treaty, today, from its document and its campaigns (any treaty's). */
+export function countryView(doc: CountryDoc, countryCampaigns: readonly CountryCampaignDoc[], treaty: string, today: string) {
   const record = doc.treaties[treaty];
   const standing = record?.standing ?? {};
-  const campaigns = Object.entries(doc.campaigns).filter(([, c]) => c.treaty === treaty);
+  const campaigns = countryCampaigns.filter((c) => c.treaty === treaty);
   // The freshest judgement across the treaty's campaigns is the country's group.
-  const latest = campaigns.filter(([, c]) => c.group).sort(([, a], [, b]) => (a.assessedOn! < b.assessedOn! ? 1 : -1))[0]?.[1];
+  const latest = campaigns.filter((c) => c.group).sort(fresherFirst)[0];
   return {
     iso3: doc.iso3,
     name: doc.name,
@@ -38,7 +46,7 @@ export function countryView(doc: CountryDoc, treaty: string, today: string) {
     wishesToSign: latest?.wishesToSign ?? false,
     obstacles: latest?.obstacles ?? [],
     openFollowUps: Object.values(doc.followUps).filter((f) => f.treaty === treaty).sort((a, b) => (a.dueOn < b.dueOn ? -1 : 1)),
-    campaigns: Object.fromEntries(campaigns.map(([id, c]) => [id, { ...c, treaty: undefined }])),
+    campaigns: Object.fromEntries(campaigns.map(({ id, iso3, campaignId, treaty: _, ...c }) => [campaignId, c])),
     provenance: record?.provenance ?? [],
   };
 }
@@ -55,19 +63,29 @@ export class CountryQuery {
     this.treaties.require(treaty);
     const doc = await this.readModels.get<CountryDoc>(COUNTRIES, iso3);
     if (!doc?.name) throw notFound('unknown-country', `${iso3} is not a state in Demarche's reference list.`, 'iso3');
-    return countryView(withoutBookkeeping(doc), treaty, toLocalDate(this.clock.now()));
+    const campaigns = await this.readModels.find<CountryCampaignDoc>(COUNTRY_CAMPAIGNS, { iso3, treaty });
+    return countryView(withoutBookkeeping(doc), campaigns.map(withoutBookkeeping), treaty, toLocalDate(this.clock.now()));
   }
 
   async list(filter: CountryFilter) {
     this.treaties.require(filter.treaty);
     const today = toLocalDate(this.clock.now());
-    const docs = await this.readModels.find<CountryDoc>(COUNTRIES, {
-      ...(filter.region ? { region: filter.region } : {}),
-      ...(filter.subregion ? { subregion: filter.subregion } : {}),
-    });
+    const [docs, campaigns] = await Promise.all([
+      this.readModels.find<CountryDoc>(COUNTRIES, {
+        ...(filter.region ? { region: filter.region } : {}),
+        ...(filter.subregion ? { subregion: filter.subregion } : {}),
+      }),
+      this.readModels.find<CountryCampaignDoc>(COUNTRY_CAMPAIGNS, { treaty: filter.treaty }),
+    ]);
+    const byCountry = new Map<string, CountryCampaignDoc[]>();
+    for (const c of campaigns) {
+      const list = byCountry.get(c.iso3);
+      if (list) list.push(c);
+      else byCountry.set(c.iso3, [c]);
+    }
     return docs
       .filter((d) => d.name)
-      .map((d) => countryView(withoutBookkeeping(d), filter.treaty, today))
+      .map((d) => countryView(withoutBookkeeping(d), byCountry.get(d.iso3) ?? [], filter.treaty, today))
       .filter((v) => (!filter.treatyStatus || v.treatyStatus === filter.treatyStatus) && (!filter.group || v.group === filter.group))
       .map(({ provenance, campaigns, ...summary }) => summary);
   }

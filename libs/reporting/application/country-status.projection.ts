@@ -5,6 +5,8 @@ import { evolveStanding, type CountryRegistered, type StatusChanged, type Treaty
 import type { FollowUpEvent } from '../../follow-ups/index.js';
 
 export const COUNTRIES = 'countries';
+/** A country's standing in one campaign, a document of its own: see {@link countryStatusProjection}. */
+export const COUNTRY_CAMPAIGNS = 'country-campaigns';
 
 /** The fact behind a field: which event said it, who, and on which dates. */
 export interface Provenance {
@@ -38,32 +40,33 @@ export interface OpenFollowUp {
   readonly dueOn: LocalDate;
 }
 
-/** Everything Demarche knows about one country, across treaties and campaigns. */
+/** What Demarche knows about one country across treaties; its campaigns are {@link CountryCampaignDoc}s. */
 export interface CountryDoc {
   readonly iso3: Iso3;
   readonly name?: string;
   readonly region?: string;
   readonly subregion?: string;
   readonly treaties: Readonly<Record<string, { readonly standing: TreatyStanding; readonly provenance: readonly Provenance[] }>>;
-  readonly campaigns: Readonly<Record<string, CampaignStanding>>;
   readonly followUps: Readonly<Record<string, OpenFollowUp>>;
 }
 
-const provenanceOf = (e: RecordedEvent): Provenance => ({ eventId: e.id, type: e.type, actor: e.actor, occurredAt: e.occurredAt, recordedAt: e.recordedAt });
-const empty = (iso3: Iso3): CountryDoc => ({ iso3, treaties: {}, campaigns: {}, followUps: {} });
-
-/**
- * Sets the country's standing in one campaign in place: `update` hands over the batch's own
- * copy of the document (see `ProjectionView.update`), and rebuilding `campaigns` instead would
- * copy every campaign the country was ever in once per event, which made a rebuild quadratic.
- */
-function withCampaign(doc: CountryDoc, campaignId: string, treaty: string, change: (c: CampaignStanding) => CampaignStanding): CountryDoc {
-  const campaigns: Record<string, CampaignStanding> = doc.campaigns;
-  campaigns[campaignId] = change(campaigns[campaignId] ?? { treaty, obstacles: [], letters: 0, meetings: 0 });
-  return doc;
+/** One country's standing in one campaign; its id is {@link countryCampaignId}. */
+export interface CountryCampaignDoc extends CampaignStanding {
+  readonly id: string;
+  readonly iso3: Iso3;
+  readonly campaignId: string;
 }
 
-/** Sets one open follow-up of the country in place, as {@link withCampaign} does, or drops it when `followUp` is undefined. */
+/** ISO codes are three letters, so the id is unique whatever characters the campaign id holds. */
+export const countryCampaignId = (iso3: Iso3, campaignId: string) => `${iso3}:${campaignId}`;
+
+const provenanceOf = (e: RecordedEvent): Provenance => ({ eventId: e.id, type: e.type, actor: e.actor, occurredAt: e.occurredAt, recordedAt: e.recordedAt });
+const empty = (iso3: Iso3): CountryDoc => ({ iso3, treaties: {}, followUps: {} });
+
+/**
+ * Sets one open follow-up of the country in place (`update` hands over the batch's own copy
+ * of the document, see `ProjectionView.update`), or drops it when `followUp` is undefined.
+ */
 function withFollowUp(doc: CountryDoc, followUpId: string, followUp: OpenFollowUp | undefined): CountryDoc {
   const followUps: Record<string, OpenFollowUp> = doc.followUps;
   if (followUp) followUps[followUpId] = followUp;
@@ -71,16 +74,30 @@ function withFollowUp(doc: CountryDoc, followUpId: string, followUp: OpenFollowU
   return doc;
 }
 
-/** Country status per treaty, with each country's standing in every campaign and its open follow-ups. */
+/**
+ * Country status per treaty with each country's open follow-ups, and each country's standing
+ * in every campaign it is approached in.
+ *
+ * A country's standing in a campaign is a document of its own, not a field of the country's:
+ * a country is approached in campaign after campaign, and a document holding all of them (and
+ * the version of every campaign's stream it saw) grows with the history, while every batch
+ * that touches it reads, copies and writes it whole. Layout 1 kept them together, and a
+ * rebuild of a long history slowed down as it went.
+ */
 export const countryStatusProjection: Projection = {
   name: 'country-status',
-  collections: [COUNTRIES],
+  revision: 2,
+  collections: [COUNTRIES, COUNTRY_CAMPAIGNS],
   handles: [
     'CountryRegistered', 'StatusChanged', 'LetterDelivered', 'MeetingHeld', 'GroupAssigned', 'ResponseReceived',
     'FollowUpScheduled', 'FollowUpWidened', 'FollowUpNarrowed', 'FollowUpCompleted', 'FollowUpRetracted',
   ],
   async apply(event: RecordedEvent, view: ProjectionView) {
     const update = (iso3: Iso3, change: (doc: CountryDoc) => CountryDoc) => view.update<CountryDoc>(COUNTRIES, iso3, (doc) => change(doc ?? empty(iso3)));
+    const inCampaign = (iso3: Iso3, campaignId: string, treaty: string, change: (c: CountryCampaignDoc) => CountryCampaignDoc) => {
+      const id = countryCampaignId(iso3, campaignId);
+      return view.update<CountryCampaignDoc>(COUNTRY_CAMPAIGNS, id, (c) => change(c ?? { id, iso3, campaignId, treaty, obstacles: [], letters: 0, meetings: 0 }));
+    };
     const e = event as RecordedEvent & (CountryRegistered | StatusChanged | CountryOutreachEvent | FollowUpEvent);
     switch (e.type) {
       case 'CountryRegistered':
@@ -93,16 +110,14 @@ export const countryStatusProjection: Projection = {
           return doc;
         });
       case 'LetterDelivered':
-        return update(e.data.iso3, (doc) => withCampaign(doc, e.data.campaignId, e.data.treaty, (c) => ({ ...c, letters: c.letters + 1, lastLetterOn: max(c.lastLetterOn, e.data.deliveredOn) })));
+        return inCampaign(e.data.iso3, e.data.campaignId, e.data.treaty, (c) => ({ ...c, letters: c.letters + 1, lastLetterOn: max(c.lastLetterOn, e.data.deliveredOn) }));
       case 'MeetingHeld':
-        return update(e.data.iso3, (doc) => withCampaign(doc, e.data.campaignId, e.data.treaty, (c) => ({ ...c, meetings: c.meetings + 1 })));
+        return inCampaign(e.data.iso3, e.data.campaignId, e.data.treaty, (c) => ({ ...c, meetings: c.meetings + 1 }));
       case 'ResponseReceived':
-        return update(e.data.iso3, (doc) => withCampaign(doc, e.data.campaignId, e.data.treaty, (c) => ({ ...c, lastResponseOn: max(c.lastResponseOn, e.data.receivedOn) })));
+        return inCampaign(e.data.iso3, e.data.campaignId, e.data.treaty, (c) => ({ ...c, lastResponseOn: max(c.lastResponseOn, e.data.receivedOn) }));
       case 'GroupAssigned': {
         const { group, ratificationUnderWay, wishesToSign, obstacles, since } = e.data;
-        return update(e.data.iso3, (doc) =>
-          withCampaign(doc, e.data.campaignId, e.data.treaty, (c) => ({ ...c, group, ratificationUnderWay, wishesToSign, obstacles, assessedOn: since, groupProvenance: provenanceOf(e) })),
-        );
+        return inCampaign(e.data.iso3, e.data.campaignId, e.data.treaty, (c) => ({ ...c, group, ratificationUnderWay, wishesToSign, obstacles, assessedOn: since, groupProvenance: provenanceOf(e) }));
       }
       case 'FollowUpScheduled': {
         const { followUpId, campaignId, treaty, kind, queue, dueOn } = e.data;

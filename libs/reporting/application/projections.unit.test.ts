@@ -1,7 +1,8 @@
 import { Scenario } from '../../../tests/support/scenario.js';
 import { applyBatch } from '../../projections/index.js';
+import { outreachStreamId } from '../../outreach/index.js';
 import { READ_MODEL_PROJECTIONS } from '../../platform/runtime/projection-catalog.js';
-import { COUNTRIES, type CountryDoc } from './country-status.projection.js';
+import { COUNTRIES, COUNTRY_CAMPAIGNS, countryCampaignId, type CountryCampaignDoc, type CountryDoc } from './country-status.projection.js';
 import { CAMPAIGNS, type CampaignDoc } from './campaign-summary.projection.js';
 
 async function busyCampaign(): Promise<Scenario> {
@@ -40,7 +41,12 @@ describe('read model projections', () => {
     const s = await busyCampaign();
     const uga = (await s.engine.readModels.get<CountryDoc>(COUNTRIES, 'UGA'))!;
     expect(uga.treaties.CCM!.standing).toEqual({ depositedOn: '2026-03-01', depositType: 'accession', entryIntoForceOn: '2026-09-01' });
-    expect(uga.campaigns.c1).toMatchObject({ group: 'II', obstacles: ['capacity', 'regional-reciprocity'], letters: 1, lastResponseOn: '2026-02-02' });
+    expect(uga).not.toHaveProperty('campaigns');
+    const ugaInC1 = await s.engine.readModels.get<CountryCampaignDoc>(COUNTRY_CAMPAIGNS, countryCampaignId('UGA', 'c1'));
+    expect(ugaInC1).toMatchObject({ iso3: 'UGA', campaignId: 'c1', treaty: 'CCM', group: 'II', obstacles: ['capacity', 'regional-reciprocity'], letters: 1, lastResponseOn: '2026-02-02' });
+    // A country's document is not touched by its campaigns' streams, so it does not grow with them.
+    expect(Object.keys((uga as CountryDoc & { _seen: object })._seen)).not.toContain(outreachStreamId('c1', 'UGA'));
+    expect(Object.keys((ugaInC1 as CountryCampaignDoc & { _seen: object })._seen)).toEqual([outreachStreamId('c1', 'UGA')]);
     expect(Object.values(uga.followUps)).toEqual([]);
     const ken = (await s.engine.readModels.get<CountryDoc>(COUNTRIES, 'KEN'))!;
     expect(Object.values(ken.followUps).map((f) => f.kind)).toEqual(['regional-initiative']);
