@@ -303,7 +303,7 @@ start_postgres() {
   dir="$(pg_dir)"; bin="$(pg_bin)"; log="$dir/postgres.log"
   [[ -n "$bin" ]] || fail "no PostgreSQL server found under /usr/lib/postgresql." "" "apt-get install -y postgresql, or run with FERRETDB_HANDLER=sqlite."
   label="PostgreSQL $("$bin/postgres" --version | awk '{ print $3 }') (FerretDB's storage)"
-  if healthy postgres; then ok "$label already running (pid $(pid_of postgres), port $POSTGRES_PORT)"; return; fi
+  if healthy postgres; then ok "$label already running (pid $(pid_of postgres), port $POSTGRES_PORT)"; equality_indexes; return; fi
   refuse_foreign_port postgres "$label"
   mkdir -p "$dir"
   (( EUID == 0 )) && chown postgres: "$dir"
@@ -322,6 +322,16 @@ start_postgres() {
   if ! "$bin/psql" -h 127.0.0.1 -p "$POSTGRES_PORT" -U ferretdb -d postgres -tAc "select 1 from pg_database where datname = 'ferretdb'" 2>> "$dir/pg_ctl.log" | grep -q 1; then
     "$bin/createdb" -h 127.0.0.1 -p "$POSTGRES_PORT" -U ferretdb ferretdb 2>> "$dir/pg_ctl.log" || fail "could not create the 'ferretdb' database." "$dir/pg_ctl.log"
   fi
+  equality_indexes
+}
+
+# FerretDB's equalities are `_jsonb->'field' @> value`, which its own b-tree indexes cannot
+# serve: postgres/equality-indexes.sql gives each of them a GIN twin that can (see the file).
+equality_indexes() {
+  local dir; dir="$(pg_dir)"
+  "$(pg_bin)/psql" -h 127.0.0.1 -p "$POSTGRES_PORT" -U ferretdb -d ferretdb -v ON_ERROR_STOP=1 -qAt \
+    -f "$SCRIPT_DIR/postgres/equality-indexes.sql" > "$dir/equality-indexes.log" 2>&1 ||
+    fail "could not install the equality indexes for FerretDB in PostgreSQL." "$dir/equality-indexes.log"
 }
 
 start_mongo() {

@@ -471,3 +471,38 @@ describe('MongoDB event store: connecting', () => {
     );
   });
 });
+
+/**
+ * The index an explained query used, on MongoDB (a stage of the winning plan) or on FerretDB
+ * (which explains with PostgreSQL's plan), or undefined for a scan of the collection.
+ */
+function indexUsed(explained: Record<string, unknown>): string | undefined {
+  const found: string[] = [];
+  const walk = (node: unknown) => {
+    if (!node || typeof node !== 'object') return;
+    const n = node as Record<string, unknown>;
+    if (typeof n['Index Name'] === 'string') found.push(n['Index Name']);
+    if (typeof n.stage === 'string' && /IXSCAN|IDHACK/.test(n.stage)) found.push(String(n.indexName ?? n.stage));
+    Object.values(n).forEach(walk);
+  };
+  walk(explained.queryPlanner);
+  return found[0];
+}
+
+describe('MongoDB event store: what the server does with its lookups', () => {
+  // On FerretDB this holds only with deploy/infra's equality indexes (postgres/equality-indexes.sql).
+  it('answers a stream read, a bucket and an _id through an index, not a scan of the log', async () => {
+    const store = await openStore();
+    try {
+      for (let i = 0; i < 300; i++) await store.append(`s-${i % 30}`, 'any', [newEvent('A', { pad: 'x'.repeat(300) })]);
+      const commits = dbOf(store).collection('commits');
+      const some = (await commits.findOne({ streamId: 's-7' }))!;
+      for (const filter of [{ streamId: 's-7' }, { bucket: some.bucket }, { _id: some._id }]) {
+        const explained = (await commits.find(filter).explain()) as Record<string, unknown>;
+        expect({ filter, index: indexUsed(explained) }).toEqual({ filter, index: expect.any(String) });
+      }
+    } finally {
+      await dropAndClose(store);
+    }
+  }, 60_000);
+});
