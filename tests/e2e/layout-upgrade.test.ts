@@ -1,12 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { physicalCollection, physicalProjection, ProjectionVersions } from '../../libs/projections/index.js';
-import { openTestReadModels, startTestApp } from '../support/running-app.js';
+import { destroyTestData, openTestReadModels, startTestApp } from '../support/running-app.js';
 
 describe('a read model laid out by an earlier release', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'demarche-layout-'));
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  afterAll(() => destroyTestData(dataDir));
 
   it('is rebuilt from the log at start, before the app serves it', async () => {
     const first = await startTestApp({ dataDir, now: '2026-06-01T09:00:00Z' });

@@ -1,13 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTestApp } from '../support/running-app.js';
+import { destroyTestData, startTestApp } from '../support/running-app.js';
 import { eventually } from '../support/eventually.js';
 
 
 describe('a restart of the embedded profile', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'demarche-restart-'));
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  afterAll(() => destroyTestData(dataDir));
 
   it('keeps everything recorded, and fires a timer that fell due while it was down', async () => {
     const first = await startTestApp({ dataDir, now: '2026-06-01T09:00:00Z' });

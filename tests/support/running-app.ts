@@ -145,6 +145,12 @@ async function dropServers(config: DemarcheConfig): Promise<void> {
   for (let i = 0; i < keys.length; i += 500) execFileSync('redis-cli', ['del', ...keys.slice(i, i + 500)]);
 }
 
+/** Deletes a stopped test app's data: its folder and, on the distributed profile, its database, topics, group and keys. */
+export async function destroyTestData(dataDir: string): Promise<void> {
+  if (TEST_PROFILE === 'distributed') await dropServers(loadConfig({ ...process.env, DEMARCHE_DATA_DIR: dataDir, ...distributedEnv(dataDir) }));
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
 /** The environment for a `demarche` command that works on a test app's data, on the test profile. */
 export function cliEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const tokens = { DEMARCHE_ADMIN_TOKEN: TEST_ADMIN_TOKEN, DEMARCHE_TOKEN: TEST_ADMIN_TOKEN };
