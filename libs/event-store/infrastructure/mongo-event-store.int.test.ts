@@ -5,6 +5,7 @@ import { allPages, eventFilterContract, eventStoreContract, newEvent } from '../
 import type { RecordedEvent } from '../../kernel/index.js';
 import { ConcurrencyError, type EventStore, type ExpectedVersion } from '../application/event-store.port.js';
 import { connectMongo, MongoEventStore, type MongoEventStoreOptions } from './mongo-event-store.js';
+import { eventually } from '../../../tests/support/eventually.js';
 
 // Needs a MongoDB-wire server: `npm run infra:up` (FerretDB) or `docker compose up -d --wait`.
 const MONGO_URL = process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017';
@@ -333,22 +334,28 @@ describe('MongoDB event store: a reader at the head', () => {
 
   // FerretDB pushes an equality down to PostgreSQL but answers a range with a sort by fetching
   // and decoding every commit, so a relay that polled with one paid a scan of the log per poll.
-  it('finds new commits by equality, a bucket of positions at a time, and looks for a possible hole in the background: at the position counter once a second, with a range query rarely', async () => {
+  /** A store whose reads of the log are recorded: `finds` (filters), `ranges()`, and `counterReads`. */
+  async function watchedStore(options: MongoEventStoreOptions) {
     const name = newDbName();
     const connection = mongoose.createConnection(MONGO_URL, { dbName: name, monitorCommands: true, serverMonitoringMode: 'poll', ignoreUndefined: true });
     await connection.asPromise();
-    store = new MongoEventStore(connection, { gapTimeoutMs: 60_000 });
-    databases.set(store, name);
-    await store.ensureIndexes();
-    const finds: Record<string, unknown>[] = [];
+    const opened = new MongoEventStore(connection, options);
+    databases.set(opened, name);
+    await opened.ensureIndexes();
+    const watch = { store: opened, finds: [] as Record<string, unknown>[], counterReads: 0, ranges: () => watch.finds.filter((f) => !('_id' in f) && !('bucket' in f)).length };
     connection.getClient().on('commandStarted', (e) => {
       const command = e.command as { find?: string; filter?: Record<string, unknown> };
       // The log's reads only, not the appends' look at their stream's head.
-      if (command.find === 'commits' && !('streamId' in (command.filter ?? {}))) finds.push(command.filter ?? {});
-      if (command.find === 'counters' && command.filter?._id === 'events') counterReads++;
+      if (command.find === 'commits' && !('streamId' in (command.filter ?? {}))) watch.finds.push(command.filter ?? {});
+      if (command.find === 'counters' && command.filter?._id === 'events') watch.counterReads++;
     });
-    const ranges = () => finds.filter((f) => !('_id' in f) && !('bucket' in f)).length;
-    let counterReads = 0;
+    return watch;
+  }
+
+  it('finds new commits by equality, a bucket of positions at a time, and looks for a possible hole in the background: at the position counter once a second, with a range query rarely', async () => {
+    const watch = await watchedStore({ gapTimeoutMs: 60_000 });
+    store = watch.store;
+    const { finds, ranges } = watch;
 
     for (let i = 0; i < 3; i++) await store.append(`s-${i}`, 0, [newEvent(), newEvent()]);
     expect(streams(await store.readAll(0, 100))).toEqual(['s-0', 's-0', 's-1', 's-1', 's-2', 's-2']);
@@ -366,15 +373,42 @@ describe('MongoDB event store: a reader at the head', () => {
     expect(ranges()).toBe(1);
 
     // A second later a reader with nothing new looks again, at the position counter only.
-    counterReads = 0;
+    watch.counterReads = 0;
     await sleep(1_000);
     expect(await store.readAll(next.positions[0]!, 100)).toEqual([]);
     await sleep(100);
-    expect(counterReads).toBe(1);
+    expect(watch.counterReads).toBe(1);
     expect(ranges()).toBe(1);
     // From the middle of a commit there is no _id to look up: a range query, as before.
     expect(streams(await store.readAll(1, 100))).toEqual(['s-0', 's-1', 's-1', 's-2', 's-2', 's-3']);
     expect(ranges()).toBe(2);
+  });
+
+  it('finds a hole the position counter lost, bucket by bucket, without a range query over the log', async () => {
+    const watch = await watchedStore({ gapTimeoutMs: 200 });
+    store = watch.store;
+    const before = await store.append('before', 0, [newEvent()]);
+    expect(streams(await store.readAll(0, 100))).toEqual(['before']);
+    await sleep(100);
+    expect(watch.ranges()).toBe(1); // a fresh instance's first look
+    // A writer takes 70 positions (into the next bucket) and dies; a later commit lands behind
+    // them; then a lost `$inc` takes the counter back, so it no longer shows the hole.
+    const counters = dbOf(store).collection<{ _id: string; next: number }>('counters');
+    await counters.updateOne({ _id: 'events' }, { $inc: { next: 70 } });
+    const after = await store.append('after', 0, [newEvent()]);
+    expect(after.positions[0]).toBe(before.positions[0]! + 71);
+    await counters.updateOne({ _id: 'events' }, { $set: { next: before.positions[0]! } });
+    // Within ten gap timeouts, a look at the next buckets by equality finds the commit behind the hole.
+    const read = await eventually(async () => {
+      const found = await store.readAll(before.positions[0]!, 100);
+      return found.length ? found : undefined;
+    }, 'the commit behind the lost hole', 5_000);
+    expect(streams(read)).toEqual(['after']);
+    expect(store.skippedGaps).toBe(1);
+    // Range queries: the first look, and the one that fences the hole once it expired (found by
+    // equality: the next one that would have found it was 100 gap timeouts away).
+    expect(watch.ranges()).toBe(2);
+    expect(watch.finds).toContainEqual({ bucket: 1 });
   });
 });
 
