@@ -34,8 +34,8 @@ function ferretdbVersion(reported) {
 
 /** Shared state of the distributed figures: servers, names, and what to drop at the end. */
 export class DistributedBench {
-  constructor({ run, mongoUrl, kafkaBrokers, redisUrl, log, sizes }) {
-    Object.assign(this, { run, mongoUrl, kafkaBrokers, redisUrl, log, sizes });
+  constructor({ run, mongoUrl, kafkaBrokers, redisUrl, log, sizes, profiler }) {
+    Object.assign(this, { run, mongoUrl, kafkaBrokers, redisUrl, log, sizes, profiler });
     this.databases = new Set();
     this.topics = new Set();
     this.groups = new Set();
@@ -108,6 +108,7 @@ export class DistributedBench {
       reps,
       warmup,
       log: this.log,
+      profile: this.profiler?.hook('batchedAppend'),
       ours: async (i) => {
         const batches = Array.from({ length: commits }, (_, k) => this.batch(`o${i}`, k));
         const t0 = now();
@@ -163,6 +164,7 @@ export class DistributedBench {
       reps,
       warmup,
       log: this.log,
+      profile: this.profiler?.hook('replay'),
       ours: async () => {
         const t0 = now();
         const n = await this.readAllOurs();
@@ -190,6 +192,7 @@ export class DistributedBench {
         reps,
         warmup,
         log: this.log,
+      profile: this.profiler?.hook('rebuild'),
         ours: async () => {
           const t0 = now();
           const result = await rebuildProjection(this.store, readModels, projection, { swap: true, upcast });
@@ -229,6 +232,7 @@ export class DistributedBench {
       reps,
       warmup,
       log: this.log,
+      profile: this.profiler?.hook('publish'),
       ours: async () => {
         let saved = 0;
         const relay = new OutboxRelay({ store: this.store, checkpoint: { load: async () => 0, save: async (p) => void (saved = p) }, kafka: this.kafka, topic, logger: quiet });
@@ -299,6 +303,7 @@ export class DistributedBench {
       reps,
       warmup,
       log: this.log,
+      profile: this.profiler?.hook('project'),
       ours: async (i) => {
         const dbName = this.db(`proj${i + 10}`);
         const readModels = await MongoReadModelStore.connect(this.mongoUrl, dbName);
@@ -347,6 +352,7 @@ export class DistributedBench {
       reps,
       warmup,
       log: this.log,
+      profile: this.profiler?.hook('followUps'),
       ours: async (i) => {
         const prefix = `${this.run}_fo${i + 10}`;
         let done = 0;

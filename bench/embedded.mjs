@@ -6,7 +6,7 @@ import { COUNTRIES, interleaved, letterEvents, now } from './lib.mjs';
 
 // 8. embedded append: 100-event commits through the adapter vs the same rows inserted by
 // better-sqlite3 in one transaction per 100, with the same durability (WAL, synchronous=FULL).
-export async function embeddedAppend({ dir, reps, warmup, commits, log }) {
+export async function embeddedAppend({ dir, reps, warmup, commits, log, profile }) {
   const store = new SqliteEventStore(openSqliteDatabase(dir, 'ours.sqlite'));
   const db = new Database(join(dir, 'raw.sqlite'));
   db.pragma('journal_mode = WAL');
@@ -31,6 +31,7 @@ export async function embeddedAppend({ dir, reps, warmup, commits, log }) {
       reps,
       warmup,
       log,
+      profile,
       ours: async (i) => {
         const list = batches(`o${i}`);
         const t0 = now();

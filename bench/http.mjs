@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
 import { MongoReadModelStore } from '../dist/libs/projections/index.js';
-import { median, now, percentile, pool, rawEventDoc, round, sleep } from './lib.mjs';
+import { median, now, percentile, pool, profiledRepetition, rawEventDoc, round, sleep } from './lib.mjs';
 
 const { Partitioners } = kafkajs;
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -80,7 +80,9 @@ export class HttpBench {
     const port = await freePort();
     // --profile: the app writes a V8 CPU profile to bench/profiles when it stops.
     const profile = this.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(root, 'bench/profiles')}`, `--cpu-prof-name=${entry}-${Date.now()}.cpuprofile`] : [];
-    const child = spawn(process.execPath, [...profile, `dist/apps/${entry}/main.js`], { cwd: root, env: this.env(port), stdio: ['ignore', 'pipe', 'pipe'] });
+    // --system-profile: the app writes a JIT map, so that perf names its JavaScript functions.
+    const jit = this.b.profiler?.nodeFlags() ?? [];
+    const child = spawn(process.execPath, [...profile, ...jit, `dist/apps/${entry}/main.js`], { cwd: root, env: this.env(port), stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d) => (output = (output + d).slice(-4000)));
     child.stderr.on('data', (d) => (output = (output + d).slice(-4000)));
@@ -101,6 +103,7 @@ export class HttpBench {
         if (child.exitCode === null) child.kill('SIGTERM');
         await Promise.race([exited, sleep(30_000).then(() => child.kill('SIGKILL'))]);
         this.children.delete(child);
+        this.b.profiler?.releaseApp(child.pid);
       },
     };
   }
@@ -173,6 +176,7 @@ export class HttpBench {
         reps,
         warmup,
         log: this.b.log,
+        profile: this.b.profiler?.hook('commands'),
         ours: async () => {
           const { latencies, elapsed } = await pool(requests, concurrency, () => this.meeting());
           return { rate: requests / (elapsed / 1000), latencies };
@@ -238,21 +242,23 @@ export class HttpBench {
       this.b.log(`lag: ${reps} reps of ${seconds} s at ${rate} commands/s (half the sustained maximum), p99 per rep`);
       const ours = [];
       const raw = [];
+      const hook = this.b.profiler?.hook('lag');
+      const profiled = (side, i, fn) => (hook && i === profiledRepetition(reps) ? hook(side, fn) : fn());
       for (let i = -warmup; i < reps; i++) {
-        const o = await this.openLoop(rate, seconds, async () => {
+        const o = await profiled('ours', i, () => this.openLoop(rate, seconds, async () => {
           const { streamId, version } = await this.meeting();
           const accepted = now();
           return { accepted, streamId, version };
         }, async (pending) => {
           const s = await seen();
           return pending.filter((p) => (s[p.streamId] ?? 0) >= p.version);
-        }, undefined, (p) => published.get(`${p.streamId}#${p.version}`));
-        const r = await this.openLoop(rate, seconds, async (k) => {
+        }, undefined, (p) => published.get(`${p.streamId}#${p.version}`)));
+        const r = await profiled('raw', i, () => this.openLoop(rate, seconds, async (k) => {
           const key = `m-${i}-${k}-${randomUUID()}`;
           const sent = now();
           await producer.send({ topic, acks: -1, messages: [{ key, value: String(sent) }] });
           return { accepted: sent, key };
-        }, async (pending) => pending.filter((p) => arrived.has(p.key)), (p) => arrived.get(p.key));
+        }, async (pending) => pending.filter((p) => arrived.has(p.key)), (p) => arrived.get(p.key)));
         this.b.log(
           `  ${i < 0 ? 'warm-up' : `rep ${i + 1}/${reps}`}: ours p99 ${round(o.p99)} ms (p50 ${round(o.p50)}, ${o.n} commands, ${o.errors} errors; ` +
             `on Kafka after p50 ${round(o.stageP50)} p99 ${round(o.stageP99)} ms), kafka round trip p99 ${round(r.p99)} ms`,
@@ -322,7 +328,10 @@ export class HttpBench {
   }
 
   async close() {
-    for (const child of this.children) child.kill('SIGKILL');
+    for (const child of this.children) {
+      child.kill('SIGKILL');
+      this.b.profiler?.releaseApp(child.pid);
+    }
     rmSync(this.referenceDir, { recursive: true, force: true });
   }
 }

@@ -23,13 +23,17 @@ export function percentile(values, p) {
 /**
  * Runs `ours` and `raw` alternately (ours, raw, ours, raw...) after `warmup` unrecorded
  * rounds. Each call returns `{ rate }` (units per second) and optionally `latencies` (ms).
+ * `profile(side, fn)`, if given, runs the middle recorded repetition of each side (which
+ * still counts) under a system profile (--system-profile).
  */
-export async function interleaved({ reps, warmup = 0, ours, raw, log }) {
+export async function interleaved({ reps, warmup = 0, ours, raw, log, profile }) {
   const o = [];
   const r = [];
+  const profiled = profiledRepetition(reps);
+  const side = (name, fn, i) => (profile && i === profiled ? profile(name, () => fn(i)) : fn(i));
   for (let i = -warmup; i < reps; i++) {
-    const a = await ours(i);
-    const b = await raw(i);
+    const a = await side('ours', ours, i);
+    const b = await side('raw', raw, i);
     if (i >= 0) {
       o.push(a);
       r.push(b);
@@ -48,6 +52,9 @@ export async function interleaved({ reps, warmup = 0, ours, raw, log }) {
   const raw_ = sum(r);
   return { ours: ours_, raw: raw_, ratio: round(ours_.median / raw_.median, 3) };
 }
+
+/** The repetition a system profile records: the middle one, warm and not the last. */
+export const profiledRepetition = (reps) => Math.floor(reps / 2);
 
 /** Runs `tasks` with at most `concurrency` in flight; returns per-task latencies (ms) and elapsed ms. */
 export async function pool(count, concurrency, task) {

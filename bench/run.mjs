@@ -8,6 +8,11 @@
 //   --out=FILE              write the JSON there instead of bench/results/latest.json
 //   --profile               the Demarche apps started by the bench write CPU profiles to bench/profiles
 //                           (run the bench itself under `node --cpu-prof` for the in-process figures)
+//   --system-profile        record one repetition of each side of each figure with `perf record -a` (needs
+//                           root or kernel.perf_event_paranoid=-1): CPU by process (FerretDB, PostgreSQL,
+//                           Kafka, Redis, the app, the bench) and hottest symbols, to bench/profiles/<run>/
+//                           and the JSON (run as `node --perf-basic-prof-only-functions bench/run.mjs` to
+//                           name the bench's own JavaScript too)
 //   --growth-from=FILE      show the embedded growth study of an earlier run's JSON instead of running it
 //   --render=FILE           measure nothing: rewrite BENCHMARKS.md (and --out) from an earlier run's JSON
 //   --figure-timeout=S      give up a figure after S seconds (default 300 quick, 3600 full)
@@ -19,6 +24,7 @@ import { DistributedBench } from './distributed.mjs';
 import { HttpBench } from './http.mjs';
 import { embeddedAppend } from './embedded.mjs';
 import { embeddedGrowth, GROWTH_PROJECTIONS, mongoGrowth } from './growth.mjs';
+import { SystemProfiler } from './system-profile.mjs';
 import { fmtRate, machine, parseSize, round, runId, sizeLabel, tryExec } from './lib.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -72,7 +78,9 @@ const run = runId();
 const started = new Date();
 const figures = {};
 const failures = {};
-const bench = new DistributedBench({ run, ...servers, log, sizes });
+// --system-profile: perf samples the whole machine during one repetition of each side.
+const profiler = args['system-profile'] && !args.render ? new SystemProfiler({ run, log, appPids: () => [...http.children].map((c) => c.pid) }) : undefined;
+const bench = new DistributedBench({ run, ...servers, log, sizes, profiler });
 const http = new HttpBench(bench, { states: quick ? 24 : 60, profile: Boolean(args.profile) });
 
 /** A figure that takes longer than this is recorded as failed and the bench moves on. */
@@ -104,6 +112,7 @@ process.once('SIGINT', (onSignal = async () => {
 process.once('SIGTERM', onSignal);
 
 if (!args.render) console.log(`Demarche bench ${quick ? '(quick) ' : ''}run ${run}`);
+await profiler?.check();
 let serverInfo = {};
 const distributedFigures = ['append', 'replay', 'rebuild', 'publish', 'project', 'follow-ups', 'commands', 'lag'];
 try {
@@ -146,7 +155,7 @@ try {
 if (!args.render && wants('embedded')) {
   const dir = mkdtempSync(join(tmpdir(), 'demarche-bench-'));
   try {
-    await figure('embeddedAppend', () => embeddedAppend({ dir, ...sizes.embedded, log }));
+    await figure('embeddedAppend', () => embeddedAppend({ dir, ...sizes.embedded, log, profile: profiler?.hook('embeddedAppend') }));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -167,8 +176,10 @@ const result = args.render ? JSON.parse(readFileSync(String(args.render), 'utf8'
   machine: machine({ servers: serverInfo, gitCommit: tryExec('git', ['-C', root, 'rev-parse', '--short', 'HEAD']).trim() || undefined }),
   sizes: { ...sizes, growth: growthSizes, growthMongo: mongoSizes },
   figures,
+  ...(profiler && Object.keys(profiler.profiles).length ? { systemProfiles: profiler.profiles } : {}),
   failures,
 };
+profiler?.finish();
 if (args.render && figures.growthEmbedded) Object.assign(result.figures, { growthEmbedded: figures.growthEmbedded, growthEmbeddedFrom: figures.growthEmbeddedFrom });
 mkdirSync(join(root, 'bench/results'), { recursive: true });
 const out = args.out ? String(args.out) : join(root, 'bench/results/latest.json');
