@@ -24,7 +24,7 @@ import { DistributedBench } from './distributed.mjs';
 import { HttpBench } from './http.mjs';
 import { embeddedAppend } from './embedded.mjs';
 import { embeddedGrowth, GROWTH_PROJECTIONS, mongoGrowth } from './growth.mjs';
-import { SystemProfiler } from './system-profile.mjs';
+import { renderSystemProfiles, SystemProfiler } from './system-profile.mjs';
 import { fmtRate, machine, parseSize, round, runId, sizeLabel, tryExec } from './lib.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -243,6 +243,7 @@ function markdown(r) {
         (f.lag.ours.publishedMedianP99Ms !== undefined ? ` Of the lag, HTTP accepted -> on Kafka (the relay's part): p50 ${f.lag.ours.publishedMedianP50Ms} ms, p99 ${f.lag.ours.publishedMedianP99Ms} ms; the rest is the projector's.` : ''),
     );
   }
+  lines.push(...renderSystemProfiles(r));
   const growthTable = (title, rowsOf) => {
     if (!rowsOf?.length) return;
     const keys = ['replay', ...GROWTH_PROJECTIONS.map((p) => `rebuild:${p}`)];
