@@ -578,7 +578,9 @@ export function renderSystemProfiles(r) {
       const role = (ours.byRole.app ?? 0) >= (ours.byRole.bench ?? 0) ? 'app' : 'bench';
       const thread = ours.busiestThread?.[role];
       const d = ours.demarche?.[role];
-      const code = d ? `Demarche's code on the stack in ${d.pct}% of it (${d.top.slice(0, 3).map((s) => `\`${shortSymbol(s.sym)}\` ${s.pct}%`).join(', ')}); ` : '';
+      const code = d?.top.length
+        ? `Demarche's code on the stack in ${d.pct}% of it (${d.top.slice(0, 3).map((s) => `\`${shortSymbol(s.sym)}\` ${s.pct}%`).join(', ')}); `
+        : `its JavaScript unnamed (${role === 'bench' ? 'the bench ran without `--perf-basic-prof-only-functions`' : 'no JIT map'}); `;
       notes.push(`- **${name}** (ours): more CPU in Demarche's process than in FerretDB and PostgreSQL` +
         `${thread ? ` (its busiest thread ${thread.pctOfCore}% of a core)` : ''}; ${role}: ${code}hottest ${hottest(role, 3)}.`);
     }
@@ -587,7 +589,7 @@ export function renderSystemProfiles(r) {
       for (const o of profiles[figure][side]?.otherTop ?? []) byComm.set(o.comm, (byComm.get(o.comm) ?? 0) + o.pct);
       return [...byComm].filter(([, pct]) => pct >= 5).map(([comm, pct]) => `${side} ${comm} ${round(pct)}%`);
     });
-    if (shared.length) notes.push(`  Shared the machine with processes the bench did not start: ${shared.join(', ')}.`);
+    if (shared.length) notes.push(`  Shared the machine with processes the bench did not start: ${shared.join(', ')} (what they asked of the servers is in the servers' shares).`);
   }
   if (notes.length) lines.push('', 'Hottest symbols (self, % of that process\'s CPU) of the ours side, in the servers where they used more CPU than Demarche, else in Demarche\'s process (full reports in `bench/profiles/<run>/`):', '', ...notes);
   return lines;
