@@ -326,42 +326,7 @@ describe('MongoDB event store: many writers', () => {
     }
     expect(await reader.headPosition()).toBe(read[read.length - 1]!.position);
   }, 90_000);
-
-  it('serves the appends of one process that wait for positions together, each with a block of its own', async () => {
-    const watch = await watchedStore({ gapTimeoutMs: 10_000 });
-    stores = [watch.store];
-    const results = await Promise.all(Array.from({ length: 32 }, (_, i) => watch.store.append(`c-${i}`, 0, Array.from({ length: 1 + (i % 3) }, () => newEvent()))));
-    // One allocation for the first append, one for all that queued behind it, maybe a few more.
-    expect(watch.allocations).toBeLessThan(8);
-    // Each its own contiguous block; together every position from 1, none twice.
-    results.forEach((r) => expect(r.positions).toEqual(r.positions.map((_, k) => r.positions[0]! + k)));
-    const positions = results.flatMap((r) => r.positions).sort((a, b) => a - b);
-    expect(positions).toEqual(positions.map((_, i) => i + 1));
-    const all = await watch.store.readAll(0, 1000);
-    const streamAt = new Map(results.flatMap((r, i) => r.positions.map((p) => [p, `c-${i}`] as const)));
-    expect(all.map((e) => [e.position, e.streamId])).toEqual(positions.map((p) => [p, streamAt.get(p)]));
-  });
 });
-
-/** A store whose commands are recorded: its reads of the log (`finds`, `ranges()`), reads of the counter and allocations. */
-async function watchedStore(options: MongoEventStoreOptions) {
-  const name = newDbName();
-  const connection = mongoose.createConnection(MONGO_URL, { dbName: name, monitorCommands: true, serverMonitoringMode: 'poll', ignoreUndefined: true });
-  await connection.asPromise();
-  const opened = new MongoEventStore(connection, options);
-  databases.set(opened, name);
-  await opened.ensureIndexes();
-  const watch = { store: opened, finds: [] as Record<string, unknown>[], counterReads: 0, allocations: 0, ranges: () => watch.finds.filter((f) => !('_id' in f) && !('bucket' in f)).length };
-  connection.getClient().on('commandStarted', (e) => {
-    const command = e.command as { find?: string; findAndModify?: string; filter?: Record<string, unknown> };
-    if (command.findAndModify === 'counters') watch.allocations++;
-    // The log's reads only, not the appends' look at their stream's head.
-    if (command.find === 'commits' && !('streamId' in (command.filter ?? {}))) watch.finds.push(command.filter ?? {});
-    if (command.find === 'counters' && command.filter?._id === 'events') watch.counterReads++;
-  });
-  return watch;
-}
-
 
 describe('MongoDB event store: a reader at the head', () => {
   let store: MongoEventStore;
@@ -369,6 +334,24 @@ describe('MongoDB event store: a reader at the head', () => {
 
   // FerretDB pushes an equality down to PostgreSQL but answers a range with a sort by fetching
   // and decoding every commit, so a relay that polled with one paid a scan of the log per poll.
+  /** A store whose reads of the log are recorded: `finds` (filters), `ranges()`, and `counterReads`. */
+  async function watchedStore(options: MongoEventStoreOptions) {
+    const name = newDbName();
+    const connection = mongoose.createConnection(MONGO_URL, { dbName: name, monitorCommands: true, serverMonitoringMode: 'poll', ignoreUndefined: true });
+    await connection.asPromise();
+    const opened = new MongoEventStore(connection, options);
+    databases.set(opened, name);
+    await opened.ensureIndexes();
+    const watch = { store: opened, finds: [] as Record<string, unknown>[], counterReads: 0, ranges: () => watch.finds.filter((f) => !('_id' in f) && !('bucket' in f)).length };
+    connection.getClient().on('commandStarted', (e) => {
+      const command = e.command as { find?: string; filter?: Record<string, unknown> };
+      // The log's reads only, not the appends' look at their stream's head.
+      if (command.find === 'commits' && !('streamId' in (command.filter ?? {}))) watch.finds.push(command.filter ?? {});
+      if (command.find === 'counters' && command.filter?._id === 'events') watch.counterReads++;
+    });
+    return watch;
+  }
+
   it('finds new commits by equality, a bucket of positions at a time, and looks for a possible hole in the background: at the position counter once a second, with a range query rarely', async () => {
     const watch = await watchedStore({ gapTimeoutMs: 60_000 });
     store = watch.store;

@@ -50,8 +50,6 @@ const SAFETY_SCAN_INTERVAL_MS = 30_000;
 const SAFETY_PROBE_BUCKETS = 16;
 /** ... and with a range query over the whole log at most this often. */
 const RANGE_SAFETY_SCAN_INTERVAL_MS = 600_000;
-/** Appends served by one allocation of positions at most (see `waitingForPositions`). */
-const MAX_ALLOCATION_GROUP = 64;
 /** The server's error code for a cursor it no longer has (timed out, or killed). */
 const CURSOR_NOT_FOUND = 43;
 /** Stream heads remembered per process (see `heads`). */
@@ -196,20 +194,6 @@ class DuplicateEventId extends Error {
   }
 }
 
-/** Positions `first`..`last` handed to one append, and those of them it claimed. */
-interface Block {
-  readonly first: number;
-  readonly last: number;
-  readonly won: readonly number[];
-}
-
-interface BlockRequest {
-  readonly n: number;
-  readonly counterLags: boolean;
-  readonly resolve: (block: Block) => void;
-  readonly reject: (error: unknown) => void;
-}
-
 type Attempt = { readonly result: AppendResult } | { readonly conflict: 'version' | 'event' | 'fenced' | 'positions' };
 
 const resultOf = (doc: CommitDoc): AppendResult => ({
@@ -326,18 +310,14 @@ export class MongoEventStore implements EventStore {
   private readonly gapTimeoutMs: number;
   private readonly afterAllocate?: (first: number, last: number) => Promise<void> | void;
   /**
-   * The appends of this process take their positions one group after the other. On FerretDB,
+   * The appends of this process take their positions one after the other. On FerretDB,
    * whose `$inc` loses concurrent updates, concurrent appends were mostly handed the same
    * block, lost their claims to each other, tombstoned them and went to the slow path (a
    * scan of the claims), over and over: the fault test logged about 1,500 lost claims a
-   * minute, and the playbook's appends starved behind the api's. Taking turns one append at a
-   * time cost two round trips per append, which capped a process at about a hundred appends
-   * a second; so the appends that wait while a group is allocated are served together by
-   * the next one: one `$inc` of their sum and one insert of all their claims, each handed its
-   * block in the order it asked. Only appends of different processes can still collide.
+   * minute, and the playbook's appends starved behind the api's. Taking turns costs two round
+   * trips per append; only appends of different processes can still collide.
    */
-  private readonly waitingForPositions: BlockRequest[] = [];
-  private allocatingGroup = false;
+  private allocating: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly connection: Connection,
@@ -416,7 +396,11 @@ export class MongoEventStore implements EventStore {
     // claims do: blocks always start at most one past the highest claimed position, so the
     // claimed positions are 1..top without a hole, every commit lies within them, and a block
     // whose every claim is won lies above all of them.
-    const { first, last, won } = await this.takeBlock(events.length, counterLags);
+    const { first, last, won } = await this.oneAtATime(async () => {
+      const last = await this.allocate(events.length, counterLags);
+      const first = last - events.length + 1;
+      return { first, last, won: await this.claimPositions(first, last) };
+    });
     if (won.length !== events.length) {
       // Positions another writer holds (a counter that lost an update, or went back): give
       // back (tombstone) the positions we won, so readers need not wait for them, and take a
@@ -496,35 +480,10 @@ export class MongoEventStore implements EventStore {
     return fenced;
   }
 
-  /** A block of `n` positions, allocated and claimed with the other appends waiting (see `waitingForPositions`). */
-  private takeBlock(n: number, counterLags: boolean): Promise<Block> {
-    return new Promise<Block>((resolve, reject) => {
-      this.waitingForPositions.push({ n, counterLags, resolve, reject });
-      this.allocateNextGroup();
-    });
-  }
-
-  private allocateNextGroup(): void {
-    if (this.allocatingGroup || !this.waitingForPositions.length) return;
-    this.allocatingGroup = true;
-    const group = this.waitingForPositions.splice(0, MAX_ALLOCATION_GROUP);
-    const allocateGroup = async () => {
-      const total = group.reduce((sum, r) => sum + r.n, 0);
-      const last = await this.allocate(total, group.some((r) => r.counterLags));
-      const won = new Set(await this.claimPositions(last - total + 1, last));
-      let first = last - total + 1;
-      for (const request of group) {
-        const block = { first, last: first + request.n - 1 };
-        request.resolve({ ...block, won: Array.from({ length: request.n }, (_, i) => first + i).filter((p) => won.has(p)) });
-        first = block.last + 1;
-      }
-    };
-    void allocateGroup()
-      .catch((error: unknown) => group.forEach((r) => r.reject(error)))
-      .finally(() => {
-        this.allocatingGroup = false;
-        this.allocateNextGroup();
-      });
+  private oneAtATime<T>(work: () => Promise<T>): Promise<T> {
+    const turn = this.allocating.then(work, work);
+    this.allocating = turn.catch(() => undefined);
+    return turn;
   }
 
   /** Claims positions `first`..`last`; returns the ones won. */
