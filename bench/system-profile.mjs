@@ -446,7 +446,12 @@ export class SystemProfiler {
       lines.push('', 'FerretDB by kind of work (inclusive, overlapping, % of ferretdb\'s CPU):', ...summary.ferretdbWork.map((w) => `  ${String(w.pct).padStart(5)}%  ${w.work}`));
     }
     for (const [role, d] of Object.entries(summary.demarche)) {
-      lines.push('', `Demarche's functions (dist/) in ${role}, inclusive: on the stack in ${d.pct}% of ${role}'s CPU:`, ...d.top.map((s) => `  ${String(s.pct).padStart(5)}%  ${s.sym}`));
+      lines.push(
+        '',
+        `Demarche's functions (dist/) in ${role}, inclusive: on the stack in ${d.pct}% of ${role}'s CPU` +
+          `${role === 'bench' ? ' (names from a JIT map that grew over every figure before: V8 reuses code addresses, so some may belong to earlier figures)' : ''}:`,
+        ...d.top.map((s) => `  ${String(s.pct).padStart(5)}%  ${s.sym}`),
+      );
     }
     if (summary.ferretdbPackages.length) {
       lines.push('', 'FerretDB by Go package (self, % of ferretdb\'s CPU):', ...summary.ferretdbPackages.map((p) => `  ${String(p.pct).padStart(5)}%  ${p.pkg}`));
@@ -578,9 +583,14 @@ export function renderSystemProfiles(r) {
       const role = (ours.byRole.app ?? 0) >= (ours.byRole.bench ?? 0) ? 'app' : 'bench';
       const thread = ours.busiestThread?.[role];
       const d = ours.demarche?.[role];
-      const code = d?.top.length
-        ? `Demarche's code on the stack in ${d.pct}% of it (${d.top.slice(0, 3).map((s) => `\`${shortSymbol(s.sym)}\` ${s.pct}%`).join(', ')}); `
-        : `its JavaScript unnamed (${role === 'bench' ? 'the bench ran without `--perf-basic-prof-only-functions`' : 'no JIT map'}); `;
+      // The bench process runs every figure, and V8 reuses the addresses of code it dropped: its
+      // JIT map then names frames after functions of earlier figures (BullMQ in the SQLite
+      // append, seen), so its JavaScript is not named here; the app lives for two figures only.
+      const code = role === 'bench'
+        ? 'its JavaScript not named (the bench process runs every figure and V8 reuses code addresses, so the names perf gives it are not reliable); '
+        : d?.top.length
+          ? `Demarche's code on the stack in ${d.pct}% of it (${d.top.slice(0, 3).map((s) => `\`${shortSymbol(s.sym)}\` ${s.pct}%`).join(', ')}); `
+          : 'its JavaScript unnamed (no JIT map); ';
       notes.push(`- **${name}** (ours): more CPU in Demarche's process than in FerretDB and PostgreSQL` +
         `${thread ? ` (its busiest thread ${thread.pctOfCore}% of a core)` : ''}; ${role}: ${code}hottest ${hottest(role, 3)}.`);
     }
