@@ -289,8 +289,9 @@ export class MongoEventStore implements EventStore {
    * The last version this process read or wrote per stream. Commits are never deleted, so a
    * remembered head can only be behind, never ahead; an append that trusts a stale one
    * starts at a version another commit already starts at and hits the unique index, and the
-   * conflict path reads the real head. FerretDB plans every query as a full scan, so this
-   * saves one scan of the commits per command (the runner reads the stream just before).
+   * conflict path reads the real head. This saves a read of the stream's commits per command
+   * (the runner reads the stream just before): a round trip, and on a bare FerretDB (without
+   * deploy/infra's equality indexes) a scan of the commits.
    */
   private readonly heads = new Map<string, number>();
   private persisted = 0;

@@ -67,7 +67,7 @@ export interface ApplyOptions {
   /**
    * Read the documents the batch will touch side by side before applying it, instead of one
    * after the other as the events ask for them: for a store across the network, where a
-   * read is a round trip (on FerretDB also a scan). A first pass runs the projection against
+   * read is a round trip (on a bare FerretDB also a scan). A first pass runs the projection against
    * an empty view only to see which documents it asks for; one it asks for only because of
    * what it finds in another is still read when it does.
    */

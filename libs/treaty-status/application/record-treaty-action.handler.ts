@@ -22,8 +22,8 @@ export class RecordTreatyActionCommand {
 /** Checks that a country is in the reference list, so nothing is recorded for a typo. */
 /**
  * The states each store is known to hold: a registered state is never unregistered, so once
- * seen it need not be read again (every command checks its country, and on FerretDB every
- * read is a scan of the log).
+ * seen it need not be read again (every command checks its country, and on a bare FerretDB,
+ * without deploy/infra's equality indexes, every read is a scan of the log).
  */
 const knownStates = new WeakMap<EventStore, Set<Iso3>>();
 
