@@ -23,8 +23,8 @@ KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
 MONGO_PORT="${MONGO_PORT:-27017}"
 REDIS_PORT="${REDIS_PORT:-6379}"
 POSTGRES_PORT="${POSTGRES_PORT:-54320}"
-# PostgreSQL by default: FerretDB 1.24 plans every query as a full scan on both backends, and
-# PostgreSQL scans and writes several times faster than SQLite under concurrent load.
+# PostgreSQL by default: it scans and writes several times faster than SQLite under concurrent
+# load, and only there do FerretDB's equalities get an index (postgres/equality-indexes.sql).
 FERRETDB_HANDLER="${FERRETDB_HANDLER:-postgresql}"
 FERRETDB_GOGC="${FERRETDB_GOGC:-400}"
 START_TIMEOUT="${INFRA_START_TIMEOUT:-90}"
