@@ -73,18 +73,18 @@ export function sharedCorrelation(batch: readonly RecordedEvent[]): string | und
 
 @Injectable()
 export class ProjectorService extends ProjectionHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger('Projector');
+  private static readonly logger = new Logger('Projector');
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(RAW_READ_MODEL_STORE) private readonly readModels: ReadModelStore,
     private readonly registry: EventRegistry,
   ) {
-    super(store, readModels, registry, READ_MODEL_PROJECTIONS, new Logger('Projector'));
+    super(store, readModels, registry, READ_MODEL_PROJECTIONS, ProjectorService.logger);
   }
   /** Read models an earlier release laid out differently are rebuilt first, so nothing projects into an old layout. */
   async onApplicationBootstrap(): Promise<void> {
-    await upgradeLayouts(this.store, this.readModels, READ_MODEL_PROJECTIONS, (m) => this.logger.log(m), { upcast: (e) => this.registry.upcast(e) });
+    await upgradeLayouts(this.store, this.readModels, READ_MODEL_PROJECTIONS, (m) => ProjectorService.logger.log(m), { upcast: (e) => this.registry.upcast(e) });
     this.start();
   }
   /** Before the stores close: the batch in hand is applied and checkpointed. */
