@@ -11,13 +11,11 @@ export class ScopeLookup {
 
   /** The countries a mission is accredited to, or undefined for an unknown mission. */
   async accreditation(missionId: string): Promise<readonly string[] | undefined> {
-    const { state } = await this.runner.load(missionStreamId(missionId), missionDecider);
-    return state?.accreditedTo;
+    return (await this.runner.loadRegistration(missionStreamId(missionId), missionDecider))?.accreditedTo;
   }
 
   async campaignExists(campaignId: string): Promise<boolean> {
-    const { state } = await this.runner.load(campaignStreamId(campaignId), campaignDecider);
-    return state !== undefined;
+    return (await this.runner.loadRegistration(campaignStreamId(campaignId), campaignDecider)) !== undefined;
   }
 
   /** The campaign a follow-up belongs to, or undefined for an unknown follow-up. */

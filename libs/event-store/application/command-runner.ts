@@ -5,6 +5,9 @@ import type { EventRegistry } from './event-registry.js';
 import { ConcurrencyError, type AppendResult, type EventStore } from './event-store.port.js';
 import { PLAIN_PAYLOADS, type PayloadCodec } from './payload-codec.js';
 
+/** Registrations kept per decider (see `CommandRunner.loadRegistration`); the oldest go first. */
+const MAX_REGISTRATIONS = 10_000;
+
 export interface CommandOutcome extends AppendResult {
   /** The events the decider produced (empty when the command changed nothing). */
   readonly events: readonly DomainEvent[];
@@ -24,6 +27,9 @@ export interface RunOptions {
  * version that was read. The decider stays pure; this is the only place that does I/O.
  */
 export class CommandRunner {
+  /** Registrations found so far, per decider and stream (see `loadRegistration`). */
+  private readonly registrations = new WeakMap<object, Map<string, unknown>>();
+
   constructor(
     private readonly store: EventStore,
     private readonly registry: EventRegistry,
@@ -61,6 +67,25 @@ export class CommandRunner {
         throw error;
       }
     }
+  }
+
+  /**
+   * The state of a registration stream (a campaign, a mission): its first event fixes it for
+   * good, since registering again with other details is refused and nothing else changes what
+   * its decider folds. So a registration found once is kept for the life of the process, and
+   * a command that checks a campaign and a mission reads neither again. An empty stream is
+   * never kept: it may be registered at any moment.
+   */
+  async loadRegistration<S, E extends DomainEvent>(streamId: string, decider: Pick<Decider<unknown, S, E>, 'evolve' | 'initialState'>): Promise<S> {
+    const known = this.registrations.get(decider) ?? new Map<string, unknown>();
+    this.registrations.set(decider, known);
+    if (known.has(streamId)) return known.get(streamId) as S;
+    const { state, version } = await this.load(streamId, decider);
+    if (version > 0) {
+      if (known.size >= MAX_REGISTRATIONS) known.delete(known.keys().next().value!);
+      known.set(streamId, state);
+    }
+    return state;
   }
 
   /** Folds a stream into a decider's state without deciding anything. */

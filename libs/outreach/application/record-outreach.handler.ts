@@ -32,9 +32,9 @@ export class RecordOutreachHandler implements ICommandHandler<RecordOutreachComm
 
   async execute(c: RecordOutreachCommand): Promise<CommandOutcome> {
     await requireKnownCountry(this.store, c.iso3);
-    const { state: campaign } = await this.runner.load(campaignStreamId(c.campaignId), campaignDecider);
+    const campaign = await this.runner.loadRegistration(campaignStreamId(c.campaignId), campaignDecider);
     if (!campaign) throw notFound('unknown-campaign', `There is no campaign "${c.campaignId}"; launch it first (POST /v1/campaigns).`, 'campaignId');
-    const { state: mission } = await this.runner.load(missionStreamId(c.missionId), missionDecider);
+    const mission = await this.runner.loadRegistration(missionStreamId(c.missionId), missionDecider);
     if (!mission) throw notFound('unknown-mission', `There is no mission "${c.missionId}"; register it first (POST /v1/missions).`, 'missionId');
     const command = { ...c.details, campaign, mission, iso3: c.iso3, today: toLocalDate(this.clock.now()) } as DeliverLetter | HoldMeeting | RecordResponse;
     return this.runner.run(outreachStreamId(campaign.campaignId, c.iso3), countryOutreachDecider, command, c.metadata);
