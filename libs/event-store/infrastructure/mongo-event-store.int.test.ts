@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import mongoose, { type Connection } from 'mongoose';
 import { allPages, eventFilterContract, eventStoreContract, newEvent } from '../../../tests/contracts/event-store.contract.js';
 import type { RecordedEvent } from '../../kernel/index.js';
-import { ConcurrencyError, type EventStore, type ExpectedVersion } from '../application/event-store.port.js';
+import { ConcurrencyError, eventKeys, storedFields, type EventStore, type ExpectedVersion, type NewEvent } from '../application/event-store.port.js';
 import { connectMongo, MongoEventStore, type MongoEventStoreOptions } from './mongo-event-store.js';
 import { eventually } from '../../../tests/support/eventually.js';
 
@@ -40,34 +40,38 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 eventStoreContract('MongoDB', () => openStore(), dropAndClose, { openCursors: (s) => (s as MongoEventStore).openCursors });
 eventFilterContract('MongoDB', () => openStore(), dropAndClose);
 
-/** Plays a slow writer: once armed, the next append that takes positions stops until released. */
-function slowWriter() {
-  let armed = false;
-  let block: [number, number] | undefined;
-  let allocated!: () => void;
-  let release!: () => void;
-  let allocatedP = Promise.resolve();
-  let releaseP = Promise.resolve();
-  return {
-    afterAllocate: async (first: number, last: number) => {
-      if (!armed) return;
-      armed = false;
-      block = [first, last];
-      allocated();
-      await releaseP;
-    },
-    arm() {
-      armed = true;
-      allocatedP = new Promise<void>((r) => (allocated = r));
-      releaseP = new Promise<void>((r) => (release = r));
-    },
-    allocated: () => allocatedP,
-    release: () => release(),
-    block: () => block!,
-  };
+const streams = (events: readonly RecordedEvent[]) => events.map((e) => e.streamId);
+
+/**
+ * Stores a commit the way a writer of an earlier release did: its positions taken from a
+ * counter before the insert, so it may land after a hole, or fill one late.
+ */
+async function legacyCommit(store: MongoEventStore, first: number, streamId: string, types: readonly string[]): Promise<NewEvent[]> {
+  const events = types.map((type) => newEvent(type));
+  const recordedAt = new Date().toISOString();
+  await dbOf(store)
+    .collection('commits')
+    .insertOne({
+      _id: first,
+      bucket: Math.floor((first - 1) / 64),
+      lastPosition: first + events.length - 1,
+      streamId,
+      firstVersion: 1,
+      lastVersion: events.length,
+      events: events.map((e) => ({ ...storedFields(e, recordedAt), ...eventKeys(e.data) })),
+    } as never);
+  return events;
 }
 
-const streams = (events: readonly RecordedEvent[]) => events.map((e) => e.streamId);
+/** The commits and tombstones as stored, in position order. */
+const stored = async (store: MongoEventStore) =>
+  dbOf(store).collection<{ _id: number; lastPosition: number; tombstone?: boolean; abandoned?: boolean }>('commits').find({}, { sort: { _id: 1 }, projection: { lastPosition: 1, tombstone: 1, abandoned: 1 } }).toArray();
+
+/** Every position from 1 is in exactly one document: the chain has neither holes nor overlaps. */
+async function expectChain(store: MongoEventStore): Promise<void> {
+  const docs = await stored(store);
+  docs.forEach((d, i) => expect(d._id).toBe(i === 0 ? 1 : docs[i - 1]!.lastPosition + 1));
+}
 
 /** The two ways of reading the global log, which must stop at and pass holes alike. */
 const readers: [string, (store: MongoEventStore, after: number) => Promise<RecordedEvent[]>][] = [
@@ -75,133 +79,74 @@ const readers: [string, (store: MongoEventStore, after: number) => Promise<Recor
   ['readAllPages', async (store, after) => (await allPages(store, after, 1)).flat()],
 ];
 
-describe.each(readers)('MongoDB event store: holes in the global order, read with %s', (_name, read) => {
+// Commits of this release never leave a hole (see the chain below). A writer of an earlier
+// release took positions before it stored its commit, so one still running could land a
+// commit behind a hole, or fill one late: readers must not pass a hole before it is fenced.
+describe.each(readers)('MongoDB event store: a hole a writer of an earlier release left, read with %s', (_name, read) => {
   let store: MongoEventStore;
   afterEach(async () => {
     expect(store.openCursors).toBe(0);
     await dropAndClose(store);
   });
 
-  it('stops before a position a slow writer holds, and returns both commits in order once it lands', async () => {
-    const slow = slowWriter();
-    store = await openStore({ gapTimeoutMs: 60_000, afterAllocate: slow.afterAllocate });
+  it('stops before it, and returns both commits in order once the late one lands', async () => {
+    store = await openStore({ gapTimeoutMs: 60_000 });
     const before = await store.append('before', 0, [newEvent()]);
-    slow.arm();
-    const late = store.append('slow', 0, [newEvent('Slow'), newEvent('Slow')]);
-    await slow.allocated();
-    const fast = await store.append('fast', 0, [newEvent('Fast')]);
-    const [first, last] = slow.block();
-    expect(fast.positions[0]).toBeGreaterThan(last);
+    const at = before.positions[0]!;
+    await legacyCommit(store, at + 3, 'fast', ['Fast']);
 
     expect(streams(await read(store, 0))).toEqual(['before']);
-    expect(await read(store, before.positions[0]!)).toEqual([]);
-    expect(await store.headPosition()).toBe(before.positions[0]);
+    expect(await read(store, at)).toEqual([]);
+    expect(await store.headPosition()).toBe(at);
     expect(streams(await store.query({ limit: 10 }))).toEqual(['before']);
     const other = await openStore({ gapTimeoutMs: 60_000 }, databases.get(store));
     expect(streams(await read(other, 0))).toEqual(['before']);
 
-    slow.release();
-    expect((await late).positions).toEqual([first, last]);
+    await legacyCommit(store, at + 1, 'slow', ['Slow', 'Slow']);
     const all = await read(store, 0);
     expect(streams(all)).toEqual(['before', 'slow', 'slow', 'fast']);
-    expect(all.map((e) => e.position)).toEqual([before.positions[0], first, last, fast.positions[0]]);
+    expect(all.map((e) => e.position)).toEqual([at, at + 1, at + 2, at + 3]);
     expect(streams(await read(other, 0))).toEqual(['before', 'slow', 'slow', 'fast']);
-    expect(await store.headPosition()).toBe(fast.positions[0]);
+    expect(await store.headPosition()).toBe(at + 3);
     expect(store.skippedGaps).toBe(0);
   });
 
-  it('skips a hole nobody fills after gapTimeoutMs, and fences it for every reader', async () => {
+  it('skips it after gapTimeoutMs when nobody fills it, and fences it for every reader and writer', async () => {
     store = await openStore({ gapTimeoutMs: 200 });
     const before = await store.append('before', 0, [newEvent()]);
-    // A writer that took two positions and died before storing its commit.
-    const counter = await dbOf(store).collection<{ _id: string; next: number }>('counters').findOneAndUpdate({ _id: 'events' }, { $inc: { next: 2 } }, { returnDocument: 'after' });
-    const abandoned = [counter!.next - 1, counter!.next];
-    const after = await store.append('after', 0, [newEvent()]);
+    const at = before.positions[0]!;
+    await legacyCommit(store, at + 3, 'after', ['After']);
 
     expect(streams(await read(store, 0))).toEqual(['before']);
-    expect(await store.headPosition()).toBe(before.positions[0]);
+    expect(await store.headPosition()).toBe(at);
     await sleep(100);
     expect(streams(await read(store, 0))).toEqual(['before']);
     expect(store.skippedGaps).toBe(0);
-    await sleep(150);
-    const all = await read(store, 0);
+    // A reader at the head looks past a position it finds empty every gapTimeoutMs / 2 at most:
+    // the hole's clock starts then.
+    const all = await eventually(async () => {
+      const found = await read(store, 0);
+      return found.length > 1 ? found : undefined;
+    }, 'the reader passing the hole', 5_000);
     expect(streams(all)).toEqual(['before', 'after']);
-    expect(all[1]!.position).toBe(after.positions[0]);
-    expect(await store.headPosition()).toBe(after.positions[0]);
+    expect(all[1]!.position).toBe(at + 3);
+    expect(await store.headPosition()).toBe(at + 3);
     expect(store.skippedGaps).toBe(1);
 
-    // The hole is now covered by tombstones, so a reader that never waited passes it at once.
-    const fences = await dbOf(store).collection('commits').find({ abandoned: true }).sort({ _id: 1 }).toArray();
-    expect(fences.map((f) => f._id)).toEqual(abandoned);
+    // The hole is now covered by tombstones, one position each, so a reader that never waited passes it at once.
+    const fences = (await stored(store)).filter((d) => d.abandoned);
+    expect(fences.map((f) => [f._id, f.lastPosition])).toEqual([
+      [at + 1, at + 1],
+      [at + 2, at + 2],
+    ]);
     const other = await openStore({ gapTimeoutMs: 60_000 }, databases.get(store));
     expect(streams(await read(other, 0))).toEqual(['before', 'after']);
-    expect(await other.headPosition()).toBe(after.positions[0]);
+    expect(await other.headPosition()).toBe(at + 3);
     expect(other.skippedGaps).toBe(0);
-  });
-
-  it('starts the clock of a hole that opens at the head from the position counter, without waiting for a range query', async () => {
-    store = await openStore({ gapTimeoutMs: 200 });
-    const before = await store.append('before', 0, [newEvent()]);
-    expect(streams(await read(store, 0))).toEqual(['before']); // its first look past the head is a range query
-    await sleep(150);
-    // Then a writer takes two positions and dies; a later commit lands behind them.
-    await dbOf(store).collection<{ _id: string; next: number }>('counters').findOneAndUpdate({ _id: 'events' }, { $inc: { next: 2 } });
-    const after = await store.append('after', 0, [newEvent()]);
-    expect(await read(store, before.positions[0]!)).toEqual([]);
-    await sleep(300);
-    // The next range query over the log is 2 s away (ten gap timeouts); the counter was enough.
-    expect(streams(await read(store, before.positions[0]!))).toEqual(['after']);
-    expect(store.skippedGaps).toBe(1);
-    expect(await store.headPosition()).toBe(after.positions[0]);
-  });
-
-  it('retries a writer whose positions were fenced off at new ones: its events are read once, never behind the cursor', async () => {
-    const slow = slowWriter();
-    store = await openStore({ gapTimeoutMs: 200, afterAllocate: slow.afterAllocate });
-    await store.append('before', 0, [newEvent()]);
-    slow.arm();
-    const late = store.append('slow', 0, [newEvent('Slow')]);
-    await slow.allocated();
-    const fast = await store.append('fast', 0, [newEvent()]);
-    expect(streams(await read(store, 0))).toEqual(['before']); // the clock starts when the hole is seen
-    await sleep(250);
-    const firstRead = await read(store, 0);
-    expect(streams(firstRead)).toEqual(['before', 'fast']);
-    expect(store.skippedGaps).toBe(1);
-
-    slow.release();
-    const result = await late;
-    expect(result.streamVersion).toBe(1);
-    expect(result.positions[0]).toBeGreaterThan(fast.positions[0]!);
-    expect(streams(await read(store, firstRead[1]!.position))).toEqual(['slow']);
-    expect(streams(await read(store, 0))).toEqual(['before', 'fast', 'slow']);
-    expect(await store.readStream('slow')).toHaveLength(1);
-  });
-
-  it('leaves a tombstone when an append loses a race, so readers pass its positions at once', async () => {
-    const slow = slowWriter();
-    store = await openStore({ gapTimeoutMs: 60_000, afterAllocate: slow.afterAllocate });
-    const loserEvent = newEvent('Lost');
-    slow.arm();
-    const loser = store.append('x', 0, [loserEvent]);
-    await slow.allocated();
-    const winner = await store.append('x', 0, [newEvent('Won')]);
-    expect(await read(store, 0)).toEqual([]); // the loser's position comes first and is pending
-    slow.release();
-    await expect(loser).rejects.toBeInstanceOf(ConcurrencyError);
-
-    const [first, last] = slow.block();
-    expect(await dbOf(store).collection('commits').findOne({ _id: first as never })).toMatchObject({ tombstone: true, lastPosition: last, events: [] });
-    const all = await read(store, 0);
-    expect(all.map((e) => [e.type, e.position])).toEqual([['Won', winner.positions[0]]]);
-    expect(await store.headPosition()).toBe(winner.positions[0]);
-    expect(store.skippedGaps).toBe(0);
-    // The failed append's event id is free again, and a duplicate id elsewhere still conflicts.
-    await expect(store.append('x', 1, [loserEvent])).resolves.toMatchObject({ streamVersion: 2 });
-    await expect(store.append('y', 0, [loserEvent])).rejects.toBeInstanceOf(ConcurrencyError);
-    const next = await store.append('y', 0, [newEvent('After')]);
-    expect((await read(store, 0)).map((e) => e.type)).toEqual(['Won', 'Lost', 'After']);
-    expect(await store.headPosition()).toBe(next.positions[0]);
+    // A late commit into a fenced position can never land, and the chain goes on after the last commit.
+    await expect(legacyCommit(store, at + 1, 'late', ['Late'])).rejects.toMatchObject({ code: 11000 });
+    expect((await other.append('next', 0, [newEvent()])).positions).toEqual([at + 4]);
+    await expectChain(store);
   });
 });
 
@@ -211,54 +156,156 @@ describe('MongoDB event store: holes in the global order, read through readAllPa
   const paged = async (s: MongoEventStore, after = 0, pageSize = 1) => (await allPages(s, after, pageSize)).flat();
 
   it('stops an open iteration at a hole that opened after it started, without passing it', async () => {
-    const slow = slowWriter();
-    store = await openStore({ gapTimeoutMs: 60_000, afterAllocate: slow.afterAllocate });
+    store = await openStore({ gapTimeoutMs: 60_000 });
     for (let i = 0; i < 3; i++) await store.append(`before-${i}`, 0, [newEvent()]);
     const iterator = store.readAllPages(0, 1)[Symbol.asyncIterator]();
     expect(streams((await iterator.next()).value as RecordedEvent[])).toEqual(['before-0']);
-    slow.arm();
-    const late = store.append('slow', 0, [newEvent('Slow')]);
-    await slow.allocated();
-    await store.append('fast', 0, [newEvent('Fast')]);
+    await legacyCommit(store, 5, 'fast', ['Fast']);
     const rest: RecordedEvent[] = [];
     for (let r = await iterator.next(); !r.done; r = await iterator.next()) rest.push(...r.value);
     // It may or may not see the commits stored after it started, but never one behind the hole.
     expect(streams(rest)).toEqual(['before-1', 'before-2']);
     expect(store.openCursors).toBe(0);
-    slow.release();
-    await late;
+    await legacyCommit(store, 4, 'slow', ['Slow']);
     expect(streams(await paged(store, rest[1]!.position))).toEqual(['slow', 'fast']);
   });
 
   it('records the horizon it reached for instances that start later', async () => {
     store = await openStore({ gapTimeoutMs: 60_000 });
     for (let i = 0; i < 4; i++) await store.append(`s-${i}`, 0, [newEvent(), newEvent()]);
-    // At most once a second (best effort, as readAll): the first page records where it got.
+    // At most once a second (best effort, as readAll; the appends recorded it too): a page
+    // read more than a second later records where it got.
+    await sleep(1_100);
     expect(await paged(store, 0, 8)).toHaveLength(8);
     const mark = await dbOf(store).collection<{ _id: string; position: number }>('counters').findOne({ _id: 'readable' });
     expect(mark?.position).toBe(8);
   });
 });
 
-describe('MongoDB event store: positions handed out twice', () => {
+describe('MongoDB event store: a log written by an earlier release', () => {
   let store: MongoEventStore;
   afterEach(() => dropAndClose(store));
 
-  // FerretDB 1.24 applies `$inc` as read-then-write, so concurrent increments get lost and the
-  // counter can hand out positions again. Winding it back by hand plays that deterministically.
-  it('never lets two commits share a position when the counter goes back', async () => {
-    store = await openStore({ gapTimeoutMs: 60_000 });
-    const a = await store.append('a', 0, [newEvent('A1'), newEvent('A2'), newEvent('A3')]);
-    await dbOf(store).collection<{ _id: string; next: number }>('counters').updateOne({ _id: 'events' }, { $set: { next: a.positions[0]! - 1 } });
-    const b = await store.append('b', 0, [newEvent('B1'), newEvent('B2')]);
-    expect(b.positions[0]).toBeGreaterThan(a.positions[2]!);
-    const c = await store.append('c', 0, [newEvent('C1')]);
-    const all = await store.readAll(0, 10);
-    expect(all.map((e) => e.type)).toEqual(['A1', 'A2', 'A3', 'B1', 'B2', 'C1']);
-    expect(all.map((e) => e.position)).toEqual([...a.positions, ...b.positions, ...c.positions]);
-    expect(await store.headPosition()).toBe(c.positions[0]);
-    const docs = await dbOf(store).collection<{ _id: number; lastPosition: number }>('commits').find().sort({ _id: 1 }).toArray();
-    docs.slice(1).forEach((d, i) => expect(d._id).toBe(docs[i]!.lastPosition + 1)); // contiguous, no overlap
+  it('is upgraded by the first instance that uses it: every hole fenced, the chain going on after the highest position ever taken', async () => {
+    const name = newDbName();
+    const seed = await openStore({}, name);
+    // The earlier release's log, as a writer killed twice left it: positions 1..9 taken from
+    // the counter (and claimed), commits at 1, 2-3 and 6; 4-5 and 7-9 never landed. Its
+    // event id claims named the commit's first position.
+    const db = dbOf(seed);
+    await db.collection('counters').insertOne({ _id: 'events', next: 9 } as never);
+    await db.collection('positions').insertMany(Array.from({ length: 9 }, (_, i) => ({ _id: i + 1 }) as never));
+    const [a] = await legacyCommit(seed, 1, 'a', ['A']);
+    await legacyCommit(seed, 2, 'b', ['B1', 'B2']);
+    await legacyCommit(seed, 6, 'c', ['C']);
+    const lost = newEvent('Lost');
+    await db.collection('event_ids').insertMany([{ _id: `${a!.id}#0`, eventId: a!.id, k: 0, position: 1 } as never, { _id: `${lost.id}#0`, eventId: lost.id, k: 0, position: 4 } as never]);
+
+    store = await openStore({ gapTimeoutMs: 60_000 }, name);
+    // Nothing to wait for: the holes are fenced before the first read.
+    expect((await store.readAll(0, 10)).map((e) => [e.type, e.position])).toEqual([
+      ['A', 1],
+      ['B1', 2],
+      ['B2', 3],
+      ['C', 6],
+    ]);
+    expect(await store.headPosition()).toBe(6);
+    expect((await stored(store)).filter((d) => d.tombstone).map((d) => [d._id, d.lastPosition])).toEqual([
+      [4, 5],
+      [7, 9],
+    ]);
+    expect(await db.collection('counters').findOne({ _id: 'layout' as never })).toMatchObject({ chainFrom: 9 });
+    expect((await store.append('d', 0, [newEvent('D')])).positions).toEqual([10]);
+    // An event whose earlier commit never landed (a tombstone holds its position) may be stored
+    // now; one that was stored may not.
+    expect((await store.append('e', 0, [lost])).positions).toEqual([11]);
+    await expect(store.append('f', 0, [a!])).rejects.toBeInstanceOf(ConcurrencyError);
+    await expectChain(store);
+    expect(store.skippedGaps).toBe(0);
+  });
+});
+
+describe('MongoDB event store: the chain of commits', () => {
+  let stores: MongoEventStore[] = [];
+  afterEach(async () => {
+    if (stores.length) await dropAndClose(stores[0]!);
+    stores = [];
+  });
+
+  /** A store on `name` whose inserts into `commits` are counted. */
+  async function watchedWriter(name: string) {
+    const connection = mongoose.createConnection(MONGO_URL, { dbName: name, monitorCommands: true, serverMonitoringMode: 'poll', ignoreUndefined: true });
+    await connection.asPromise();
+    const opened = new MongoEventStore(connection, { gapTimeoutMs: 60_000 });
+    databases.set(opened, name);
+    await opened.ensureIndexes();
+    const watch = { store: opened, commitInserts: 0 };
+    connection.getClient().on('commandStarted', (e) => {
+      if ((e.command as { insert?: string }).insert === 'commits') watch.commitInserts++;
+    });
+    return watch;
+  }
+
+  it('puts a commit after the last one, and after the commits another process put there first', async () => {
+    const name = newDbName();
+    stores = [await openStore({ gapTimeoutMs: 60_000 }, name), await openStore({ gapTimeoutMs: 60_000 }, name)];
+    const [one, two] = stores as [MongoEventStore, MongoEventStore];
+    expect((await one.append('a', 0, [newEvent('A')])).positions).toEqual([1]);
+    expect((await two.append('b', 0, [newEvent('B1'), newEvent('B2')])).positions).toEqual([2, 3]);
+    expect((await two.append('c', 0, [newEvent('C')])).positions).toEqual([4]);
+    // `one` last saw the chain end at 1: its commit meets B at 2, then goes after C.
+    expect((await one.append('d', 0, [newEvent('D')])).positions).toEqual([5]);
+    expect((await one.readAll(0, 10)).map((e) => e.type)).toEqual(['A', 'B1', 'B2', 'C', 'D']);
+    expect((await stored(one)).some((d) => d.tombstone)).toBe(false);
+    await expectChain(one);
+  });
+
+  it('writes the appends that wait together, one insert for many, each a contiguous block in the order they came', async () => {
+    const watch = await watchedWriter(newDbName());
+    stores = [watch.store];
+    const results = await Promise.all(Array.from({ length: 32 }, (_, i) => watch.store.append(`g-${i}`, 0, Array.from({ length: 1 + (i % 3) }, () => newEvent()))));
+    // The first append goes alone; those that queued meanwhile go in the next group or two.
+    expect(watch.commitInserts).toBeLessThan(6);
+    results.forEach((r) => expect(r.positions).toEqual(r.positions.map((_, k) => r.positions[0]! + k)));
+    const positions = results.flatMap((r) => r.positions);
+    expect(positions).toEqual(positions.map((_, i) => i + 1));
+    const all = await watch.store.readAll(0, 1000);
+    expect(all.map((e) => e.streamId)).toEqual(results.flatMap((r, i) => r.positions.map(() => `g-${i}`)));
+    await expectChain(watch.store);
+  });
+
+  it('refuses one commit of a group without holding up the others or leaving a hole', async () => {
+    const name = newDbName();
+    stores = [await openStore({ gapTimeoutMs: 60_000 }, name), await openStore({ gapTimeoutMs: 60_000 }, name)];
+    const [one, other] = stores as [MongoEventStore, MongoEventStore];
+    await other.append('x', 0, [newEvent('X')]);
+    // `one` does not know that `x` exists: its commit at version 1 is refused by the index
+    // in the middle of a group, after others were placed behind it.
+    const appends = [one.append('p', 0, [newEvent('P')]), one.append('q', 0, [newEvent('Q')]), one.append('x', 0, [newEvent('Lost')]), one.append('r', 0, [newEvent('R')]), one.append('s', 0, [newEvent('S')])];
+    const outcomes = await Promise.allSettled(appends);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect((outcomes[2] as PromiseRejectedResult).reason).toBeInstanceOf(ConcurrencyError);
+    expect((await one.readAll(0, 10)).map((e) => e.type)).toEqual(['X', 'P', 'Q', 'R', 'S']);
+    expect((await one.readStream('x')).map((e) => e.type)).toEqual(['X']);
+    await expectChain(one);
+  });
+
+  it('frees the id of an event whose commit lost its version, and holds the id of one whose commit may still land', async () => {
+    stores = [await openStore({ gapTimeoutMs: 60_000 })];
+    const [store] = stores as [MongoEventStore];
+    await store.append('taken', 0, [newEvent('First')]);
+    const lostRace = newEvent('LostRace');
+    const inFlight = newEvent('InFlight');
+    // Claims as a writer leaves them: one for version 1 of `taken` (stored without the event),
+    // one for version 1 of `pending`, whose writer has not stored its commit (yet).
+    await dbOf(store)
+      .collection('event_ids')
+      .insertMany([{ _id: `${lostRace.id}#0`, eventId: lostRace.id, k: 0, streamId: 'taken', version: 1 } as never, { _id: `${inFlight.id}#0`, eventId: inFlight.id, k: 0, streamId: 'pending', version: 1 } as never]);
+    expect((await store.append('elsewhere', 0, [lostRace])).streamVersion).toBe(1);
+    await expect(store.append('elsewhere', 1, [inFlight])).rejects.toBeInstanceOf(ConcurrencyError);
+    // Once stored, an id is never stored again, whatever the stream.
+    await expect(store.append('third', 0, [lostRace])).rejects.toBeInstanceOf(ConcurrencyError);
+    expect((await store.readAll(0, 10)).map((e) => e.type)).toEqual(['First', 'LostRace']);
   });
 });
 
@@ -325,6 +372,10 @@ describe('MongoDB event store: many writers', () => {
       expect(stream.map((e) => e.id)).toEqual(read.filter((e) => e.streamId === `s-${s}`).map((e) => e.id));
     }
     expect(await reader.headPosition()).toBe(read[read.length - 1]!.position);
+    // Four writers racing for the end of the chain never leave a hole for readers to wait at.
+    expect(read.map((e) => e.position)).toEqual(read.map((_, i) => i + 1));
+    expect(reader.skippedGaps).toBe(0);
+    await expectChain(reader);
   }, 90_000);
 });
 
@@ -334,7 +385,7 @@ describe('MongoDB event store: a reader at the head', () => {
 
   // FerretDB pushes an equality down to PostgreSQL but answers a range with a sort by fetching
   // and decoding every commit, so a relay that polled with one paid a scan of the log per poll.
-  /** A store whose reads of the log are recorded: `finds` (filters), `ranges()`, and `counterReads`. */
+  /** A store whose reads of the log are recorded: `finds` (filters) and `ranges()`. */
   async function watchedStore(options: MongoEventStoreOptions) {
     const name = newDbName();
     const connection = mongoose.createConnection(MONGO_URL, { dbName: name, monitorCommands: true, serverMonitoringMode: 'poll', ignoreUndefined: true });
@@ -342,73 +393,94 @@ describe('MongoDB event store: a reader at the head', () => {
     const opened = new MongoEventStore(connection, options);
     databases.set(opened, name);
     await opened.ensureIndexes();
-    const watch = { store: opened, finds: [] as Record<string, unknown>[], counterReads: 0, ranges: () => watch.finds.filter((f) => !('_id' in f) && !('bucket' in f)).length };
+    const watch = { store: opened, finds: [] as Record<string, unknown>[], ranges: () => watch.finds.filter((f) => 'lastPosition' in f).length };
     connection.getClient().on('commandStarted', (e) => {
       const command = e.command as { find?: string; filter?: Record<string, unknown> };
       // The log's reads only, not the appends' look at their stream's head.
       if (command.find === 'commits' && !('streamId' in (command.filter ?? {}))) watch.finds.push(command.filter ?? {});
-      if (command.find === 'counters' && command.filter?._id === 'events') watch.counterReads++;
     });
     return watch;
   }
 
-  it('finds new commits by equality, a bucket of positions at a time, and looks for a possible hole in the background: at the position counter once a second, with a range query rarely', async () => {
+  it('finds new commits by equality, a bucket of positions at a time, and never asks the log with a range query', async () => {
     const watch = await watchedStore({ gapTimeoutMs: 60_000 });
     store = watch.store;
     const { finds, ranges } = watch;
+    // Another process writes; this one reads (and found its horizon before anything was written).
+    expect(await store.headPosition()).toBe(0);
+    const writer = await openStore({}, databases.get(store));
+    finds.length = 0;
 
-    for (let i = 0; i < 3; i++) await store.append(`s-${i}`, 0, [newEvent(), newEvent()]);
+    for (let i = 0; i < 3; i++) await writer.append(`s-${i}`, 0, [newEvent(), newEvent()]);
     expect(streams(await store.readAll(0, 100))).toEqual(['s-0', 's-0', 's-1', 's-1', 's-2', 's-2']);
-    // Three commits with one query of their bucket, then the bucket again for position 7; at the
-    // miss, one range query in the background: is anything behind a hole?
-    expect(finds.slice(0, 2)).toEqual([{ bucket: 0 }, { bucket: 0 }]);
-    await sleep(100);
-    expect(ranges()).toBe(1);
+    // Three commits with one query of their bucket, then position 7 by _id: in the middle of a
+    // bucket, the bucket would bring back the three commits again.
+    expect(finds).toEqual([{ bucket: 0 }, { _id: 7 }]);
 
-    const next = await store.append('s-3', 0, [newEvent()]);
+    const next = await writer.append('s-3', 0, [newEvent()]);
     expect(streams(await store.readAll(6, 100))).toEqual(['s-3']);
     expect(await store.readAll(next.positions[0]!, 100)).toEqual([]);
     expect(await store.headPosition()).toBe(next.positions[0]);
-    await sleep(100);
-    expect(ranges()).toBe(1);
-
-    // A second later a reader with nothing new looks again, at the position counter only.
-    watch.counterReads = 0;
-    await sleep(1_000);
+    await sleep(1_100);
     expect(await store.readAll(next.positions[0]!, 100)).toEqual([]);
-    await sleep(100);
-    expect(watch.counterReads).toBe(1);
-    expect(ranges()).toBe(1);
+    expect(ranges()).toBe(0);
+    // Polling at the head asks one _id at a time.
+    finds.length = 0;
+    await writer.append('s-4', 0, [newEvent()]);
+    expect(streams(await store.readAll(next.positions[0]!, 100))).toEqual(['s-4']);
+    expect(finds).toEqual([{ _id: 8 }, { _id: 9 }]);
+    // What it read lately, and what it writes itself, its readers do not ask for again: only
+    // whether something came after.
+    finds.length = 0;
+    await store.append('s-5', 0, [newEvent()]);
+    // (its first append walked to the end of the chain: nothing after 8)
+    expect(finds).toEqual([{ _id: 9 }]);
+    finds.length = 0;
+    expect(streams(await store.readAll(0, 100))).toEqual(['s-0', 's-0', 's-1', 's-1', 's-2', 's-2', 's-3', 's-4', 's-5']);
+    expect(finds).toEqual([{ _id: 10 }]);
     // From the middle of a commit there is no _id to look up: a range query, as before.
-    expect(streams(await store.readAll(1, 100))).toEqual(['s-0', 's-1', 's-1', 's-2', 's-2', 's-3']);
-    expect(ranges()).toBe(2);
+    expect(streams(await store.readAll(1, 100))).toEqual(['s-0', 's-1', 's-1', 's-2', 's-2', 's-3', 's-4', 's-5']);
+    expect(ranges()).toBe(1);
+  });
+});
+
+describe('MongoDB event store: a stream read again', () => {
+  let stores: MongoEventStore[] = [];
+  afterEach(async () => {
+    await dropAndClose(stores[0]!);
+    stores = [];
   });
 
-  it('finds a hole the position counter lost, bucket by bucket, without a range query over the log', async () => {
-    const watch = await watchedStore({ gapTimeoutMs: 200 });
-    store = watch.store;
-    const before = await store.append('before', 0, [newEvent()]);
-    expect(streams(await store.readAll(0, 100))).toEqual(['before']);
-    await sleep(100);
-    expect(watch.ranges()).toBe(1); // a fresh instance's first look
-    // A writer takes 70 positions (into the next bucket) and dies; a later commit lands behind
-    // them; then a lost `$inc` takes the counter back, so it no longer shows the hole.
-    const counters = dbOf(store).collection<{ _id: string; next: number }>('counters');
-    await counters.updateOne({ _id: 'events' }, { $inc: { next: 70 } });
-    const after = await store.append('after', 0, [newEvent()]);
-    expect(after.positions[0]).toBe(before.positions[0]! + 71);
-    await counters.updateOne({ _id: 'events' }, { $set: { next: before.positions[0]! } });
-    // Within ten gap timeouts, a look at the next buckets by equality finds the commit behind the hole.
-    const read = await eventually(async () => {
-      const found = await store.readAll(before.positions[0]!, 100);
-      return found.length ? found : undefined;
-    }, 'the commit behind the lost hole', 5_000);
-    expect(streams(read)).toEqual(['after']);
-    expect(store.skippedGaps).toBe(1);
-    // Range queries: the first look, and the one that fences the hole once it expired (found by
-    // equality: the next one that would have found it was 100 gap timeouts away).
-    expect(watch.ranges()).toBe(2);
-    expect(watch.finds).toContainEqual({ bucket: 1 });
+  it('is read on from the version read before, by equality, with the commits of other instances', async () => {
+    const name = newDbName();
+    const connection = mongoose.createConnection(MONGO_URL, { dbName: name, monitorCommands: true, serverMonitoringMode: 'poll', ignoreUndefined: true });
+    await connection.asPromise();
+    const reader = new MongoEventStore(connection);
+    databases.set(reader, name);
+    await reader.ensureIndexes();
+    const writer = await openStore({}, name);
+    stores = [reader, writer];
+    const filters: Record<string, unknown>[] = [];
+    connection.getClient().on('commandStarted', (e) => {
+      const command = e.command as { find?: string; filter?: Record<string, unknown> };
+      if (command.find === 'commits' && command.filter && 'streamId' in command.filter) filters.push(command.filter);
+    });
+
+    await writer.append('s', 0, [newEvent('A'), newEvent('B')]);
+    expect((await reader.readStream('s')).map((e) => e.type)).toEqual(['A', 'B']);
+    expect((await reader.readStream('s')).map((e) => e.type)).toEqual(['A', 'B']);
+    await writer.append('s', 2, [newEvent('C')]);
+    await writer.append('s', 3, [newEvent('D'), newEvent('E')]);
+    expect((await reader.readStream('s')).map((e) => [e.type, e.streamVersion])).toEqual([['A', 1], ['B', 2], ['C', 3], ['D', 4], ['E', 5]]);
+    expect(filters).toEqual([{ streamId: 's' }, { streamId: 's', firstVersion: 3 }, { streamId: 's', firstVersion: 3 }, { streamId: 's', firstVersion: 4 }, { streamId: 's', firstVersion: 6 }]);
+    // Its own appends are kept as it makes them; what it gives out is the same for every reader.
+    await reader.append('s', 5, [newEvent('F')]);
+    filters.length = 0;
+    const events = await reader.readStream('s');
+    expect(events.map((e) => e.type)).toEqual(['A', 'B', 'C', 'D', 'E', 'F']);
+    expect(filters).toEqual([{ streamId: 's', firstVersion: 7 }]);
+    expect(() => ((events[0]!.data as Record<string, unknown>).n = 1)).toThrow(TypeError);
+    expect(await writer.readStream('s')).toEqual(events);
   });
 });
 
@@ -456,6 +528,7 @@ describe('MongoDB event store: storage details', () => {
     store = await openStore();
     await store.append('h', 0, [newEvent('A'), newEvent('B')]);
     const last = await store.append('h', 2, [newEvent('C')]);
+    await sleep(1_100); // the horizon is recorded at most once a second
     expect(await store.headPosition()).toBe(last.positions[0]);
     expect(await dbOf(store).collection('counters').findOne({ _id: 'readable' as never })).toMatchObject({ position: last.positions[0] });
     const fresh = await openStore({}, databases.get(store));

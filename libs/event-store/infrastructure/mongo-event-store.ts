@@ -23,8 +23,11 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 const DEFAULT_GAP_TIMEOUT_MS = 3_000;
 /** How often an append retries by itself when retrying cannot change its meaning (see `append`). */
 const MAX_ATTEMPTS = 10;
-/** Retries after losing positions to another writer (only FerretDB's non-atomic `$inc` does that). */
-const MAX_ALLOCATIONS = 100;
+/** How often an append may lose its positions to writers of other processes before it gives up. */
+const MAX_MOVES = 100;
+/** Most appends, and events, written by one group commit (see `flush`). */
+const MAX_GROUP_COMMITS = 256;
+const MAX_GROUP_EVENTS = 10_000;
 const HEAD_SCAN_BATCH = 1_000;
 const MAX_SCAN_BATCH = 500;
 const PERSIST_EVERY_MS = 1_000;
@@ -39,21 +42,21 @@ const WALK_STEPS = 256;
  * reader at the head gets all the commits of a bucket with one equality (see `covered`).
  */
 const WALK_BUCKET = 64;
+/** Commits a reader in the middle of a bucket looks up by `_id`, one at a time, before it reads the bucket. */
+const WALK_BY_ID = 4;
+/** A reader that finds nothing new by `_id` looks at the whole bucket at most this often (or every half gap timeout), for holes. */
+const HOLE_LOOK_INTERVAL_MS = 5_000;
 const bucketOf = (position: number) => Math.floor((position - 1) / WALK_BUCKET);
 /** Last positions of commits recently read, where a walk by `_id` may start (see `covered`). */
 const MAX_KNOWN_BOUNDARIES = 4_096;
-/** A reader that found nothing new by `_id` looks for a possible hole, in the background, at most this often. */
-const MAX_RANGE_SCAN_INTERVAL_MS = 1_000;
-/** ... past the position counter, bucket by bucket, at most this often (see `lookPast`) ... */
-const SAFETY_SCAN_INTERVAL_MS = 30_000;
-/** ... over this many buckets after the reader's ... */
-const SAFETY_PROBE_BUCKETS = 16;
-/** ... and with a range query over the whole log at most this often. */
-const RANGE_SAFETY_SCAN_INTERVAL_MS = 600_000;
 /** The server's error code for a cursor it no longer has (timed out, or killed). */
 const CURSOR_NOT_FOUND = 43;
 /** Stream heads remembered per process (see `heads`). */
 const MAX_CACHED_HEADS = 50_000;
+/** Events of recently read streams kept per process (see `readStream`). */
+const MAX_CACHED_STREAM_EVENTS = 50_000;
+/** Events in the commits kept for readers at the head (see `recent`). */
+const MAX_RECENT_EVENTS = 20_000;
 
 /**
  * Opens a mongoose connection that fails within `timeoutMs` instead of buffering forever,
@@ -89,6 +92,7 @@ export async function connectMongo(url: string, dbName: string, timeoutMs = DEFA
 }
 
 const driverLogger = new Logger('MongoDB');
+const upgradeLogger = new Logger('MongoEventStore');
 
 /** The URL without its password, fit for error messages and logs. */
 function redact(url: string): string {
@@ -133,28 +137,37 @@ interface CommitDoc {
   events: StoredEvent[];
 }
 
-/** `{_id: 'events', next}`: the position counter; `{_id: 'readable', position}`: see `bootstrap`. */
+/**
+ * `{_id: 'readable', position}`: see `bootstrap`; `{_id: 'layout', chainFrom}`: see
+ * `upgradeLayout`; `{_id: 'events', next}`: the position counter of earlier releases.
+ */
 interface CounterDoc {
   _id: string;
-  /** The last position handed out. */
+  /** The last position an earlier release handed out. */
   next?: number;
   position?: number;
+  /** Every position after this one was taken by a commit at the end of the chain. */
+  chainFrom?: number;
 }
 
-/** Claims a global position for whoever inserted it first (see the class comment). */
+/** A position an earlier release claimed (see `upgradeLayout`). */
 interface PositionDoc {
   _id: number;
 }
 
 /**
- * The k-th claim of an event id (`_id` = `${eventId}#${k}`), for the commit that starts at
- * `position`. A later claim is made only when the commit of the latest one can never land.
+ * The k-th claim of an event id (`_id` = `${eventId}#${k}`), for the commit of stream
+ * `streamId` that starts at `version`. A later claim is made only when that version was
+ * taken by a commit without the event. (Claims by earlier releases name the commit's first
+ * position instead, and are superseded when a tombstone holds it.)
  */
 interface EventIdDoc {
   _id: string;
   eventId: string;
   k: number;
-  position: number;
+  streamId?: string;
+  version?: number;
+  position?: number;
 }
 
 /** How `covered` reads the commits. */
@@ -168,7 +181,7 @@ interface CoveredScan {
 
 interface Hole {
   readonly from: number;
-  /** The last position it may cover: what the counter had handed out, or the position before the next commit. */
+  /** The last position it may cover: the position before the next commit seen. */
   to: number;
   /** performance.now() when this instance first saw it. */
   readonly since: number;
@@ -177,15 +190,10 @@ interface Hole {
 
 export interface MongoEventStoreOptions {
   readonly now?: () => Date;
-  /** How long a hole in the global order is waited for before it is skipped as abandoned. */
+  /** How long a hole in the global order (left by an earlier release) is waited for before it is skipped as abandoned. */
   readonly gapTimeoutMs?: number;
   /** Server selection timeout of `connect` (default 5 s). */
   readonly connectTimeoutMs?: number;
-  /**
-   * Test seam: called after an append took its positions and before it stores its commit,
-   * to play a slow writer. Not for production use.
-   */
-  readonly afterAllocate?: (firstPosition: number, lastPosition: number) => Promise<void> | void;
 }
 
 class DuplicateEventId extends Error {
@@ -194,13 +202,38 @@ class DuplicateEventId extends Error {
   }
 }
 
-type Attempt = { readonly result: AppendResult } | { readonly conflict: 'version' | 'event' | 'fenced' | 'positions' };
+type Attempt = { readonly result: AppendResult } | { readonly conflict: 'version' | 'event' | 'positions' };
+
+/** A commit without its positions yet: what an append hands to the group commit. */
+type UnplacedCommit = Omit<CommitDoc, '_id' | 'bucket' | 'lastPosition'> & { streamId: string; firstVersion: number; lastVersion: number };
+
+/** An append waiting in the group commit (see `flush`). */
+interface Pending {
+  readonly commit: UnplacedCommit;
+  /** Its event ids are claimed for it already (it was moved to later positions). */
+  claimed: boolean;
+  /** How often it lost its positions to another writer. */
+  moves: number;
+  settled: boolean;
+  readonly resolve: (attempt: Attempt) => void;
+  readonly reject: (error: unknown) => void;
+}
 
 const resultOf = (doc: CommitDoc): AppendResult => ({
   streamVersion: doc.lastVersion!,
   eventIds: doc.events.map((e) => e.id),
   positions: doc.events.map((_, i) => doc._id + i),
 });
+
+function settle(pending: Pending, attempt: Attempt): void {
+  pending.settled = true;
+  pending.resolve(attempt);
+}
+
+function fail(pending: Pending, error: unknown): void {
+  pending.settled = true;
+  pending.reject(error);
+}
 
 const toEvent = (doc: CommitDoc, e: StoredEvent, i: number): RecordedEvent => ({
   id: e.id,
@@ -217,15 +250,13 @@ const toEvent = (doc: CommitDoc, e: StoredEvent, i: number): RecordedEvent => ({
   data: JSON.parse(e.data),
 });
 
-/** Maximal runs of consecutive numbers in an ascending list, as [from, to] pairs. */
-function runs(sorted: readonly number[]): [number, number][] {
-  const out: [number, number][] = [];
-  for (const n of sorted) {
-    const last = out[out.length - 1];
-    if (last && n === last[1] + 1) last[1] = n;
-    else out.push([n, n]);
+/** Freezes a value and everything in it, so that no reader can change what another will be given. */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
   }
-  return out;
+  return value;
 }
 
 const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -249,25 +280,36 @@ const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'
  *   ranges contiguous. No (streamId, version) index per event is needed. The index is sparse
  *   so tombstones (no streamId) stay out of it on real MongoDB, where missing fields would
  *   otherwise collide as nulls.
- * - Global positions: a block of n is taken from `counters` with `$inc` BEFORE the commit
- *   is inserted, so commits can land out of order or never (see `readAll` for how readers
- *   cope). FerretDB 1.24 on SQLite does not apply `$inc` atomically (it reads, then writes:
- *   concurrent increments are lost and two writers can get overlapping blocks), so a writer
- *   then claims each position of its block in `positions` (`_id` = position, unique by
- *   construction). It goes on only if it won every claim and its block lies after every
- *   commit that existed when it started (so a stream's versions and anything the writer
- *   could have read come earlier in the global order, as a working counter guarantees);
- *   otherwise it tombstones the positions it did win and takes a new block. On MongoDB
- *   neither check ever fails. Every document in `commits` covers positions its writer
- *   owns, and documents never overlap.
+ * - Global positions: the commits form a chain. A writer puts its commit right after the
+ *   end of the last commit it knows (`_id` = that `lastPosition` + 1); if another commit
+ *   holds that `_id`, the insert fails on the unique `_id`, and the writer reads where that
+ *   one ends and tries after it. A commit can start only where another ends, and only one
+ *   can start there, so commits never overlap and never leave a hole: a reader never waits
+ *   for a position that a commit still on its way may fill, and a commit lands after every
+ *   commit that existed when it was inserted (a stream's earlier versions, and anything its
+ *   writer read, come earlier in the global order). No counter is needed: FerretDB 1.24
+ *   applies neither `$inc` nor updates atomically, and the counter with claims that earlier
+ *   releases used cost two round trips per append, one at a time per process.
+ * - Group commit: the appends of a process that wait while a group is written go together
+ *   in the next one: one insert of all their event id claims, one ordered insert of all
+ *   their commits, one after the other in the chain. An ordered insert stops at the first
+ *   commit that fails (its version taken, or its position), so the ones after it are never
+ *   stored out of the chain: they go again at the new end.
  * - Event ids: FerretDB 1.24 accepts a unique multikey index on `events.id` but does not
  *   enforce it across documents (tested), and on MongoDB the empty `events` of tombstones
  *   would collide in it. So each event id is claimed in `event_ids` by an insert, before
- *   the commit. Claims are never updated or deleted (FerretDB's updates are not atomic):
- *   a claim whose commit can never land (a tombstone holds its position) is superseded by
- *   inserting the next generation `${eventId}#${k + 1}`; two writers racing for it cannot
- *   both win.
+ *   the commit, for its stream and first version. Claims are never updated or deleted
+ *   (FerretDB's updates are not atomic): a claim whose version was taken by a commit without
+ *   the event is superseded by inserting the next generation `${eventId}#${k + 1}`; two
+ *   writers racing for it cannot both win. A claim whose writer died before its commit
+ *   holds the id until another commit takes that version of the stream; Demarche draws a
+ *   fresh random id for every event it records, so no writer asks for it again.
  * - `commitId`: unique sparse index; a repeat returns the first commit's result.
+ * - Logs of earlier releases: they took positions from a counter before inserting, so their
+ *   commits could land out of order or never. Readers still wait at such a hole for
+ *   `gapTimeoutMs` and then fence it (see `covered`), and the first writer of this release
+ *   fences every hole and takes the chain from there (see `upgradeLayout`). Stop every api
+ *   and worker of an earlier release before starting this one.
  * - Event `data` is stored as JSON text: FerretDB rejects keys with `.` or a leading `$`
  *   and nested arrays, which event payloads may contain; text round-trips exactly like the
  *   SQLite adapter. Dates stay ISO strings.
@@ -294,13 +336,20 @@ export class MongoEventStore implements EventStore {
    * deploy/infra's equality indexes) a scan of the commits.
    */
   private readonly heads = new Map<string, number>();
+  /** Streams read lately, with every event in version order, oldest read first (see `readStream`). */
+  private readonly streams = new Map<string, RecordedEvent[]>();
+  private streamEvents = 0;
+  /**
+   * Commits this instance wrote or read at the head lately, by first position. Readers at the
+   * head in one process (the relay, the playbook) find them here instead of asking the server
+   * again, each of them, for what the process itself just wrote or another reader just read.
+   */
+  private readonly recent = new Map<number, CommitDoc>();
+  private recentEvents = 0;
+  /** When a reader at the head last asked for a whole bucket (see `covered`). */
+  private bucketLookedAt = -Infinity;
   private persisted = 0;
   private persistedAt = -Infinity;
-  /** When this instance last looked past the head, with a range query or at all, and whether it still is (see `lookPast`). */
-  private rangeScannedAt = -Infinity;
-  private probedAt = -Infinity;
-  private lookedAt = -Infinity;
-  private looking = false;
   /** Positions that end a commit, as last read: a reader there finds the next commit at `_id` = position + 1. */
   private readonly boundaries = new Set<number>();
   private readonly commits: Collection<CommitDoc>;
@@ -309,16 +358,11 @@ export class MongoEventStore implements EventStore {
   private readonly eventIds: Collection<EventIdDoc>;
   private readonly now: () => Date;
   private readonly gapTimeoutMs: number;
-  private readonly afterAllocate?: (first: number, last: number) => Promise<void> | void;
-  /**
-   * The appends of this process take their positions one after the other. On FerretDB,
-   * whose `$inc` loses concurrent updates, concurrent appends were mostly handed the same
-   * block, lost their claims to each other, tombstoned them and went to the slow path (a
-   * scan of the claims), over and over: the fault test logged about 1,500 lost claims a
-   * minute, and the playbook's appends starved behind the api's. Taking turns costs two round
-   * trips per append; only appends of different processes can still collide.
-   */
-  private allocating: Promise<unknown> = Promise.resolve();
+  /** Appends waiting for the group commit, and whether one is being written (see `flush`). */
+  private readonly queue: Pending[] = [];
+  private flushing = false;
+  /** Whether this instance walked to the end of the chain before its first commit. */
+  private placed = false;
 
   constructor(
     private readonly connection: Connection,
@@ -332,7 +376,6 @@ export class MongoEventStore implements EventStore {
     this.eventIds = db.collection<EventIdDoc>('event_ids');
     this.now = options.now ?? (() => new Date());
     this.gapTimeoutMs = options.gapTimeoutMs ?? DEFAULT_GAP_TIMEOUT_MS;
-    this.afterAllocate = options.afterAllocate;
   }
 
   /** Connects (failing within `connectTimeoutMs`, 5 s by default) and makes sure the indexes exist. */
@@ -359,14 +402,17 @@ export class MongoEventStore implements EventStore {
   }
 
   /**
-   * Appends as one commit document. Retries by itself only where that cannot change what the
-   * caller asked for: a lost race under `'any'`, or positions a reader fenced off because
-   * this writer was too slow (the head is re-checked against `expected` each time).
+   * Appends as one commit document, at the end of the chain (see the class comment). Retries
+   * by itself only where that cannot change what the caller asked for: a lost race under
+   * `'any'` (the head is read again), or positions another writer took first.
    */
   async append(streamId: string, expected: ExpectedVersion, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
     const { commitId } = options;
-    for (let attempt = 1, allocations = 0; ; ) {
-      let head = this.heads.get(streamId) ?? (await this.streamHead(streamId));
+    for (let attempt = 1; ; ) {
+      // A stream's first commit starts at version 1, so `expected` 0 is always a range
+      // boundary (see the class comment) and needs no read: the unique index refuses the
+      // commit if the stream exists.
+      let head = this.heads.get(streamId) ?? (expected === 0 ? 0 : await this.streamHead(streamId));
       if (expected !== 'any' && expected !== head) {
         head = await this.streamHead(streamId);
         if (expected !== head) {
@@ -378,153 +424,207 @@ export class MongoEventStore implements EventStore {
       }
       if (!events.length) return { streamVersion: head, eventIds: [], positions: [] };
       if (new Set(events.map((e) => e.id)).size !== events.length) throw new ConcurrencyError(streamId, expected, head);
-      const outcome = await this.tryCommit(streamId, head, events, commitId, allocations > 0);
+      const recordedAt = this.now().toISOString();
+      const outcome = await this.commit({
+        streamId,
+        firstVersion: head + 1,
+        lastVersion: head + events.length,
+        ...(commitId !== undefined ? { commitId } : {}),
+        events: events.map((e) => ({ ...storedFields(e, recordedAt), ...eventKeys(e.data) })),
+      });
       if ('result' in outcome) {
         this.remember(streamId, outcome.result.streamVersion);
         this.listeners.forEach((listener) => listener());
         return outcome.result;
       }
       this.heads.delete(streamId);
-      if (outcome.conflict === 'positions' && ++allocations < MAX_ALLOCATIONS) continue;
-      const retry = outcome.conflict === 'fenced' || (outcome.conflict === 'version' && expected === 'any');
+      if (outcome.conflict === 'version' && commitId !== undefined) {
+        const previous = await this.commits.findOne({ commitId });
+        if (previous) return resultOf(previous);
+      }
+      const retry = outcome.conflict === 'version' && expected === 'any';
       if (!retry || ++attempt > MAX_ATTEMPTS) throw new ConcurrencyError(streamId, expected, await this.streamHead(streamId));
     }
   }
 
-  private async tryCommit(streamId: string, head: number, events: readonly NewEvent[], commitId: string | undefined, counterLags: boolean): Promise<Attempt> {
-    // Everything stored before this append started (the stream's head included) must come
-    // before it in the global order. A working `$inc` guarantees that; with FerretDB's, the
-    // claims do: blocks always start at most one past the highest claimed position, so the
-    // claimed positions are 1..top without a hole, every commit lies within them, and a block
-    // whose every claim is won lies above all of them.
-    const { first, last, won } = await this.oneAtATime(async () => {
-      const last = await this.allocate(events.length, counterLags);
-      const first = last - events.length + 1;
-      return { first, last, won: await this.claimPositions(first, last) };
+  /** Hands a commit to the group commit of this process; resolves once it is stored or refused. */
+  private commit(commit: UnplacedCommit): Promise<Attempt> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ commit, claimed: false, moves: 0, settled: false, resolve, reject });
+      if (!this.flushing) void this.flush();
     });
-    if (won.length !== events.length) {
-      // Positions another writer holds (a counter that lost an update, or went back): give
-      // back (tombstone) the positions we won, so readers need not wait for them, and take a
-      // new block.
-      for (const [from, to] of runs(won)) await this.cover(from, to);
-      return { conflict: 'positions' };
-    }
-    await this.afterAllocate?.(first, last);
-    const recordedAt = this.now().toISOString();
-    const doc: CommitDoc = {
-      _id: first,
-      bucket: bucketOf(first),
-      lastPosition: last,
-      streamId,
-      firstVersion: head + 1,
-      lastVersion: head + events.length,
-      ...(commitId !== undefined ? { commitId } : {}),
-      events: events.map((e) => ({ ...storedFields(e, recordedAt), ...eventKeys(e.data) })),
-    };
+  }
+
+  /**
+   * Writes the waiting appends, a group at a time: each group goes to the server while the
+   * next one gathers. A group that fails for another reason than a refused commit (the
+   * server went away) fails every append of it that has no answer yet.
+   */
+  private async flush(): Promise<void> {
+    this.flushing = true;
     try {
-      await this.claimEventIds(doc.events.map((e) => e.id), first);
-      await this.commits.insertOne(doc);
-      return { result: resultOf(doc) };
+      while (this.queue.length) {
+        const group: Pending[] = [];
+        for (let events = 0; this.queue.length && group.length < MAX_GROUP_COMMITS && (!group.length || events + this.queue[0]!.commit.events.length <= MAX_GROUP_EVENTS); ) {
+          const next = this.queue.shift()!;
+          events += next.commit.events.length;
+          group.push(next);
+        }
+        try {
+          await this.commitGroup(group);
+        } catch (error) {
+          for (const p of group) if (!p.settled) fail(p, error);
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async commitGroup(group: readonly Pending[]): Promise<void> {
+    await this.ready();
+    const refused = await this.claimEventIds(group.filter((p) => !p.claimed));
+    for (const p of group) {
+      if (refused.has(p)) settle(p, { conflict: 'event' });
+      else p.claimed = true;
+    }
+    const placing = group.filter((p) => !p.settled);
+    if (!placing.length) return;
+    // The end of the chain as this instance knows it; a fresh instance first walks to it.
+    if (!this.placed) await this.headPosition();
+    this.placed = true;
+    let end = this.visible.position;
+    const docs = placing.map(({ commit }): CommitDoc => {
+      const first = end + 1;
+      end += commit.events.length;
+      return { _id: first, bucket: bucketOf(first), lastPosition: end, ...commit };
+    });
+    let landed = docs.length;
+    try {
+      await this.commits.insertMany(docs, { ordered: true });
     } catch (error) {
-      const settled = await this.settle(doc, error);
-      if (settled === 'committed') return { result: resultOf(doc) };
-      if (error instanceof DuplicateEventId) return { conflict: 'event' };
+      const failed = error instanceof mongoose.mongo.MongoBulkWriteError ? ([] as mongoose.mongo.WriteError[]).concat(error.writeErrors) : [];
+      if (failed.length !== 1 || failed[0]!.code !== 11000) throw error;
+      landed = failed[0]!.index;
+    }
+    this.keepRecent(docs.slice(0, landed));
+    for (const [i, doc] of docs.slice(0, landed).entries()) {
+      this.extendStream(doc);
+      settle(placing[i]!, { result: resultOf(doc) });
+    }
+    if (landed) {
+      this.extendChain(docs[landed - 1]!.lastPosition);
+      void this.persistVisible();
+    }
+    if (landed === docs.length) return;
+    // The commit at `landed` was refused: another commit holds its first position (a writer
+    // of another process was first), or its stream's version or its commitId. The ones after
+    // it were not stored and go again at the new end, first in line.
+    const taken = await this.commits.findOne({ _id: docs[landed]!._id }, { projection: { lastPosition: 1 } });
+    const again = placing.slice(taken ? landed : landed + 1);
+    if (taken) {
+      this.extendChain(taken.lastPosition);
+      // Other commits may follow it: walk to the end of the chain before trying again.
+      await this.headPosition();
+    } else {
+      settle(placing[landed]!, { conflict: 'version' });
+    }
+    for (const p of again) p.moves++;
+    for (const p of again.filter((p) => p.moves > MAX_MOVES)) settle(p, { conflict: 'positions' });
+    this.queue.unshift(...again.filter((p) => !p.settled));
+  }
+
+  /** Positions up to `position`, the end of a commit, are all taken (the chain has no holes). */
+  private extendChain(position: number): void {
+    this.noteBoundary(position);
+    if (position > this.visible.position) {
+      this.visible = { position, lastEvent: Math.max(this.visible.lastEvent, position) };
+      this.pruneHoles();
+    }
+  }
+
+  /**
+   * Makes the log one this release can extend, once per database: an earlier release took
+   * positions from a counter (and claims in `positions`) before inserting, so its log may
+   * have holes, positions taken whose commit never landed. Every hole up to the highest
+   * position it ever took is fenced with a tombstone, so the chain goes on from there; then
+   * `layout` records it. Assumes no writer of an earlier release runs any more.
+   */
+  private async upgradeLayout(): Promise<void> {
+    if (await this.counters.findOne({ _id: 'layout' })) return;
+    const [counter, claim, last] = await Promise.all([
+      this.counters.findOne({ _id: 'events' }),
+      this.positions.findOne({}, { sort: { _id: -1 } }),
+      this.commits.findOne({}, { sort: { lastPosition: -1 }, projection: { lastPosition: 1 } }),
+    ]);
+    const top = Math.max(counter?.next ?? 0, claim?._id ?? 0, last?.lastPosition ?? 0);
+    const fenced = top ? await this.fenceHoles(top) : 0;
+    try {
+      await this.counters.insertOne({ _id: 'layout', chainFrom: top });
+      if (top) upgradeLogger.log(`The event log was written by an earlier release: every position up to ${top} is now a commit or a tombstone (${fenced} holes fenced); commits go on at the end of the chain.`);
+    } catch (error) {
       if (!isDuplicateKey(error)) throw error;
-      if (settled === 'fenced') return { conflict: 'fenced' };
-      if (commitId !== undefined) {
-        const previous = await this.commits.findOne({ commitId });
-        if (previous) return { result: resultOf(previous) };
+    }
+  }
+
+  /** Tombstones every run of positions up to `top` that no commit covers; returns how many. */
+  private async fenceHoles(top: number): Promise<number> {
+    for (;;) {
+      const holes: [number, number][] = [];
+      let reached = 0;
+      // One cursor over the log (one scan on FerretDB), once per database.
+      for await (const doc of this.commits.find({}, { sort: { _id: 1 }, projection: { lastPosition: 1 }, batchSize: HEAD_SCAN_BATCH })) {
+        if (doc._id > reached + 1) holes.push([reached + 1, doc._id - 1]);
+        reached = Math.max(reached, doc.lastPosition);
       }
-      return { conflict: 'version' };
-    }
-  }
-
-  /**
-   * After a failed commit insert (or event id claim), makes sure the commit's positions end
-   * up covered so readers need not wait for them: a tombstone at the first position, which
-   * also guarantees the commit can no longer land later (same `_id`). If that `_id` is
-   * taken, it is either our own commit (the insert did land, e.g. the reply was lost) or a
-   * reader's fence for a hole we were too slow to fill.
-   */
-  private async settle(doc: CommitDoc, cause: unknown): Promise<'committed' | 'aborted' | 'fenced'> {
-    try {
-      const there = await this.commits.findOne({ _id: doc._id }, { projection: { tombstone: 1 } });
-      // We own this position, so a commit at it is ours.
-      if (there && !there.tombstone) return 'committed';
-      return (await this.cover(doc._id, doc.lastPosition)) ? 'fenced' : 'aborted';
-    } catch (error) {
-      // The server is unreachable: readers skip the hole after their gap timeout, fencing it
-      // so this commit cannot land late; the event ids claimed stay recognisably stale.
-      throw isDuplicateKey(cause) || cause instanceof DuplicateEventId ? error : cause;
-    }
-  }
-
-  /**
-   * Tombstones positions `from`..`to`, which this writer owns, as one document, stepping
-   * over single positions readers fenced meanwhile (they fence in order, one position per
-   * document). Returns whether it met such a fence.
-   */
-  private async cover(from: number, to: number): Promise<boolean> {
-    let fenced = false;
-    for (let position = from; position <= to; ) {
+      if (reached < top) holes.push([reached + 1, top]);
       try {
-        await this.commits.insertOne({ _id: position, bucket: bucketOf(position), lastPosition: to, tombstone: true, events: [] });
-        break;
+        for (const [from, to] of holes) await this.commits.insertOne({ _id: from, bucket: bucketOf(from), lastPosition: to, tombstone: true, abandoned: true, events: [] });
+        return holes.length;
       } catch (error) {
+        // A reader fenced a position meanwhile, or another process upgrades too: look again.
         if (!isDuplicateKey(error)) throw error;
-        const there = await this.commits.findOne({ _id: position }, { projection: { lastPosition: 1 } });
-        if (!there) throw error;
-        fenced = true;
-        position = there.lastPosition + 1;
       }
     }
-    return fenced;
   }
 
-  private oneAtATime<T>(work: () => Promise<T>): Promise<T> {
-    const turn = this.allocating.then(work, work);
-    this.allocating = turn.catch(() => undefined);
-    return turn;
-  }
-
-  /** Claims positions `first`..`last`; returns the ones won. */
-  private async claimPositions(first: number, last: number): Promise<number[]> {
-    const wanted = Array.from({ length: last - first + 1 }, (_, i) => first + i);
+  /**
+   * Claims the event ids of the commits, all in one insert; the commits whose claims are
+   * refused because the event is stored (or on its way) come back.
+   */
+  private async claimEventIds(pending: readonly Pending[]): Promise<Set<Pending>> {
+    const refused = new Set<Pending>();
+    const owners = pending.flatMap((p) => p.commit.events.map((e) => ({ p, eventId: e.id })));
+    if (!owners.length) return refused;
+    const claims = owners.map(({ p, eventId }) => ({ _id: `${eventId}#0`, eventId, k: 0, streamId: p.commit.streamId, version: p.commit.firstVersion }));
     try {
-      await this.positions.insertMany(wanted.map((p) => ({ _id: p })), { ordered: false });
-      return wanted;
+      await this.eventIds.insertMany(claims, { ordered: false });
+      return refused;
     } catch (error) {
       if (!(error instanceof mongoose.mongo.MongoBulkWriteError)) throw error;
       const failed = ([] as mongoose.mongo.WriteError[]).concat(error.writeErrors);
       if (!failed.length || failed.some((e) => e.code !== 11000)) throw error;
-      const lost = new Set(failed.map((e) => e.index));
-      return wanted.filter((_, i) => !lost.has(i));
+      for (const { p, eventId } of failed.map((e) => owners[e.index]!)) {
+        if (refused.has(p)) continue;
+        try {
+          await this.claimEventId(eventId, p.commit);
+        } catch (claimError) {
+          if (!(claimError instanceof DuplicateEventId)) throw claimError;
+          refused.add(p);
+        }
+      }
     }
+    return refused;
   }
 
-  /** Claims every event id for the commit at `position`, or throws {@link DuplicateEventId}. */
-  private async claimEventIds(ids: readonly string[], position: number): Promise<void> {
-    try {
-      await this.eventIds.insertMany(ids.map((eventId) => ({ _id: `${eventId}#0`, eventId, k: 0, position })), { ordered: false });
-      return;
-    } catch (error) {
-      if (!isDuplicateKey(error)) throw error;
-    }
-    for (const id of ids) await this.claimEventId(id, position);
-  }
-
-  private async claimEventId(eventId: string, position: number): Promise<void> {
+  /** Claims an event id whose first claim exists, or throws {@link DuplicateEventId}. */
+  private async claimEventId(eventId: string, commit: UnplacedCommit): Promise<void> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const latest = await this.eventIds.findOne({ eventId }, { sort: { k: -1 } });
-      if (latest?.position === position) return; // ours: we own `position`
-      if (latest) {
-        // Superseded only if its commit can never land: a tombstone holds its position.
-        const owner = await this.commits.findOne({ _id: latest.position }, { projection: { tombstone: 1 } });
-        if (!owner?.tombstone) throw new DuplicateEventId(eventId);
-      }
+      if (latest && !(await this.superseded(latest, commit))) throw new DuplicateEventId(eventId);
       const k = latest ? latest.k + 1 : 0;
       try {
-        await this.eventIds.insertOne({ _id: `${eventId}#${k}`, eventId, k, position });
+        await this.eventIds.insertOne({ _id: `${eventId}#${k}`, eventId, k, streamId: commit.streamId, version: commit.firstVersion });
         return;
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
@@ -533,29 +633,17 @@ export class MongoEventStore implements EventStore {
     throw new DuplicateEventId(eventId);
   }
 
-  /**
-   * Takes a block of n positions and returns its last. Normally one `$inc`. After losing
-   * positions (FerretDB only: its `$inc` loses concurrent updates, so the counter lags
-   * behind the positions already claimed) the next block starts right after the highest
-   * claim instead, and the counter is pushed up to it (best effort) for the writers after.
-   */
-  private async allocate(n: number, counterLags = false): Promise<number> {
-    if (counterLags) {
-      const top = (await this.positions.findOne({}, { sort: { _id: -1 } }))?._id ?? 0;
-      await this.counters.updateOne({ _id: 'events' }, { $max: { next: top + n } });
-      return top + n;
+  /** Whether a claim can no longer lead to a stored event, so that `commit` may claim the id anew. */
+  private async superseded(claim: EventIdDoc, commit: UnplacedCommit): Promise<boolean> {
+    if (claim.position !== undefined) {
+      // An earlier release's claim: its commit can never land once a tombstone holds its position.
+      return (await this.commits.findOne({ _id: claim.position }, { projection: { tombstone: 1 } }))?.tombstone === true;
     }
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const counter = await this.counters.findOneAndUpdate({ _id: 'events' }, { $inc: { next: n } }, { upsert: true, returnDocument: 'after' });
-        if (counter?.next === undefined) throw new Error('The position counter was not returned by findOneAndUpdate');
-        return counter.next;
-      } catch (error) {
-        // Two first-ever upserts can race on the counter's _id; the loser just tries again.
-        if (isDuplicateKey(error) && attempt < 3) continue;
-        throw error;
-      }
-    }
+    // Our own claim, from an attempt at the same version that has not been decided yet: the
+    // unique (stream, version) index lets only one of them land.
+    if (claim.streamId === commit.streamId && claim.version === commit.firstVersion) return true;
+    const holder = await this.commits.findOne({ streamId: claim.streamId, firstVersion: claim.version }, { projection: { 'events.id': 1 } });
+    return holder !== null && !holder.events.some((e) => e.id === claim.eventId);
   }
 
   private async streamHead(streamId: string): Promise<number> {
@@ -564,10 +652,68 @@ export class MongoEventStore implements EventStore {
     return head;
   }
 
+  /**
+   * A stream read before is read on from where it was: its next commit, if any, starts right
+   * after the version read (see the class comment), and one equality on stream and first
+   * version asks for exactly that. FerretDB decodes every commit a query returns, and a
+   * command reads its whole stream just to check that nothing new came: the stream read was
+   * the largest share of FerretDB's work per command (16 commits on average in the lag figure).
+   */
   async readStream(streamId: string): Promise<RecordedEvent[]> {
-    const docs = await this.commits.find({ streamId }, { sort: { firstVersion: 1 } }).toArray();
-    this.remember(streamId, docs.at(-1)?.lastVersion ?? 0);
-    return docs.flatMap((doc) => doc.events.map((e, i) => toEvent(doc, e, i)));
+    const cached = this.streams.get(streamId);
+    if (!cached) {
+      const docs = await this.commits.find({ streamId }, { sort: { firstVersion: 1 } }).toArray();
+      this.remember(streamId, docs.at(-1)?.lastVersion ?? 0);
+      const events = docs.flatMap((doc) => doc.events.map((e, i) => toEvent(doc, e, i)));
+      if (docs.length) this.keepStream(streamId, events);
+      return events;
+    }
+    for (let next = await this.commits.findOne({ streamId, firstVersion: cached.at(-1)!.streamVersion + 1 }); next; ) {
+      this.extendStream(next);
+      next = await this.commits.findOne({ streamId, firstVersion: next.lastVersion! + 1 });
+    }
+    const events = this.streams.get(streamId) ?? [];
+    this.remember(streamId, events.at(-1)?.streamVersion ?? 0);
+    return [...events];
+  }
+
+  /** Keeps a stream's events (frozen: readers share them) as the latest read, within MAX_CACHED_STREAM_EVENTS. */
+  private keepStream(streamId: string, events: RecordedEvent[]): void {
+    this.forgetStream(streamId);
+    for (const e of events) deepFreeze(e);
+    this.streams.set(streamId, events);
+    this.streamEvents += events.length;
+    for (const [oldest, kept] of this.streams) {
+      if (this.streamEvents <= MAX_CACHED_STREAM_EVENTS || oldest === streamId) break;
+      this.forgetStream(oldest, kept);
+    }
+  }
+
+  /** Adds a commit to its stream's kept events, if they end right before it. */
+  private extendStream(doc: CommitDoc): void {
+    const kept = this.streams.get(doc.streamId!);
+    if (kept?.at(-1)?.streamVersion !== doc.firstVersion! - 1) return;
+    this.keepStream(doc.streamId!, [...kept, ...doc.events.map((e, i) => toEvent(doc, e, i))]);
+  }
+
+  /** Keeps commits read or written at the head, within MAX_RECENT_EVENTS, oldest first out. */
+  private keepRecent(docs: readonly CommitDoc[]): void {
+    for (const doc of docs) {
+      if (this.recent.has(doc._id)) continue;
+      this.recent.set(doc._id, doc);
+      this.recentEvents += doc.events.length;
+    }
+    for (const [id, doc] of this.recent) {
+      if (this.recentEvents <= MAX_RECENT_EVENTS) break;
+      this.recent.delete(id);
+      this.recentEvents -= doc.events.length;
+    }
+  }
+
+  private forgetStream(streamId: string, kept = this.streams.get(streamId)): void {
+    if (!kept) return;
+    this.streams.delete(streamId);
+    this.streamEvents -= kept.length;
   }
 
   private remember(streamId: string, version: number): void {
@@ -680,17 +826,13 @@ export class MongoEventStore implements EventStore {
    * early, by a hole or by the consumer, closes it.
    */
   private async *covered(from: number | 'horizon', scan: CoveredScan): AsyncGenerator<CommitDoc> {
-    await (this.bootstrapped ??= this.bootstrap().catch((error: unknown) => {
-      this.bootstrapped = undefined;
-      throw error;
-    }));
+    await this.ready();
     const after = from === 'horizon' ? this.visible.position : from;
     let reached = after;
     let lastEvent = 0;
     const advance = (to: number, tombstone: boolean) => {
       reached = to;
-      this.boundaries.add(to);
-      if (this.boundaries.size > MAX_KNOWN_BOUNDARIES) this.boundaries.delete(this.boundaries.values().next().value!);
+      this.noteBoundary(to);
       if (!tombstone) lastEvent = to;
       // Positions up to `after` are covered if `after` was, and we cover the rest ourselves.
       if (after <= this.visible.position && reached > this.visible.position) {
@@ -708,18 +850,39 @@ export class MongoEventStore implements EventStore {
     // finding commits goes on with one.
     if ((reached === 0 || this.boundaries.has(reached)) && this.visible.position - reached <= WALK_NEAR_POSITIONS) {
       const found = new Map<number, CommitDoc>();
+      const options = projection ? { projection } : {};
       let walked = 0;
-      for (; walked < WALK_STEPS; walked++) {
+      for (let byId = 0; walked < WALK_STEPS; walked++) {
         const want = reached + 1;
-        if (!found.has(want)) {
-          const docs = await this.commits.find({ bucket: bucketOf(want) }, projection ? { projection } : {}).toArray();
-          for (const d of docs) found.set(d._id, d);
-          if (!docs.length) {
-            const old = await this.commits.findOne({ _id: want }, projection ? { projection } : {});
-            if (old) found.set(old._id, old);
+        if (!found.has(want) && !this.recent.has(want)) {
+          // FerretDB decodes every commit an equality returns. A reader that polls at the head
+          // in the middle of a bucket has read most of that bucket's commits already, so it asks
+          // for the next one by `_id`; for the whole bucket only at its first position (where
+          // all it holds is new) or after WALK_BY_ID commits found that way (a backlog).
+          // A miss by `_id` looks at the bucket too, once in a while: a writer of an earlier
+          // release may have left a hole there with commits behind it (see `noteHole`).
+          let byBucket = (want - 1) % WALK_BUCKET === 0 || byId >= WALK_BY_ID;
+          if (!byBucket) {
+            byId++;
+            const next = await this.commits.findOne({ _id: want }, options);
+            if (next) found.set(next._id, next);
+            if (next && !projection) this.keepRecent([next]);
+            byBucket = !next && performance.now() - this.bucketLookedAt >= Math.min(HOLE_LOOK_INTERVAL_MS, this.gapTimeoutMs / 2);
+          }
+          if (byBucket) {
+            this.bucketLookedAt = performance.now();
+            byId = 0;
+            const docs = await this.commits.find({ bucket: bucketOf(want) }, options).toArray();
+            for (const d of docs) found.set(d._id, d);
+            if (!projection) this.keepRecent(docs);
+            if (!docs.length) {
+              // Commits stored before buckets have none.
+              const old = await this.commits.findOne({ _id: want }, options);
+              if (old) found.set(old._id, old);
+            }
           }
         }
-        const doc = found.get(want);
+        const doc = found.get(want) ?? this.recent.get(want);
         if (!doc) {
           // Commits that start after the next position in its bucket: a hole, whose clock starts now.
           const beyond = Math.min(...[...found.keys()].filter((id) => id > want));
@@ -730,19 +893,14 @@ export class MongoEventStore implements EventStore {
         yield doc;
       }
       if (walked < WALK_STEPS) {
-        // Nothing at the next position: nothing new, or a commit still on its way, or a hole
-        // a writer abandoned. None can be passed before its timeout, so the reader goes on at
-        // once and a range query in the background looks whether commits wait behind it, to
-        // start that hole's clock. Only an expired hole is worth a range query here: it fences.
+        // Nothing at the next position: the end of the chain. Only a hole that a writer of an
+        // earlier release left can stop a walk with commits beyond it in view, and once its
+        // timeout is over the range query below fences it.
         const hole = this.holeAt(reached + 1);
-        if (!hole || performance.now() - hole.since < this.gapTimeoutMs) {
-          this.lookPast(reached);
-          return;
-        }
+        if (!hole || performance.now() - hole.since < this.gapTimeoutMs) return;
       }
     }
     for (;;) {
-      this.rangeScannedAt = performance.now();
       const cursor = this.commits.find(
         { lastPosition: { $gt: reached } },
         { sort: { lastPosition: 1 }, ...(oneCursor ? { batchSize: batch } : { limit: batch }), ...(projection ? { projection } : {}) },
@@ -779,46 +937,9 @@ export class MongoEventStore implements EventStore {
     }
   }
 
-  /**
-   * In the background, at most every MAX_RANGE_SCAN_INTERVAL_MS: were positions after
-   * `reached` handed out? Then they are a hole (a commit on its way, or one that never
-   * comes) and its clock starts now (see `passHole`). Usually the position counter tells,
-   * one small document. FerretDB's lossy `$inc` can take positions back from it, so every
-   * SAFETY_SCAN_INTERVAL_MS the look asks the next SAFETY_PROBE_BUCKETS buckets instead,
-   * one equality each, and every RANGE_SAFETY_SCAN_INTERVAL_MS it asks the whole log with a
-   * range query, which FerretDB answers by decoding every commit (1.2 s at 20,000 events on
-   * two cores; run every 30 s it stalled everyone's queries behind it). Commits stored
-   * before buckets are found by that range query only. Best effort: a failure waits for the
-   * next look.
-   */
-  private lookPast(reached: number): void {
-    const now = performance.now();
-    if (this.looking || now - this.lookedAt < Math.min(MAX_RANGE_SCAN_INTERVAL_MS, this.gapTimeoutMs / 2)) return;
-    this.looking = true;
-    this.lookedAt = now;
-    const from = reached + 1;
-    const look = async () => {
-      if (now - this.rangeScannedAt >= Math.min(RANGE_SAFETY_SCAN_INTERVAL_MS, this.gapTimeoutMs * 100)) {
-        this.rangeScannedAt = now;
-        this.probedAt = now;
-        const next = await this.commits.findOne({ lastPosition: { $gt: reached } }, { sort: { lastPosition: 1 }, projection: { _id: 1 } });
-        if (next) this.noteHole(from, next._id - 1);
-        return;
-      }
-      if (now - this.probedAt >= Math.min(SAFETY_SCAN_INTERVAL_MS, this.gapTimeoutMs * 10)) {
-        this.probedAt = now;
-        for (let bucket = bucketOf(from); bucket < bucketOf(from) + SAFETY_PROBE_BUCKETS; bucket++) {
-          const ids = (await this.commits.find({ bucket }, { projection: { _id: 1 } }).toArray()).map((d) => d._id).filter((id) => id >= from);
-          if (ids.length) return this.noteHole(from, Math.min(...ids) - 1);
-        }
-        return;
-      }
-      const counter = await this.counters.findOne({ _id: 'events' });
-      if (counter?.next !== undefined) this.noteHole(from, counter.next);
-    };
-    void look()
-      .catch(() => undefined)
-      .finally(() => (this.looking = false));
+  private noteBoundary(position: number): void {
+    this.boundaries.add(position);
+    if (this.boundaries.size > MAX_KNOWN_BOUNDARIES) this.boundaries.delete(this.boundaries.values().next().value!);
   }
 
   /** Starts the clock of a hole from `from` to `to` (positions handed out, no commit seen), unless one is known there. */
@@ -838,7 +959,7 @@ export class MongoEventStore implements EventStore {
       hole = { from, to, since: now, skipped: false };
       this.holes.push(hole);
     }
-    // A hole known from the counter may reach past a commit seen since: it ends before it.
+    // A hole noted by a walk may reach past a commit seen since: it ends before it.
     hole.to = Math.min(hole.to, to);
     if (now - hole.since < this.gapTimeoutMs) return 'wait';
     try {
@@ -852,6 +973,17 @@ export class MongoEventStore implements EventStore {
       this.skipped++;
     }
     return 'fenced';
+  }
+
+  /** Before its first read or write, an instance upgrades the log if needed and finds its horizon. */
+  private ready(): Promise<void> {
+    return (this.bootstrapped ??= (async () => {
+      await this.upgradeLayout();
+      await this.bootstrap();
+    })().catch((error: unknown) => {
+      this.bootstrapped = undefined;
+      throw error;
+    }));
   }
 
   /**
