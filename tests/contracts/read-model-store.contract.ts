@@ -19,6 +19,15 @@ export function readModelStoreContract(name: string, open: () => Promise<ReadMod
       expect(await store.find('c')).toEqual([{ id: 'b', n: 2 }]);
     });
 
+    it('commits documents alone, leaving the checkpoint as it was', async () => {
+      await store.commit('p', [{ collection: 'c', id: 'a', doc: { id: 'a', n: 1 } }]);
+      expect(await store.checkpoint('p')).toBe(0);
+      await store.commit('p', [], 4);
+      await store.commit('p', [{ collection: 'c', id: 'a', doc: { id: 'a', n: 2 } }]);
+      expect(await store.get('c', 'a')).toEqual({ id: 'a', n: 2 });
+      expect(await store.checkpoint('p')).toBe(4);
+    });
+
     it('finds by equality on top-level fields, strings, numbers and booleans', async () => {
       await store.commit('p', [
         { collection: 'c', id: '1', doc: { id: '1', queue: 'bilateral', state: 'open', urgent: true, n: 1 } },

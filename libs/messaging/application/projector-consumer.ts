@@ -15,31 +15,24 @@ export class ReadModelUnavailable extends Error {
   }
 }
 
-/** Suffix of the (unused, constant) checkpoint row written by {@link applyEvents}. */
-export const PARTITIONED_CHECKPOINT_SUFFIX = '@kafka';
-
 /**
  * Applies events to one projection with `applyBatch`'s per-document idempotency (each
  * document remembers the last version it saw of each stream, so redelivered events change
  * nothing) but WITHOUT a global-position checkpoint: under partitioned consumption the
  * progress is the consumer group's offsets, and no single position means "done up to here".
- *
- * `ReadModelStore.commit` always writes a checkpoint, so until the port can write documents
- * alone the commit goes under `<projection>@kafka` with the constant 0: it can never clobber
- * the checkpoint of a catch-up projector of the same name, and nobody reads it.
  * Store failures surface as {@link ReadModelUnavailable} (transient); anything the
  * projection itself throws passes through unchanged.
  */
 export async function applyEvents(projection: Projection, store: ReadModelStore, events: readonly RecordedEvent[]): Promise<void> {
-  const documentsOnly: ReadModelStore = {
+  const guarded: ReadModelStore = {
     get: (collection, id) => guard('read a document', () => store.get(collection, id)),
     find: (collection, filter) => guard('find documents', () => store.find(collection, filter)),
-    checkpoint: () => Promise.resolve(0),
-    commit: (name, writes) => guard('commit documents', () => store.commit(`${name}${PARTITIONED_CHECKPOINT_SUFFIX}`, writes, 0)),
+    checkpoint: () => Promise.reject(new Error('applyEvents keeps no checkpoint')),
+    commit: (name, writes) => guard('commit documents', () => store.commit(name, writes)),
     reset: () => Promise.reject(new Error('applyEvents never resets a projection')),
   };
   // Each read is a round trip to the read-model server: the batch reads its documents side by side.
-  await applyBatch(projection, documentsOnly, events, { prefetch: true });
+  await applyBatch(projection, guarded, events, { prefetch: true, checkpoint: false });
 }
 
 async function guard<T>(operation: string, call: () => Promise<T>): Promise<T> {

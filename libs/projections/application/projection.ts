@@ -72,6 +72,12 @@ export interface ApplyOptions {
    * what it finds in another is still read when it does.
    */
   readonly prefetch?: boolean;
+  /**
+   * `false`: commit the documents without moving the projection's checkpoint, for a projector
+   * whose progress is kept elsewhere (a Kafka consumer group's offsets), where no single
+   * position of the log means "done up to here".
+   */
+  readonly checkpoint?: false;
 }
 
 /** The key of a document in a batch's cache. */
@@ -146,7 +152,7 @@ export async function applyBatch(projection: Projection, store: ReadModelStore, 
   const writes: DocumentWrite[] = [...cache.values()]
     .filter((e) => e.dirty)
     .map(({ collection, id, doc, seen }) => ({ collection, id, doc: doc && { ...doc, _seen: seen } }));
-  await store.commit(projection.name, writes, batch[batch.length - 1]!.position);
+  await store.commit(projection.name, writes, options.checkpoint === false ? undefined : batch[batch.length - 1]!.position);
 }
 
 /** The documents a batch asks for when every document is missing: a dry run, nothing is changed or flushed. */

@@ -15,14 +15,16 @@ export interface DocumentWrite {
 /**
  * Where projections keep what they build: documents by collection and id, plus one
  * checkpoint per projection. `commit` stores a batch of documents and the checkpoint that
- * goes with them as one unit wherever the database allows it.
+ * goes with them as one unit wherever the database allows it; without a checkpoint (a
+ * projector whose progress is kept elsewhere, such as Kafka offsets) it stores the
+ * documents only and leaves the projection's checkpoint as it is.
  */
 export interface ReadModelStore {
   get<T>(collection: string, id: string): Promise<T | undefined>;
   /** Documents whose top-level fields equal every value of `filter`. */
   find<T>(collection: string, filter?: Readonly<Record<string, Scalar>>): Promise<T[]>;
   checkpoint(projection: string): Promise<number>;
-  commit(projection: string, writes: readonly DocumentWrite[], checkpoint: number): Promise<void>;
+  commit(projection: string, writes: readonly DocumentWrite[], checkpoint?: number): Promise<void>;
   /** Forgets a projection: its documents and checkpoint (for rebuilds). */
   reset(projection: string, collections: readonly string[]): Promise<void>;
 }

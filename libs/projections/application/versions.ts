@@ -36,7 +36,7 @@ export class PinnedReadModels implements ReadModelStore {
   checkpoint(projection: string) {
     return this.inner.checkpoint(physicalProjection(projection, this.version));
   }
-  commit(projection: string, writes: readonly DocumentWrite[], checkpoint: number) {
+  commit(projection: string, writes: readonly DocumentWrite[], checkpoint?: number) {
     return this.inner.commit(
       physicalProjection(projection, this.version),
       writes.map((w) => ({ ...w, collection: physicalCollection(w.collection, this.version) })),
@@ -112,7 +112,7 @@ export class ActiveReadModels implements ReadModelStore {
   async checkpoint(projection: string) {
     return this.versions.pinned(await this.activeVersion(projection)).checkpoint(projection);
   }
-  async commit(projection: string, writes: readonly DocumentWrite[], checkpoint: number) {
+  async commit(projection: string, writes: readonly DocumentWrite[], checkpoint?: number) {
     return this.versions.pinned(await this.activeVersion(projection)).commit(projection, writes, checkpoint);
   }
   async reset(projection: string, collections: readonly string[]) {

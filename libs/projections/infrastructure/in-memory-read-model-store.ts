@@ -22,14 +22,14 @@ export class InMemoryReadModelStore implements ReadModelStore {
     return this.checkpoints.get(projection) ?? 0;
   }
 
-  async commit(projection: string, writes: readonly DocumentWrite[], checkpoint: number): Promise<void> {
+  async commit(projection: string, writes: readonly DocumentWrite[], checkpoint?: number): Promise<void> {
     for (const w of writes) {
       const collection = this.docs.get(w.collection) ?? new Map<string, object>();
       this.docs.set(w.collection, collection);
       if (w.doc === null) collection.delete(w.id);
       else collection.set(w.id, structuredClone(w.doc));
     }
-    this.checkpoints.set(projection, checkpoint);
+    if (checkpoint !== undefined) this.checkpoints.set(projection, checkpoint);
   }
 
   async reset(projection: string, collections: readonly string[]): Promise<void> {

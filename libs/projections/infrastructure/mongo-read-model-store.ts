@@ -113,7 +113,7 @@ export class MongoReadModelStore implements ReadModelStore {
    * the others get them. The checkpoint never runs ahead of the documents, which is the one
    * order that could lose an update.
    */
-  async commit(projection: string, writes: readonly DocumentWrite[], checkpoint: number): Promise<void> {
+  async commit(projection: string, writes: readonly DocumentWrite[], checkpoint?: number): Promise<void> {
     for (let start = 0; start < writes.length; ) {
       const name = writes[start]!.collection;
       let end = start;
@@ -128,7 +128,7 @@ export class MongoReadModelStore implements ReadModelStore {
       }
       start = end;
     }
-    await this.checkpoints.updateOne({ _id: projection }, { $set: { position: checkpoint } }, { upsert: true });
+    if (checkpoint !== undefined) await this.checkpoints.updateOne({ _id: projection }, { $set: { position: checkpoint } }, { upsert: true });
   }
 
   /**

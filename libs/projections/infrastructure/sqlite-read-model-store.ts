@@ -21,12 +21,12 @@ export class SqliteReadModelStore implements ReadModelStore {
       saveCheckpoint: db.prepare('INSERT INTO checkpoints (projection, position) VALUES (?, ?) ON CONFLICT (projection) DO UPDATE SET position = excluded.position'),
       deleteCheckpoint: db.prepare('DELETE FROM checkpoints WHERE projection = ?'),
     };
-    this.commitTx = db.transaction((projection: string, writes: readonly DocumentWrite[], checkpoint: number) => {
+    this.commitTx = db.transaction((projection: string, writes: readonly DocumentWrite[], checkpoint: number | undefined) => {
       for (const w of writes) {
         if (w.doc === null) this.statements.delete.run(w.collection, w.id);
         else this.statements.put.run(w.collection, w.id, JSON.stringify(w.doc));
       }
-      this.statements.saveCheckpoint.run(projection, checkpoint);
+      if (checkpoint !== undefined) this.statements.saveCheckpoint.run(projection, checkpoint);
     });
   }
 
@@ -52,7 +52,7 @@ export class SqliteReadModelStore implements ReadModelStore {
     return this.statements.checkpoint.get(projection)?.position ?? 0;
   }
 
-  async commit(projection: string, writes: readonly DocumentWrite[], checkpoint: number): Promise<void> {
+  async commit(projection: string, writes: readonly DocumentWrite[], checkpoint?: number): Promise<void> {
     this.commitTx.immediate(projection, writes, checkpoint);
   }
 
