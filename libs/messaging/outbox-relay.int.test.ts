@@ -239,7 +239,8 @@ describe('OutboxRelay against the real broker', () => {
     const checkpoint = readModelCheckpoint(readModels);
     let saves = 0;
     const flaky = { load: checkpoint.load, save: async (position: number) => (++saves === 2 ? Promise.reject(new Error('checkpoint store down')) : checkpoint.save(position)) };
-    await untilCaughtUp(new OutboxRelay({ store: counted, checkpoint: flaky, kafka, topic, batchSize: 10, maxBatchBytes, retry: { initialMs: 50, maxMs: 100 }, logger: quiet }));
+    // The checkpoint after every request, so that the second one fails in the middle of the backlog.
+    await untilCaughtUp(new OutboxRelay({ store: counted, checkpoint: flaky, kafka, topic, batchSize: 10, maxBatchBytes, checkpointEveryMs: 0, retry: { initialMs: 50, maxMs: 100 }, logger: quiet }));
     expect(await readModels.checkpoint(KAFKA_RELAY_CHECKPOINT)).toBe(30);
     // The failed checkpoint's batch was not sent again: its retry only stores the checkpoint.
     expect(requests.flat()).toEqual(range(30));
@@ -249,6 +250,32 @@ describe('OutboxRelay against the real broker', () => {
     expect(iterations.filter((p) => p < 30)).toEqual([0, stored]);
     const records = await readTopic(topic);
     expect(records.map((r) => r.id).sort()).toEqual(events.map((e) => e.id).sort());
+  }, 30_000);
+
+  it('stores its checkpoint at most every checkpointEveryMs while it publishes, and before it waits for more', async () => {
+    const topic = await freshTopic('saves');
+    const store = new InMemoryEventStore();
+    const readModels = new InMemoryReadModelStore();
+    await appendInterleaved(store, ['s-a', 's-b', 's-c'], 20, 'saves');
+    const checkpoint = readModelCheckpoint(readModels);
+    const saves: number[] = [];
+    const counting = { load: checkpoint.load, save: async (position: number) => { saves.push(position); await checkpoint.save(position); } };
+    const relay = new OutboxRelay({ store, checkpoint: counting, kafka: createKafka(BROKERS, { logger: quiet }), topic, batchSize: 5, checkpointEveryMs: 60_000, logger: quiet });
+    relay.start();
+    try {
+      await relay.caughtUp();
+      // Twelve requests, one checkpoint: the first request's, then none for a minute, but the
+      // one before it waits; caughtUp answered only once that one was stored.
+      expect(saves).toEqual([5, 60]);
+      expect(await readModels.checkpoint(KAFKA_RELAY_CHECKPOINT)).toBe(60);
+      await appendInterleaved(store, ['s-d'], 3, 'more');
+      await relay.caughtUp();
+      expect(saves).toEqual([5, 60, 63]);
+    } finally {
+      await relay.stop();
+    }
+    expect(saves).toEqual([5, 60, 63]);
+    expect((await readTopic(topic)).length).toBe(63);
   }, 30_000);
 
   it('reads the next page of a backlog while the one before goes to Kafka', async () => {

@@ -19,6 +19,12 @@ export interface OutboxRelayOptions {
   readonly maxBatchBytes?: number;
   /** How often to look for new events when no in-process append woke us up (default 500 ms). */
   readonly pollIntervalMs?: number;
+  /**
+   * How often, at most, the checkpoint is stored while the relay keeps publishing (default
+   * 200 ms; 0 after every request). It is always stored before the relay waits for new events
+   * and when it stops; a crash in between publishes those events again, as at-least-once allows.
+   */
+  readonly checkpointEveryMs?: number;
   /** Backoff between failed attempts: doubles from `initialMs` (250) up to `maxMs` (15 000). */
   readonly retry?: { readonly initialMs?: number; readonly maxMs?: number };
   /** How the brokers are named in log messages (default "Kafka"). */
@@ -45,6 +51,7 @@ export class OutboxRelay {
   private readonly batchSize: number;
   private readonly maxBatchBytes: number;
   private readonly pollIntervalMs: number;
+  private readonly checkpointEveryMs: number;
   private readonly initialRetryMs: number;
   private readonly maxRetryMs: number;
   private readonly kafkaName: string;
@@ -57,6 +64,8 @@ export class OutboxRelay {
   private wake?: () => void;
   private idle = false;
   private position?: number;
+  /** The checkpoint as last stored (-1 before it is loaded). */
+  private stored = -1;
   private waiters: { target: number; resolve: () => void }[] = [];
   private producer?: Producer;
   private connected = false;
@@ -67,6 +76,7 @@ export class OutboxRelay {
     this.batchSize = options.batchSize ?? 200;
     this.maxBatchBytes = options.maxBatchBytes ?? 512 * 1024;
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
+    this.checkpointEveryMs = options.checkpointEveryMs ?? 200;
     this.initialRetryMs = options.retry?.initialMs ?? 250;
     this.maxRetryMs = options.retry?.maxMs ?? 15_000;
     this.kafkaName = options.kafkaName ?? 'Kafka';
@@ -94,10 +104,10 @@ export class OutboxRelay {
     this.waiters.splice(0).forEach((w) => w.resolve());
   }
 
-  /** Resolves once every event stored so far has been acknowledged by Kafka (or the relay stopped). */
+  /** Resolves once every event stored so far has been acknowledged by Kafka and checkpointed (or the relay stopped). */
   async caughtUp(): Promise<void> {
     const head = await this.options.store.headPosition();
-    if (!this.running || (this.position ?? -1) >= head) return;
+    if (!this.running || this.stored >= head) return;
     await new Promise<void>((resolve) => {
       this.waiters.push({ target: head, resolve });
       if (this.idle) this.wake?.();
@@ -111,7 +121,7 @@ export class OutboxRelay {
     return Math.max(0, head - position);
   }
 
-  /** The last position Kafka acknowledged and the relay stored, once known. */
+  /** The last position Kafka acknowledged, once known (stored within `checkpointEveryMs`). */
   get checkpoint(): number | undefined {
     return this.position;
   }
@@ -133,15 +143,29 @@ export class OutboxRelay {
       ahead = undefined;
       return pages.drop();
     };
+    // Each Kafka request waited for a checkpoint write (a round trip, and an update on the
+    // store's server) before the next could go: stored now at most every checkpointEveryMs.
+    let savedAt = -Infinity;
+    const save = async (position: number) => {
+      await this.options.checkpoint.save(position);
+      this.stored = position;
+      savedAt = performance.now();
+      this.notifyWaiters();
+    };
+    const checkpointStep = (position: number) => `store the relay checkpoint ${position} (events up to it are already on ${this.kafkaName})`;
     while (this.running) {
       let step = 'load the relay checkpoint';
       try {
-        if (this.position === undefined) this.position = await this.options.checkpoint.load();
+        if (this.position === undefined) this.stored = this.position = await this.options.checkpoint.load();
         if (!pending) {
           step = `read the event store after position ${this.position}`;
           if (!unsent.length) unsent = await (ahead ?? pages.next(this.position));
           ahead = undefined;
           if (!unsent.length) {
+            if (this.position > this.stored) {
+              step = checkpointStep(this.position);
+              await save(this.position);
+            }
             this.recovered();
             failures = 0;
             this.notifyWaiters();
@@ -164,10 +188,12 @@ export class OutboxRelay {
           await this.publish(pending.map(toKafkaMessage));
           published = true;
         }
-        step = `store the relay checkpoint ${last} (events up to it are already on ${this.kafkaName})`;
-        await this.options.checkpoint.save(last);
         this.position = last;
         pending = undefined;
+        if (performance.now() - savedAt >= this.checkpointEveryMs) {
+          step = checkpointStep(last);
+          await save(last);
+        }
         failures = 0;
         this.recovered();
         this.notifyWaiters();
@@ -181,6 +207,9 @@ export class OutboxRelay {
       }
     }
     await dropPages();
+    if (this.position !== undefined && this.position > this.stored) {
+      await save(this.position).catch((error: unknown) => this.failed(checkpointStep(this.position!), error));
+    }
   }
 
   /** As many events as fit one request; always at least one (a single oversized event is Kafka's to refuse, loudly). */
@@ -238,8 +267,9 @@ export class OutboxRelay {
     this.logger.log(`Outbox relay is working again after ${seconds} s; it has published up to position ${this.position} and is catching up.`);
   }
 
+  /** Waiters for positions up to the stored checkpoint are done. */
   private notifyWaiters(): void {
-    const position = this.position ?? 0;
+    const position = this.stored;
     const done = this.waiters.filter((w) => w.target <= position);
     this.waiters = this.waiters.filter((w) => w.target > position);
     done.forEach((w) => w.resolve());
