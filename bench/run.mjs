@@ -16,6 +16,7 @@
 //   --growth-from=FILE      show the embedded growth study of an earlier run's JSON instead of running it
 //   --render=FILE           measure nothing: rewrite BENCHMARKS.md (and --out) from an earlier run's JSON
 //   --figure-timeout=S      give up a figure after S seconds (default 300 quick, 3600 full)
+//   --lag-rate=N            hold the lag figure at N commands/s instead of half the sustained maximum
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -136,7 +137,7 @@ try {
     if (wants('commands') || wants('lag')) await figure('commands', () => http.commands(sizes.commands));
     if (wants('lag')) {
       const sustained = figures.commands?.ours.median ?? 40;
-      const rate = Math.max(1, Math.round(sustained / 2));
+      const rate = args['lag-rate'] ? Number(args['lag-rate']) : Math.max(1, Math.round(sustained / 2));
       await figure('lag', () => http.lag({ ...sizes.lag, rate }));
     }
     if (mongoSizes.length) {
