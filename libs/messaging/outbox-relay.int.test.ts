@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import net from 'node:net';
 import { promisify } from 'node:util';
 import { freePort } from '../../tests/support/free-port.js';
+import { eventually } from '../../tests/support/eventually.js';
 import type { Admin, Kafka, Producer, ProducerRecord } from 'kafkajs';
 import { InMemoryEventStore, type EventStore } from '../event-store/index.js';
 import { InMemoryReadModelStore } from '../projections/index.js';
@@ -252,7 +253,7 @@ describe('OutboxRelay against the real broker', () => {
     expect(records.map((r) => r.id).sort()).toEqual(events.map((e) => e.id).sort());
   }, 30_000);
 
-  it('stores its checkpoint at most every checkpointEveryMs while it publishes, and before it waits for more', async () => {
+  it('stores its checkpoint at most every checkpointEveryMs, and when nothing more comes once that time has passed', async () => {
     const topic = await freshTopic('saves');
     const store = new InMemoryEventStore();
     const readModels = new InMemoryReadModelStore();
@@ -260,22 +261,28 @@ describe('OutboxRelay against the real broker', () => {
     const checkpoint = readModelCheckpoint(readModels);
     const saves: number[] = [];
     const counting = { load: checkpoint.load, save: async (position: number) => { saves.push(position); await checkpoint.save(position); } };
-    const relay = new OutboxRelay({ store, checkpoint: counting, kafka: createKafka(BROKERS, { logger: quiet }), topic, batchSize: 5, checkpointEveryMs: 60_000, logger: quiet });
+    const relay = new OutboxRelay({ store, checkpoint: counting, kafka: createKafka(BROKERS, { logger: quiet }), topic, batchSize: 5, checkpointEveryMs: 1_500, logger: quiet });
     relay.start();
     try {
+      const started = Date.now();
       await relay.caughtUp();
-      // Twelve requests, one checkpoint: the first request's, then none for a minute, but the
-      // one before it waits; caughtUp answered only once that one was stored.
+      // Twelve requests, two checkpoints: the first request's, then none for 1.5 s, then the
+      // last one once that time has passed; caughtUp answers only once it is stored.
       expect(saves).toEqual([5, 60]);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1_400);
       expect(await readModels.checkpoint(KAFKA_RELAY_CHECKPOINT)).toBe(60);
       await appendInterleaved(store, ['s-d'], 3, 'more');
       await relay.caughtUp();
       expect(saves).toEqual([5, 60, 63]);
+      await appendInterleaved(store, ['s-e'], 2, 'last');
+      await eventually(async () => (relay.checkpoint === 65 ? true : undefined), 'the last two published', 5_000);
+      expect(saves).toEqual([5, 60, 63]);
     } finally {
+      // Stopping stores what was published since.
       await relay.stop();
     }
-    expect(saves).toEqual([5, 60, 63]);
-    expect((await readTopic(topic)).length).toBe(63);
+    expect(saves).toEqual([5, 60, 63, 65]);
+    expect((await readTopic(topic)).length).toBe(65);
   }, 30_000);
 
   it('reads the next page of a backlog while the one before goes to Kafka', async () => {

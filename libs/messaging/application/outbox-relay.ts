@@ -20,9 +20,9 @@ export interface OutboxRelayOptions {
   /** How often to look for new events when no in-process append woke us up (default 500 ms). */
   readonly pollIntervalMs?: number;
   /**
-   * How often, at most, the checkpoint is stored while the relay keeps publishing (default
-   * 200 ms; 0 after every request). It is always stored before the relay waits for new events
-   * and when it stops; a crash in between publishes those events again, as at-least-once allows.
+   * How often, at most, the checkpoint is stored (default 200 ms; 0: after every request). It
+   * is stored once that time has passed even if nothing more comes, and when the relay stops;
+   * a crash in between publishes those events again, as at-least-once delivery allows.
    */
   readonly checkpointEveryMs?: number;
   /** Backoff between failed attempts: doubles from `initialMs` (250) up to `maxMs` (15 000). */
@@ -162,14 +162,16 @@ export class OutboxRelay {
           if (!unsent.length) unsent = await (ahead ?? pages.next(this.position));
           ahead = undefined;
           if (!unsent.length) {
-            if (this.position > this.stored) {
+            // Nothing new: the checkpoint is stored once checkpointEveryMs has passed since the
+            // last time, so that a trickle of events (one a request) is not one update each.
+            const due = savedAt + this.checkpointEveryMs - performance.now();
+            if (this.position > this.stored && due <= 0) {
               step = checkpointStep(this.position);
               await save(this.position);
             }
             this.recovered();
             failures = 0;
-            this.notifyWaiters();
-            await this.sleep(this.pollIntervalMs, true);
+            await this.sleep(this.position > this.stored ? Math.min(due, this.pollIntervalMs) : this.pollIntervalMs, true);
             continue;
           }
           pending = this.fitToRequest(unsent);
