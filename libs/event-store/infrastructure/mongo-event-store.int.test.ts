@@ -46,8 +46,8 @@ const streams = (events: readonly RecordedEvent[]) => events.map((e) => e.stream
  * Stores a commit the way a writer of an earlier release did: its positions taken from a
  * counter before the insert, so it may land after a hole, or fill one late.
  */
-async function legacyCommit(store: MongoEventStore, first: number, streamId: string, types: readonly string[]): Promise<NewEvent[]> {
-  const events = types.map((type) => newEvent(type));
+async function legacyCommit(store: MongoEventStore, first: number, streamId: string, types: readonly string[], data?: unknown): Promise<NewEvent[]> {
+  const events = types.map((type) => newEvent(type, data));
   const recordedAt = new Date().toISOString();
   await dbOf(store)
     .collection('commits')
@@ -197,7 +197,7 @@ describe('MongoDB event store: a log written by an earlier release', () => {
     await db.collection('positions').insertMany(Array.from({ length: 9 }, (_, i) => ({ _id: i + 1 }) as never));
     const [a] = await legacyCommit(seed, 1, 'a', ['A']);
     await legacyCommit(seed, 2, 'b', ['B1', 'B2']);
-    await legacyCommit(seed, 6, 'c', ['C']);
+    await legacyCommit(seed, 6, 'c', ['C'], { iso3: 'KEN', campaignId: 'x' });
     const lost = newEvent('Lost');
     await db.collection('event_ids').insertMany([{ _id: `${a!.id}#0`, eventId: a!.id, k: 0, position: 1 } as never, { _id: `${lost.id}#0`, eventId: lost.id, k: 0, position: 4 } as never]);
 
@@ -222,6 +222,12 @@ describe('MongoDB event store: a log written by an earlier release', () => {
     await expect(store.append('f', 0, [a!])).rejects.toBeInstanceOf(ConcurrencyError);
     await expectChain(store);
     expect(store.skippedGaps).toBe(0);
+    // Commits of both layouts are read, and filtered, alike.
+    await store.append('g', 0, [newEvent('C', { iso3: 'KEN', campaignId: 'y' }), newEvent('G', { iso3: 'NOR' })]);
+    expect((await store.query({ types: ['C'], limit: 10 })).map((e) => e.streamId)).toEqual(['c', 'g']);
+    expect((await store.query({ country: 'KEN', limit: 10 })).map((e) => e.streamId)).toEqual(['c', 'g']);
+    expect((await store.query({ campaignId: 'x', limit: 10 })).map((e) => e.streamId)).toEqual(['c']);
+    expect((await store.readStream('c')).map((e) => e.data)).toEqual([{ iso3: 'KEN', campaignId: 'x' }]);
   });
 });
 

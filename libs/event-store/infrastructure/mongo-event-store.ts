@@ -7,7 +7,6 @@ import { watchServerMonitors } from './mongo-monitor-watchdog.js';
 import {
   ConcurrencyError,
   eventKeys,
-  storedFields,
   type AppendOptions,
   type AppendResult,
   type EventQuery,
@@ -101,7 +100,7 @@ function redact(url: string): string {
 
 export const isDuplicateKey = (error: unknown): boolean => (error as { code?: unknown } | null)?.code === 11000;
 
-/** One event inside a commit document. `data` is JSON text: see the class comment. */
+/** One event of a commit, as its JSON text holds it (see the class comment): the commit has its stream, versions and positions. */
 interface StoredEvent {
   id: string;
   type: string;
@@ -111,8 +110,12 @@ interface StoredEvent {
   actor: string;
   correlationId: string;
   causationId: string;
+  data: unknown;
+}
+
+/** One event of a commit stored by an earlier release: a sub-document, its payload as JSON text, its filter keys beside it. */
+interface LegacyStoredEvent extends Omit<StoredEvent, 'data'> {
   data: string;
-  /** The analysts' filter keys, read from `data` when stored (see `eventKeys`). */
   countries?: string[];
   campaignId?: string;
   missionId?: string;
@@ -134,7 +137,13 @@ interface CommitDoc {
   abandoned?: true;
   /** `bucketOf(_id)`; missing on commits stored before buckets, which readers find by `_id`. */
   bucket?: number;
-  events: StoredEvent[];
+  /** The events as JSON text of a `StoredEvent[]`; an array of sub-documents in commits of earlier releases, `[]` in tombstones. */
+  events: string | LegacyStoredEvent[];
+  /** The analysts' filter keys of the events (see `eventKeys`), for `query`; commits of earlier releases have them in each event. */
+  types?: string[];
+  countries?: string[];
+  campaignIds?: string[];
+  missionIds?: string[];
 }
 
 /**
@@ -210,6 +219,7 @@ type UnplacedCommit = Omit<CommitDoc, '_id' | 'bucket' | 'lastPosition'> & { str
 /** An append waiting in the group commit (see `flush`). */
 interface Pending {
   readonly commit: UnplacedCommit;
+  readonly eventIds: readonly string[];
   /** Its event ids are claimed for it already (it was moved to later positions). */
   claimed: boolean;
   /** How often it lost its positions to another writer. */
@@ -219,11 +229,50 @@ interface Pending {
   readonly reject: (error: unknown) => void;
 }
 
-const resultOf = (doc: CommitDoc): AppendResult => ({
+const resultOf = (doc: CommitDoc, eventIds: readonly string[] = eventsOf(doc).map((e) => e.id)): AppendResult => ({
   streamVersion: doc.lastVersion!,
-  eventIds: doc.events.map((e) => e.id),
-  positions: doc.events.map((_, i) => doc._id + i),
+  eventIds,
+  positions: eventIds.map((_, i) => doc._id + i),
 });
+
+/** Events in a commit (none in a tombstone). */
+const sizeOf = (doc: CommitDoc) => (doc.tombstone ? 0 : doc.lastPosition - doc._id + 1);
+
+/** The events of a commit, of this release or an earlier one, in version order. */
+function eventsOf(doc: CommitDoc): RecordedEvent[] {
+  if (doc.tombstone) return [];
+  const stored: StoredEvent[] = typeof doc.events === 'string' ? JSON.parse(doc.events) : doc.events.map((e) => ({ ...e, data: JSON.parse(e.data) }));
+  return stored.map((e, i) => ({
+    id: e.id,
+    type: e.type,
+    schemaVersion: e.schemaVersion,
+    streamId: doc.streamId!,
+    streamVersion: doc.firstVersion! + i,
+    position: doc._id + i,
+    occurredAt: e.occurredAt,
+    recordedAt: e.recordedAt,
+    actor: e.actor,
+    correlationId: e.correlationId,
+    causationId: e.causationId,
+    data: e.data,
+  }));
+}
+
+/** A commit's events as stored (see the class comment), with the filter keys of all of them. */
+function storedCommit(events: readonly NewEvent[], recordedAt: string): Pick<CommitDoc, 'events' | 'types' | 'countries' | 'campaignIds' | 'missionIds'> {
+  const stored = events.map(
+    (e): StoredEvent => ({ id: e.id, type: e.type, schemaVersion: e.schemaVersion, occurredAt: e.occurredAt, recordedAt, actor: e.metadata.actor, correlationId: e.metadata.correlationId, causationId: e.metadata.causationId, data: e.data }),
+  );
+  const keys = events.map((e) => eventKeys(e.data));
+  const distinct = (values: (string | undefined)[]) => [...new Set(values.filter((v): v is string => v !== undefined))];
+  return {
+    events: JSON.stringify(stored),
+    types: distinct(events.map((e) => e.type)),
+    countries: distinct(keys.flatMap((k) => k.countries)),
+    campaignIds: distinct(keys.map((k) => k.campaignId)),
+    missionIds: distinct(keys.map((k) => k.missionId)),
+  };
+}
 
 function settle(pending: Pending, attempt: Attempt): void {
   pending.settled = true;
@@ -235,20 +284,6 @@ function fail(pending: Pending, error: unknown): void {
   pending.reject(error);
 }
 
-const toEvent = (doc: CommitDoc, e: StoredEvent, i: number): RecordedEvent => ({
-  id: e.id,
-  type: e.type,
-  schemaVersion: e.schemaVersion,
-  streamId: doc.streamId!,
-  streamVersion: doc.firstVersion! + i,
-  position: doc._id + i,
-  occurredAt: e.occurredAt,
-  recordedAt: e.recordedAt,
-  actor: e.actor,
-  correlationId: e.correlationId,
-  causationId: e.causationId,
-  data: JSON.parse(e.data),
-});
 
 /** Freezes a value and everything in it, so that no reader can change what another will be given. */
 function deepFreeze<T>(value: T): T {
@@ -310,9 +345,14 @@ const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'
  *   `gapTimeoutMs` and then fence it (see `covered`), and the first writer of this release
  *   fences every hole and takes the chain from there (see `upgradeLayout`). Stop every api
  *   and worker of an earlier release before starting this one.
- * - Event `data` is stored as JSON text: FerretDB rejects keys with `.` or a leading `$`
- *   and nested arrays, which event payloads may contain; text round-trips exactly like the
- *   SQLite adapter. Dates stay ISO strings.
+ * - A commit's events are stored as one JSON text (`events`), with the analysts' filter keys
+ *   of all of them beside it (`types`, `countries`, `campaignIds`, `missionIds`) for `query`.
+ *   FerretDB decodes every field of every document it returns, and commits of 100 events as
+ *   sub-documents took it six times as long to read and three and a half times as long to
+ *   store as the same events in one string (measured on 20,000 events). Text also keeps
+ *   payloads exact: FerretDB rejects keys with `.` or a leading `$` and nested arrays, which
+ *   payloads may contain. Commits of earlier releases, with one sub-document per event and
+ *   its payload as text, are read alike.
  */
 export class MongoEventStore implements EventStore {
   /** Holes this instance declared abandoned after `gapTimeoutMs` and skipped (a metric). */
@@ -397,7 +437,7 @@ export class MongoEventStore implements EventStore {
     await this.commits.createIndex({ commitId: 1 }, { name: 'commit_id', unique: true, sparse: true });
     await this.commits.createIndex({ lastPosition: 1 }, { name: 'last_position' });
     await this.commits.createIndex({ bucket: 1 }, { name: 'bucket' });
-    await this.commits.createIndex({ 'events.type': 1, lastPosition: 1 }, { name: 'event_type' });
+    await this.commits.createIndex({ types: 1, lastPosition: 1 }, { name: 'types' });
     await this.eventIds.createIndex({ eventId: 1, k: -1 }, { name: 'event_id_claims' });
   }
 
@@ -424,14 +464,16 @@ export class MongoEventStore implements EventStore {
       }
       if (!events.length) return { streamVersion: head, eventIds: [], positions: [] };
       if (new Set(events.map((e) => e.id)).size !== events.length) throw new ConcurrencyError(streamId, expected, head);
-      const recordedAt = this.now().toISOString();
-      const outcome = await this.commit({
-        streamId,
-        firstVersion: head + 1,
-        lastVersion: head + events.length,
-        ...(commitId !== undefined ? { commitId } : {}),
-        events: events.map((e) => ({ ...storedFields(e, recordedAt), ...eventKeys(e.data) })),
-      });
+      const outcome = await this.commit(
+        {
+          streamId,
+          firstVersion: head + 1,
+          lastVersion: head + events.length,
+          ...(commitId !== undefined ? { commitId } : {}),
+          ...storedCommit(events, this.now().toISOString()),
+        },
+        events.map((e) => e.id),
+      );
       if ('result' in outcome) {
         this.remember(streamId, outcome.result.streamVersion);
         this.listeners.forEach((listener) => listener());
@@ -448,9 +490,9 @@ export class MongoEventStore implements EventStore {
   }
 
   /** Hands a commit to the group commit of this process; resolves once it is stored or refused. */
-  private commit(commit: UnplacedCommit): Promise<Attempt> {
+  private commit(commit: UnplacedCommit, eventIds: readonly string[]): Promise<Attempt> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ commit, claimed: false, moves: 0, settled: false, resolve, reject });
+      this.queue.push({ commit, eventIds, claimed: false, moves: 0, settled: false, resolve, reject });
       if (!this.flushing) void this.flush();
     });
   }
@@ -465,9 +507,9 @@ export class MongoEventStore implements EventStore {
     try {
       while (this.queue.length) {
         const group: Pending[] = [];
-        for (let events = 0; this.queue.length && group.length < MAX_GROUP_COMMITS && (!group.length || events + this.queue[0]!.commit.events.length <= MAX_GROUP_EVENTS); ) {
+        for (let events = 0; this.queue.length && group.length < MAX_GROUP_COMMITS && (!group.length || events + this.queue[0]!.eventIds.length <= MAX_GROUP_EVENTS); ) {
           const next = this.queue.shift()!;
-          events += next.commit.events.length;
+          events += next.eventIds.length;
           group.push(next);
         }
         try {
@@ -494,9 +536,9 @@ export class MongoEventStore implements EventStore {
     if (!this.placed) await this.headPosition();
     this.placed = true;
     let end = this.visible.position;
-    const docs = placing.map(({ commit }): CommitDoc => {
+    const docs = placing.map(({ commit, eventIds }): CommitDoc => {
       const first = end + 1;
-      end += commit.events.length;
+      end += eventIds.length;
       return { _id: first, bucket: bucketOf(first), lastPosition: end, ...commit };
     });
     let landed = docs.length;
@@ -510,7 +552,7 @@ export class MongoEventStore implements EventStore {
     this.keepRecent(docs.slice(0, landed));
     for (const [i, doc] of docs.slice(0, landed).entries()) {
       this.extendStream(doc);
-      settle(placing[i]!, { result: resultOf(doc) });
+      settle(placing[i]!, { result: resultOf(doc, placing[i]!.eventIds) });
     }
     if (landed) {
       this.extendChain(docs[landed - 1]!.lastPosition);
@@ -594,7 +636,7 @@ export class MongoEventStore implements EventStore {
    */
   private async claimEventIds(pending: readonly Pending[]): Promise<Set<Pending>> {
     const refused = new Set<Pending>();
-    const owners = pending.flatMap((p) => p.commit.events.map((e) => ({ p, eventId: e.id })));
+    const owners = pending.flatMap((p) => p.eventIds.map((eventId) => ({ p, eventId })));
     if (!owners.length) return refused;
     const claims = owners.map(({ p, eventId }) => ({ _id: `${eventId}#0`, eventId, k: 0, streamId: p.commit.streamId, version: p.commit.firstVersion }));
     try {
@@ -642,8 +684,8 @@ export class MongoEventStore implements EventStore {
     // Our own claim, from an attempt at the same version that has not been decided yet: the
     // unique (stream, version) index lets only one of them land.
     if (claim.streamId === commit.streamId && claim.version === commit.firstVersion) return true;
-    const holder = await this.commits.findOne({ streamId: claim.streamId, firstVersion: claim.version }, { projection: { 'events.id': 1 } });
-    return holder !== null && !holder.events.some((e) => e.id === claim.eventId);
+    const holder = await this.commits.findOne({ streamId: claim.streamId, firstVersion: claim.version });
+    return holder !== null && !eventsOf(holder).some((e) => e.id === claim.eventId);
   }
 
   private async streamHead(streamId: string): Promise<number> {
@@ -664,7 +706,7 @@ export class MongoEventStore implements EventStore {
     if (!cached) {
       const docs = await this.commits.find({ streamId }, { sort: { firstVersion: 1 } }).toArray();
       this.remember(streamId, docs.at(-1)?.lastVersion ?? 0);
-      const events = docs.flatMap((doc) => doc.events.map((e, i) => toEvent(doc, e, i)));
+      const events = docs.flatMap(eventsOf);
       if (docs.length) this.keepStream(streamId, events);
       return events;
     }
@@ -693,7 +735,7 @@ export class MongoEventStore implements EventStore {
   private extendStream(doc: CommitDoc): void {
     const kept = this.streams.get(doc.streamId!);
     if (kept?.at(-1)?.streamVersion !== doc.firstVersion! - 1) return;
-    this.keepStream(doc.streamId!, [...kept, ...doc.events.map((e, i) => toEvent(doc, e, i))]);
+    this.keepStream(doc.streamId!, [...kept, ...eventsOf(doc)]);
   }
 
   /** Keeps commits read or written at the head, within MAX_RECENT_EVENTS, oldest first out. */
@@ -701,12 +743,12 @@ export class MongoEventStore implements EventStore {
     for (const doc of docs) {
       if (this.recent.has(doc._id)) continue;
       this.recent.set(doc._id, doc);
-      this.recentEvents += doc.events.length;
+      this.recentEvents += sizeOf(doc);
     }
     for (const [id, doc] of this.recent) {
       if (this.recentEvents <= MAX_RECENT_EVENTS) break;
       this.recent.delete(id);
-      this.recentEvents -= doc.events.length;
+      this.recentEvents -= sizeOf(doc);
     }
   }
 
@@ -752,9 +794,9 @@ export class MongoEventStore implements EventStore {
     let page: RecordedEvent[] = [];
     try {
       for await (const doc of this.covered(afterPosition, { batch: Math.min(pageSize, MAX_SCAN_BATCH), oneCursor })) {
-        for (const [i, e] of doc.events.entries()) {
-          if (doc._id + i <= afterPosition) continue;
-          page.push(toEvent(doc, e, i));
+        for (const event of eventsOf(doc)) {
+          if (event.position <= afterPosition) continue;
+          page.push(event);
           if (page.length < pageSize) continue;
           await this.persistVisible();
           yield page;
@@ -777,19 +819,19 @@ export class MongoEventStore implements EventStore {
     if (query.streamId !== undefined) and.push({ streamId: query.streamId });
     if (query.streamPrefix !== undefined) and.push({ streamId: { $regex: `^${escapeRegex(query.streamPrefix)}` } });
     const types = query.types?.length ? new Set(query.types) : undefined;
-    if (types) and.push({ 'events.type': { $in: [...types] } });
-    // Narrow the commits by the filter keys; each event is then checked exactly below.
-    if (query.country !== undefined) and.push({ 'events.countries': query.country });
-    if (query.campaignId !== undefined) and.push({ 'events.campaignId': query.campaignId });
-    if (query.missionId !== undefined) and.push({ 'events.missionId': query.missionId });
+    // Narrow the commits by the filter keys (in each event of commits of earlier releases);
+    // each event is then checked exactly below.
+    if (types) and.push({ $or: [{ types: { $in: [...types] } }, { 'events.type': { $in: [...types] } }] });
+    if (query.country !== undefined) and.push({ $or: [{ countries: query.country }, { 'events.countries': query.country }] });
+    if (query.campaignId !== undefined) and.push({ $or: [{ campaignIds: query.campaignId }, { 'events.campaignId': query.campaignId }] });
+    if (query.missionId !== undefined) and.push({ $or: [{ missionIds: query.missionId }, { 'events.missionId': query.missionId }] });
     const exact = query.country !== undefined || query.campaignId !== undefined || query.missionId !== undefined || query.occurred !== undefined || query.recorded !== undefined;
     const out: RecordedEvent[] = [];
     const cursor = this.commits.find({ $and: and }, { sort: { lastPosition: 1 }, batchSize: Math.min(query.limit, MAX_SCAN_BATCH) });
     try {
       for await (const doc of cursor) {
-        for (const [i, e] of doc.events.entries()) {
-          if (doc._id + i <= after || (types && !types.has(e.type))) continue;
-          const event = toEvent(doc, e, i);
+        for (const event of eventsOf(doc)) {
+          if (event.position <= after || (types && !types.has(event.type))) continue;
           if (exact && !matchesQuery(event, query)) continue;
           out.push(event);
           if (out.length >= query.limit) return out;
