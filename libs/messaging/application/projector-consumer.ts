@@ -166,12 +166,15 @@ export class ProjectorConsumer {
       const waiting = this.waiting.get(projection.name) ?? [];
       waiting.push({ events, settle: (outcome) => (outcome.ok ? resolve() : reject(outcome.error)) });
       this.waiting.set(projection.name, waiting);
-      if (!this.writing.has(projection.name)) void this.write(projection);
+      if (this.writing.has(projection.name)) return;
+      // The batches of one fetch reach us side by side: the write starts once they all had
+      // their turn, so that they go in it together rather than the first one alone.
+      this.writing.add(projection.name);
+      setImmediate(() => void this.write(projection));
     });
   }
 
   private async write(projection: Projection): Promise<void> {
-    this.writing.add(projection.name);
     const attempt = async (events: readonly RecordedEvent[]): Promise<Outcome> => {
       try {
         await (this.options.apply ? this.options.apply(projection, events) : applyEvents(projection, this.options.readModels, events));
