@@ -316,13 +316,13 @@ describe('ProjectorConsumer against the real broker', () => {
       await applyEvents(projection, readModels, events);
     };
     // One record on each partition, all there before the member joins: one fetch brings the
-    // three. Two are poison, so whichever chunk is written first, alone, the two that wait for
-    // it hold poison and are written together.
+    // three, and they are written together (or, if the fetch is split, the ones that wait for
+    // the first write are). Two are poison, so a joint write holds poison.
     const streamsOf = ['stream-joint-ok', 'stream-joint-bad-1', 'stream-joint-bad-2'];
     await send(topic, streamsOf.map((stream, p) => ({ ...toKafkaMessage(counted(stream, 1, p > 0 ? { poison: true } : {})), partition: p })));
     const c = await consumer(topic, `test-joint-${RUN}`, readModels, { apply: slowApply });
     await until(() => c.stats().handled === 3, 20_000, 'the three records handled');
-    const joint = calls.find((call) => call.length === 2);
+    const joint = calls.find((call) => call.length >= 2);
     expect(joint).toBeDefined();
     // The joint write failed on its poison, so each of its chunks was then written alone.
     const after = calls.slice(calls.indexOf(joint!) + 1);
