@@ -47,3 +47,73 @@ describe('CommandRunner.loadRegistration', () => {
     expect(reads).toHaveLength(5);
   });
 });
+
+type Counted = DomainEvent<'Counted', { readonly n: number }>;
+/** A counter that accepts only the next number, and records nothing for the current one. */
+const counter: Decider<number, number, Counted> = {
+  decide: (n, current) => {
+    if (n === current) return [];
+    if (n !== current + 1) throw new Error(`expected ${current + 1}, got ${n}`);
+    return [{ type: 'Counted', occurredAt: '2026-01-01', data: { n } }];
+  },
+  evolve: (_, event) => event.data.n,
+  initialState: () => 0,
+};
+
+/** A store whose cached reads answer with the stream as it was when `freeze` was called. */
+function staleWhenCached(log: InMemoryEventStore) {
+  let frozen: Map<string, Awaited<ReturnType<EventStore['readStream']>>> = new Map();
+  const reads: string[] = [];
+  const store = Object.assign(Object.create(log) as EventStore, {
+    readStream: async (streamId: string, options?: { cached?: boolean }) => {
+      reads.push(options?.cached ? 'cached' : 'fresh');
+      return options?.cached && frozen.has(streamId) ? frozen.get(streamId)! : log.readStream(streamId);
+    },
+  });
+  return {
+    store,
+    reads,
+    freeze: async (streamId: string) => void (frozen = new Map([[streamId, await log.readStream(streamId)]])),
+  };
+}
+
+describe('CommandRunner.run on a stream the process may hold stale', () => {
+  const meta = { actor: 'test', correlationId: 'c', causationId: 'c' };
+  let log: InMemoryEventStore;
+  let stale: ReturnType<typeof staleWhenCached>;
+  let runner: CommandRunner;
+  beforeEach(async () => {
+    log = new InMemoryEventStore();
+    stale = staleWhenCached(log);
+    runner = new CommandRunner(stale.store, new EventRegistry().register('Counted'));
+    await runner.run('c', counter, 1, meta);
+    await stale.freeze('c');
+    stale.reads.length = 0;
+  });
+
+  it('decides once on the stream as last seen when that is current', async () => {
+    await runner.run('c', counter, 2, meta);
+    expect(stale.reads).toEqual(['cached']);
+  });
+
+  it('decides again on a fresh read when the append finds the stream moved on', async () => {
+    await log.append('c', 1, [{ ...newEvent(), type: 'Counted', data: { n: 2 } }]);
+    const outcome = await runner.run('c', counter, 3, meta);
+    expect(outcome.streamVersion).toBe(3);
+    expect(stale.reads).toEqual(['cached', 'fresh']);
+  });
+
+  it('decides again on a fresh read before refusing, or before recording nothing', async () => {
+    await log.append('c', 1, [{ ...newEvent(), type: 'Counted', data: { n: 2 } }]);
+    // On the stale stream 2 would be recorded, 3 refused: the fresh one says otherwise.
+    expect((await runner.run('c', counter, 2, meta)).eventIds).toEqual([]);
+    expect(stale.reads).toEqual(['cached', 'fresh']);
+    await stale.freeze('c');
+    await log.append('c', 2, [{ ...newEvent(), type: 'Counted', data: { n: 3 } }]);
+    stale.reads.length = 0;
+    await expect(runner.run('c', counter, 3, meta)).resolves.toMatchObject({ eventIds: [] });
+    expect((await runner.run('c', counter, 4, meta)).streamVersion).toBe(4);
+    await expect(runner.run('c', counter, 9, meta)).rejects.toThrow('expected 5, got 9');
+    expect((await log.readStream('c')).map((e) => (e.data as { n: number }).n)).toEqual([1, 2, 3, 4]);
+  });
+});

@@ -47,10 +47,24 @@ export class CommandRunner {
     metadata: EventMetadata,
     options: RunOptions = {},
   ): Promise<CommandOutcome> {
-    for (let attempt = 1; ; attempt++) {
-      const { state, version } = await this.load(streamId, decider);
-      const events = decider.decide(command, state);
-      if (!events.length) return { events, streamVersion: version, eventIds: [], positions: [] };
+    for (let attempt = 0; ; attempt++) {
+      // The first attempt decides on the stream as this process last read or wrote it, without
+      // asking the store whether more came since (a round trip per command on MongoDB). Only
+      // an append that lands proves that was the current state; any other outcome (a conflict,
+      // a refusal, nothing to record) is decided again on a fresh read.
+      const speculative = attempt === 0;
+      const { state, version } = await this.load(streamId, decider, speculative);
+      let events: E[];
+      try {
+        events = decider.decide(command, state);
+      } catch (error) {
+        if (speculative) continue;
+        throw error;
+      }
+      if (!events.length) {
+        if (speculative) continue;
+        return { events, streamVersion: version, eventIds: [], positions: [] };
+      }
       try {
         const stored = await Promise.all(
           events.map(async (e) => ({ id: randomUUID(), type: e.type, schemaVersion: this.registry.schemaVersionOf(e.type), occurredAt: e.occurredAt, data: await this.codec.seal(e.type, e.data), metadata })),
@@ -63,7 +77,7 @@ export class CommandRunner {
         this.observeAppend?.((performance.now() - started) / 1000, 'appended');
         return { ...result, events };
       } catch (error) {
-        if (error instanceof ConcurrencyError && options.retryOnConflict && attempt < 5) continue;
+        if (error instanceof ConcurrencyError && (speculative || (options.retryOnConflict && attempt < 5))) continue;
         throw error;
       }
     }
@@ -88,9 +102,9 @@ export class CommandRunner {
     return state;
   }
 
-  /** Folds a stream into a decider's state without deciding anything. */
-  async load<S, E extends DomainEvent>(streamId: string, decider: Pick<Decider<unknown, S, E>, 'evolve' | 'initialState'>): Promise<{ state: S; version: number }> {
-    const history = await this.codec.reveal((await this.store.readStream(streamId)).map((e) => this.registry.upcast(e)));
+  /** Folds a stream into a decider's state without deciding anything (`cached`: see `ReadStreamOptions`). */
+  async load<S, E extends DomainEvent>(streamId: string, decider: Pick<Decider<unknown, S, E>, 'evolve' | 'initialState'>, cached = false): Promise<{ state: S; version: number }> {
+    const history = await this.codec.reveal((await this.store.readStream(streamId, cached ? { cached } : undefined)).map((e) => this.registry.upcast(e)));
     const state = history.map((e) => e as RecordedEvent & E).reduce<S>((s, e) => decider.evolve(s, e), decider.initialState());
     return { state, version: history.length };
   }

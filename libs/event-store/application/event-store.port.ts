@@ -43,6 +43,15 @@ export interface AppendOptions {
   readonly commitId?: string;
 }
 
+export interface ReadStreamOptions {
+  /**
+   * The stream as this process last read or wrote it may do, without asking the server
+   * whether more came since: for a writer whose append at the version read refuses a stale
+   * answer anyway. Stores whose reads are local ignore it.
+   */
+  readonly cached?: boolean;
+}
+
 export interface AppendResult {
   readonly streamVersion: number;
   readonly eventIds: readonly string[];
@@ -100,7 +109,7 @@ export function eventKeys(data: unknown): { countries: string[]; campaignId?: st
 export interface EventStore {
   /** Appends atomically or not at all; a version mismatch throws {@link ConcurrencyError}. */
   append(streamId: string, expectedVersion: ExpectedVersion, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
-  readStream(streamId: string): Promise<RecordedEvent[]>;
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /** Up to `limit` events after `afterPosition`, in global order, with no gaps skipped over. */
   readAll(afterPosition: number, limit: number): Promise<RecordedEvent[]>;
   /**

@@ -487,6 +487,13 @@ describe('MongoDB event store: a stream read again', () => {
     expect(filters).toEqual([{ streamId: 's', firstVersion: 7 }]);
     expect(() => ((events[0]!.data as Record<string, unknown>).n = 1)).toThrow(TypeError);
     expect(await writer.readStream('s')).toEqual(events);
+    // A writer may take it as last seen, without asking (its append at that version refuses a stale one).
+    await writer.append('s', 6, [newEvent('G')]);
+    filters.length = 0;
+    expect((await reader.readStream('s', { cached: true })).map((e) => e.type)).toEqual(['A', 'B', 'C', 'D', 'E', 'F']);
+    expect(filters).toEqual([]);
+    await expect(reader.append('s', 6, [newEvent('H')])).rejects.toBeInstanceOf(ConcurrencyError);
+    expect((await reader.readStream('s')).map((e) => e.type)).toEqual(['A', 'B', 'C', 'D', 'E', 'F', 'G']);
   });
 });
 

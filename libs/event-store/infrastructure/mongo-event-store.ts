@@ -13,6 +13,7 @@ import {
   type EventStore,
   type ExpectedVersion,
   type NewEvent,
+  type ReadStreamOptions,
 } from '../application/event-store.port.js';
 
 type Collection<T extends mongoose.mongo.Document> = mongoose.mongo.Collection<T>;
@@ -701,8 +702,12 @@ export class MongoEventStore implements EventStore {
    * command reads its whole stream just to check that nothing new came: the stream read was
    * the largest share of FerretDB's work per command (16 commits on average in the lag figure).
    */
-  async readStream(streamId: string): Promise<RecordedEvent[]> {
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     const cached = this.streams.get(streamId);
+    if (cached && options.cached) {
+      this.remember(streamId, cached.at(-1)!.streamVersion);
+      return [...cached];
+    }
     if (!cached) {
       const docs = await this.commits.find({ streamId }, { sort: { firstVersion: 1 } }).toArray();
       this.remember(streamId, docs.at(-1)?.lastVersion ?? 0);
