@@ -5,3 +5,4 @@ export * from './infrastructure/in-memory-read-model-store.js';
 export * from './application/versions.js';
 export * from './application/rebuild.js';
 export * from './infrastructure/mongo-read-model-store.js';
+export * from './application/document-cache.js';

@@ -2,15 +2,16 @@ import { Inject, Injectable, Logger, Module, type BeforeApplicationShutdown, typ
 import type { Kafka } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import { CommandRunner, EVENT_STORE, EventRegistry, type EventStore } from '../../event-store/index.js';
-import { ProjectionVersions, RAW_READ_MODEL_STORE, upgradeLayouts, type Projection, type ReadModelStore } from '../../projections/index.js';
+import { RAW_READ_MODEL_STORE, upgradeLayouts, type Projection, type ReadModelStore } from '../../projections/index.js';
 import { FollowUpPolicy, PlaybookCatalog, recordTimerElapsed, TIMERS } from '../../follow-ups/index.js';
 import { BullTimerWorker } from '../../follow-ups/infrastructure/bullmq-timer-worker.js';
 import type { BullTimers } from '../../follow-ups/infrastructure/bullmq-timers.js';
-import { applyEvents, connectKafka, ensureTopics, OutboxRelay, ProjectorConsumer, readModelCheckpoint, ReadModelUnavailable } from '../../messaging/index.js';
+import { connectKafka, ensureTopics, OutboxRelay, ProjectorConsumer, readModelCheckpoint, ReadModelUnavailable } from '../../messaging/index.js';
 import { toLocalDate, type Clock, type RecordedEvent } from '../../kernel/index.js';
 import type { DemarcheConfig } from '../config/config.js';
 import { LeaseHolder, RedisLease } from '../distributed/redis-lease.js';
 import { RedisMutex } from '../distributed/redis-mutex.js';
+import { ProjectionWriter } from '../distributed/projection-writer.js';
 import { REDIS } from './distributed.module.js';
 import { ProjectionHost, sharedCorrelation } from './projector.module.js';
 import { READ_MODEL_PROJECTIONS } from './projection-catalog.js';
@@ -67,8 +68,7 @@ export class KafkaProjectorService implements OnApplicationBootstrap, BeforeAppl
   async onApplicationBootstrap(): Promise<void> {
     const { kafkaTopic, kafkaGroup, redisPrefix } = this.config.distributed;
     this.kafka = await kafkaFor(this.config, this.logger);
-    const versions = new ProjectionVersions(this.readModels);
-    const mutex = new RedisMutex(this.redis, redisPrefix);
+    const writer = new ProjectionWriter(this.redis, redisPrefix, this.readModels);
     // Members starting together take turns: the first rebuilds a read model an earlier
     // release laid out differently, the others then find it current. It may take a while.
     await new RedisMutex(this.redis, redisPrefix, 30_000, 6 * 3600_000).withLock('layout-upgrade', () =>
@@ -76,9 +76,7 @@ export class KafkaProjectorService implements OnApplicationBootstrap, BeforeAppl
     );
     const apply = async (projection: Projection, events: readonly RecordedEvent[]) => {
       try {
-        await withCorrelation(sharedCorrelation(events), () =>
-          mutex.withLock(`projection:${projection.name}`, async () => applyEvents(projection, versions.pinned((await versions.of(projection.name)).active), events)),
-        );
+        await withCorrelation(sharedCorrelation(events), () => writer.apply(projection, events));
       } catch (error) {
         // A lock or store failure is worth retrying; an error of the projection itself is not.
         if (error instanceof ReadModelUnavailable || (error as Error).name === 'LockTimeout' || /redis/i.test((error as Error).message)) throw new ReadModelUnavailable('apply a batch', error);

@@ -81,7 +81,8 @@ export interface ApplyOptions {
 }
 
 /** The key of a document in a batch's cache. */
-const keyOf = (collection: string, id: string) => `${collection}\u0000${id}`;
+/** A document's key within a batch or a cache: its collection and id. */
+export const keyOf = (collection: string, id: string) => `${collection}\u0000${id}`;
 
 /** Reads at a time when a batch prefetches its documents. */
 const PREFETCH_CONCURRENCY = 16;

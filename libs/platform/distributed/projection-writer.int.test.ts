@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import mongoose, { type Connection } from 'mongoose';
+import type { RecordedEvent } from '../../kernel/index.js';
+import { MongoReadModelStore, ProjectionVersions, type Projection } from '../../projections/index.js';
+import { connectMongo } from '../../event-store/index.js';
+import { ProjectionWriter } from './projection-writer.js';
+
+// Real Redis and a real MongoDB-wire server: `npm run infra:up`.
+const MONGO_URL = process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+interface Count {
+  stream: string;
+  versions: number[];
+}
+
+const counter: Projection = {
+  name: 'stream-counter',
+  collections: ['counts'],
+  handles: ['Counted'],
+  async apply(event, view) {
+    await view.update<Count>('counts', event.streamId, (doc) => ({ stream: event.streamId, versions: [...(doc?.versions ?? []), event.streamVersion] }));
+  },
+};
+
+let position = 0;
+const counted = (streamId: string, streamVersion: number): RecordedEvent => ({
+  id: randomUUID(),
+  type: 'Counted',
+  schemaVersion: 1,
+  streamId,
+  streamVersion,
+  position: ++position,
+  occurredAt: '2026-01-01',
+  recordedAt: new Date().toISOString(),
+  actor: 'test',
+  correlationId: 'test',
+  causationId: 'test',
+  data: {},
+});
+
+/** A projector member: its own connections, and the reads of the counts (any version) it sends. */
+async function member(dbName: string, prefix: string) {
+  const connection: Connection = mongoose.createConnection(MONGO_URL, { dbName, monitorCommands: true, serverMonitoringMode: 'poll', ignoreUndefined: true });
+  await connection.asPromise();
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const readModels = new MongoReadModelStore(connection);
+  const watch = { reads: 0 };
+  connection.getClient().on('commandStarted', (e) => {
+    if ((e.command as { find?: string }).find?.startsWith('rm_counts')) watch.reads++;
+  });
+  return { writer: new ProjectionWriter(redis, prefix, readModels), readModels, watch, redis, close: async () => (await connection.close(), redis.disconnect()) };
+}
+
+describe('ProjectionWriter: projector members taking turns at a projection', () => {
+  const dbName = `demarche_test_writer_${randomUUID().replace(/-/g, '')}`;
+  const prefix = `demarche-test-${randomUUID()}`;
+  let admin: Connection;
+  let a: Awaited<ReturnType<typeof member>>;
+  let b: Awaited<ReturnType<typeof member>>;
+  beforeAll(async () => {
+    admin = await connectMongo(MONGO_URL, dbName);
+    a = await member(dbName, prefix);
+    b = await member(dbName, prefix);
+  });
+  afterAll(async () => {
+    await a.close();
+    await b.close();
+    await admin.db!.dropDatabase();
+    await admin.close();
+  });
+  const versionsOf = async (stream: string) => (await a.readModels.get<Count>('counts', stream))?.versions;
+
+  it('reads a document again only when another member wrote the projection since its own last turn', async () => {
+    await a.writer.apply(counter, [counted('s', 1)]);
+    expect(a.watch.reads).toBe(1);
+    // Its own turn again: what it wrote last is what the store holds.
+    await a.writer.apply(counter, [counted('s', 2)]);
+    expect(a.watch.reads).toBe(1);
+    // Another member's turn, then its own: it reads again, and sees the other's change.
+    await b.writer.apply(counter, [counted('s', 3)]);
+    expect(b.watch.reads).toBe(1);
+    await a.writer.apply(counter, [counted('s', 4)]);
+    expect(a.watch.reads).toBe(2);
+    expect(await versionsOf('s')).toEqual([1, 2, 3, 4]);
+  });
+
+  it('reads again after Redis lost the count of writes, and after a rebuild switched the version', async () => {
+    await a.writer.apply(counter, [counted('t', 1)]);
+    const before = a.watch.reads;
+    await a.redis.del(`${prefix}:writes:stream-counter`);
+    await a.writer.apply(counter, [counted('t', 2)]);
+    expect(a.watch.reads).toBe(before + 1);
+    await a.writer.apply(counter, [counted('t', 3)]);
+    expect(a.watch.reads).toBe(before + 1);
+
+    // Version 2 holds its own copy of the documents (as a rebuild would have filled it).
+    const versions = new ProjectionVersions(a.readModels);
+    await versions.pinned(2).commit('stream-counter', [{ collection: 'counts', id: 't', doc: { stream: 't', versions: [1, 2, 3], _seen: { t: 3 } } }]);
+    await versions.save({ projection: 'stream-counter', active: 2 });
+    await a.writer.apply(counter, [counted('t', 4)]);
+    expect(a.watch.reads).toBe(before + 2);
+    expect((await versions.pinned(2).get<Count>('counts', 't'))?.versions).toEqual([1, 2, 3, 4]);
+  });
+});

@@ -1,0 +1,62 @@
+import { keyOf } from './projection.js';
+import type { DocumentWrite, ReadModelStore, Scalar } from './read-model-store.port.js';
+
+/** Documents kept at most per cache; past it, the cache starts over. */
+const MAX_DOCUMENTS = 20_000;
+
+/**
+ * A projection's documents as its writer last read or wrote them, for a writer that knows
+ * nobody else changed them since (the distributed projector, between two of its own turns at
+ * the projection's lock: see `ProjectionWriter`). A document read for one batch is then not
+ * read again for the next: on a MongoDB-wire server each read is a round trip, and the hot
+ * documents (a campaign, a country) are read by nearly every batch.
+ *
+ * What `get` returns is shared with later calls: callers copy before they change it, as
+ * `applyBatch` does.
+ */
+export class DocumentCache {
+  private docs = new Map<string, object | null>();
+
+  /** Forgets everything: another writer may have changed the documents. */
+  clear(): void {
+    this.docs = new Map();
+  }
+
+  get size(): number {
+    return this.docs.size;
+  }
+
+  /** `inner`, with `get` answered from the cache where it can, and what it reads or commits kept. */
+  over(inner: ReadModelStore): ReadModelStore {
+    return {
+      get: async <T>(collection: string, id: string) => {
+        const key = keyOf(collection, id);
+        if (this.docs.has(key)) return (this.docs.get(key) ?? undefined) as T | undefined;
+        const doc = await inner.get<T & object>(collection, id);
+        this.keep(key, doc ?? null);
+        return doc;
+      },
+      find: <T>(collection: string, filter?: Readonly<Record<string, Scalar>>) => inner.find<T>(collection, filter),
+      checkpoint: (projection: string) => inner.checkpoint(projection),
+      commit: async (projection: string, writes: readonly DocumentWrite[], checkpoint?: number) => {
+        try {
+          await inner.commit(projection, writes, checkpoint);
+        } catch (error) {
+          // Some of the writes may have landed: nothing kept can be trusted.
+          this.clear();
+          throw error;
+        }
+        for (const w of writes) this.keep(keyOf(w.collection, w.id), w.doc);
+      },
+      reset: async (projection: string, collections: readonly string[]) => {
+        this.clear();
+        await inner.reset(projection, collections);
+      },
+    };
+  }
+
+  private keep(key: string, doc: object | null): void {
+    if (this.docs.size >= MAX_DOCUMENTS && !this.docs.has(key)) this.clear();
+    this.docs.set(key, doc);
+  }
+}
