@@ -4,6 +4,7 @@ import kafkajs, { type Admin, type Kafka, type Message, type Producer } from 'ka
 import type { RecordedEvent } from '../kernel/index.js';
 import { InMemoryReadModelStore, type Projection, type ReadModelStore } from '../projections/index.js';
 import { applyEvents, connectKafka, DLQ_HEADERS, ensureTopics, ProjectorConsumer, toKafkaMessage, type MessagingLogger } from './index.js';
+import { counted, streamCounter, type Count } from '../../tests/support/stream-counter.js';
 
 const run = promisify(execFile);
 const BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
@@ -12,45 +13,7 @@ const quiet: MessagingLogger = { log: () => {}, warn: () => {}, error: () => {} 
 // Small timeouts so that joins, rebalances and leaves take well under a second or two.
 const CONSUMER = { sessionTimeout: 6000, rebalanceTimeout: 3000, heartbeatInterval: 300, maxWaitTimeInMs: 100 };
 
-interface Count {
-  stream: string;
-  count: number;
-  versions: number[];
-}
-
-/** Counts events per stream and remembers the versions in the order they were applied. */
-const counter: Projection = {
-  name: 'stream-counter',
-  collections: ['counts'],
-  handles: ['Counted'],
-  async apply(event, view) {
-    if ((event.data as { poison?: boolean }).poison) throw new Error('this event is poison for the counter');
-    await view.update<Count>('counts', event.streamId, (doc) => ({
-      stream: event.streamId,
-      count: (doc?.count ?? 0) + 1,
-      versions: [...(doc?.versions ?? []), event.streamVersion],
-    }));
-  },
-};
-
-let position = 0;
-function counted(streamId: string, streamVersion: number, data: object = {}): RecordedEvent {
-  position++;
-  return {
-    id: `${streamId}-v${streamVersion}`,
-    type: 'Counted',
-    schemaVersion: 1,
-    streamId,
-    streamVersion,
-    position,
-    occurredAt: '2026-01-01',
-    recordedAt: new Date().toISOString(),
-    actor: 'test',
-    correlationId: 'c',
-    causationId: 'c',
-    data,
-  };
-}
+const counter = streamCounter;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {

@@ -88,7 +88,8 @@ describe('faults under load, on real servers', () => {
     const mongo = await MongoClient.connect(process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017');
     try {
       for await (const commit of mongo.db(d.names.DEMARCHE_MONGO_DB).collection('commits').find({ tombstone: { $ne: true } })) {
-        for (const e of commit.events as { id: string }[]) storedIds.add(e.id);
+        // A commit keeps its events as one JSON text.
+        for (const e of JSON.parse(commit.events as string) as { id: string }[]) storedIds.add(e.id);
       }
     } finally {
       await mongo.close();

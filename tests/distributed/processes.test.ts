@@ -25,7 +25,9 @@ describe('api, projectors and worker as separate processes', () => {
     const mongo = await MongoClient.connect(process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017');
     const commit = await mongo.db(d.names.DEMARCHE_MONGO_DB).collection('commits').findOne({ streamId: 'outreach-first-ETH' });
     await mongo.close();
-    expect(commit?.events.map((e: { id: string; type: string }) => [e.id, e.type])).toEqual([[res.eventIds[0], 'ResponseReceived'], [res.eventIds[1], 'GroupAssigned']]);
+    // Its events as one JSON text, their types and filter keys beside it.
+    expect(JSON.parse(commit?.events).map((e: { id: string; type: string }) => [e.id, e.type])).toEqual([[res.eventIds[0], 'ResponseReceived'], [res.eventIds[1], 'GroupAssigned']]);
+    expect(commit).toMatchObject({ types: ['ResponseReceived', 'GroupAssigned'], countries: ['ETH'], campaignIds: ['first'], missionIds: ['nor-addis'] });
 
     // 2. The CloudEvent on the topic, read with kcat.
     const onTopic = await d.until('the CloudEvent on the topic', async () => {

@@ -1,44 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import mongoose, { type Connection } from 'mongoose';
-import type { RecordedEvent } from '../../kernel/index.js';
-import { MongoReadModelStore, ProjectionVersions, type Projection } from '../../projections/index.js';
+import { MongoReadModelStore, ProjectionVersions } from '../../projections/index.js';
 import { connectMongo } from '../../event-store/index.js';
 import { ProjectionWriter } from './projection-writer.js';
+import { counted, streamCounter as counter, type Count } from '../../../tests/support/stream-counter.js';
 
 // Real Redis and a real MongoDB-wire server: `npm run infra:up`.
 const MONGO_URL = process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-interface Count {
-  stream: string;
-  versions: number[];
-}
-
-const counter: Projection = {
-  name: 'stream-counter',
-  collections: ['counts'],
-  handles: ['Counted'],
-  async apply(event, view) {
-    await view.update<Count>('counts', event.streamId, (doc) => ({ stream: event.streamId, versions: [...(doc?.versions ?? []), event.streamVersion] }));
-  },
-};
-
-let position = 0;
-const counted = (streamId: string, streamVersion: number): RecordedEvent => ({
-  id: randomUUID(),
-  type: 'Counted',
-  schemaVersion: 1,
-  streamId,
-  streamVersion,
-  position: ++position,
-  occurredAt: '2026-01-01',
-  recordedAt: new Date().toISOString(),
-  actor: 'test',
-  correlationId: 'test',
-  causationId: 'test',
-  data: {},
-});
 
 /** A projector member: its own connections, and the reads of the counts (any version) it sends. */
 async function member(dbName: string, prefix: string) {
@@ -97,7 +67,7 @@ describe('ProjectionWriter: projector members taking turns at a projection', () 
 
     // Version 2 holds its own copy of the documents (as a rebuild would have filled it).
     const versions = new ProjectionVersions(a.readModels);
-    await versions.pinned(2).commit('stream-counter', [{ collection: 'counts', id: 't', doc: { stream: 't', versions: [1, 2, 3], _seen: { t: 3 } } }]);
+    await versions.pinned(2).commit('stream-counter', [{ collection: 'counts', id: 't', doc: { stream: 't', count: 3, versions: [1, 2, 3], _seen: { t: 3 } } }]);
     await versions.save({ projection: 'stream-counter', active: 2 });
     await a.writer.apply(counter, [counted('t', 4)]);
     expect(a.watch.reads).toBe(before + 2);
