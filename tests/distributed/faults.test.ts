@@ -49,8 +49,8 @@ describe('faults under load, on real servers', () => {
 
     // The faults, in order, each once the load has gone that far.
     const faults: { at: number; name: string; run: () => Promise<void> }[] = [
-      { at: 0.1, name: 'kill -9 the projector', run: async () => { await d.kill('projector'); await pause(2000); d.start('projector', 'projector'); } },
-      { at: 0.25, name: 'kill -9 the worker', run: async () => { await d.kill('worker'); await pause(2000); d.start('worker', 'worker'); } },
+      { at: 0.1, name: 'kill -9 the projector', run: async () => { await d.kill('projector'); await pause(2000); await d.restart('projector', 'projector'); } },
+      { at: 0.25, name: 'kill -9 the worker', run: async () => { await d.kill('worker'); await pause(2000); await d.restart('worker', 'worker'); } },
       { at: 0.4, name: 'restart Kafka', run: async () => { infra('stop', 'kafka'); await pause(3000); infra('start', 'kafka'); } },
       { at: 0.55, name: 'restart Redis', run: async () => { infra('stop', 'redis'); await pause(3000); infra('start', 'redis'); } },
       { at: 0.7, name: 'restart FerretDB', run: async () => { infra('stop', 'mongo'); await pause(3000); infra('start', 'mongo'); } },

@@ -69,6 +69,27 @@ export class Deployment {
     return child;
   }
 
+  /**
+   * Starts a process again as a supervisor would, until it says it started: a process ends at
+   * start when a server it needs does not answer (a restart of Kafka under way, say), and a
+   * supervisor then starts it again.
+   */
+  async restart(name: string, app: AppName, timeoutMs = 120_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const child = this.start(name, app);
+      const started = await new Promise<boolean>((resolve) => {
+        const onData = (chunk: Buffer) => void (/\) started\b/.test(chunk.toString()) && resolve(true));
+        child.stdout!.on('data', onData);
+        child.stderr!.on('data', onData);
+        child.once('exit', () => resolve(false));
+      });
+      if (started) return;
+      if (Date.now() > deadline) throw new Error(`${name} did not start within ${timeoutMs} ms:\n${(this.logs.get(name) ?? '').slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+
   /** Kills a process with SIGKILL and waits until it is gone. */
   async kill(name: string): Promise<void> {
     const child = this.processes.get(name);
