@@ -266,6 +266,18 @@ describe('MongoDB event store: the chain of commits', () => {
     await expectChain(one);
   });
 
+  it('checks the expected version of an empty append against the streams other instances wrote', async () => {
+    const name = newDbName();
+    stores = [await openStore({ gapTimeoutMs: 60_000 }, name), await openStore({ gapTimeoutMs: 60_000 }, name)];
+    const [one, two] = stores as [MongoEventStore, MongoEventStore];
+    await one.append('x', 0, [newEvent('X1'), newEvent('X2')]);
+    // `two` never saw `x`: nothing to insert means no index to refuse it, so it must read.
+    await expect(two.append('x', 0, [])).rejects.toBeInstanceOf(ConcurrencyError);
+    await expect(two.append('x', 2, [])).resolves.toMatchObject({ streamVersion: 2, eventIds: [] });
+    await expect(two.append('new', 0, [])).resolves.toMatchObject({ streamVersion: 0 });
+    await expectChain(one);
+  });
+
   it('writes the appends that wait together, one insert for many, each a contiguous block in the order they came', async () => {
     const watch = await watchedWriter(newDbName());
     stores = [watch.store];

@@ -451,9 +451,9 @@ export class MongoEventStore implements EventStore {
     const { commitId } = options;
     for (let attempt = 1; ; ) {
       // A stream's first commit starts at version 1, so `expected` 0 is always a range
-      // boundary (see the class comment) and needs no read: the unique index refuses the
-      // commit if the stream exists.
-      let head = this.heads.get(streamId) ?? (expected === 0 ? 0 : await this.streamHead(streamId));
+      // boundary (see the class comment) and a commit needs no read: the unique index refuses
+      // it if the stream exists.
+      let head = this.heads.get(streamId) ?? (expected === 0 && events.length ? 0 : await this.streamHead(streamId));
       if (expected !== 'any' && expected !== head) {
         head = await this.streamHead(streamId);
         if (expected !== head) {
