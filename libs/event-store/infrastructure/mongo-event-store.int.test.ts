@@ -34,6 +34,16 @@ async function dropAndClose(store: EventStore): Promise<void> {
   }
   await admin.getClient().db(name).dropDatabase();
 }
+/** A store on `name` (opened and indexed) whose connection then shows every command it sends to `onCommand`. */
+async function openWatched(name: string, options: MongoEventStoreOptions, onCommand: (command: Record<string, unknown>) => void): Promise<MongoEventStore> {
+  const connection = mongoose.createConnection(MONGO_URL, { dbName: name, monitorCommands: true, serverMonitoringMode: 'poll', ignoreUndefined: true });
+  await connection.asPromise();
+  const opened = new MongoEventStore(connection, options);
+  databases.set(opened, name);
+  await opened.ensureIndexes();
+  connection.getClient().on('commandStarted', (e) => onCommand(e.command));
+  return opened;
+}
 const dbOf = (store: EventStore) => admin.getClient().db(databases.get(store)!);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -240,16 +250,11 @@ describe('MongoDB event store: the chain of commits', () => {
 
   /** A store on `name` whose inserts into `commits` are counted. */
   async function watchedWriter(name: string) {
-    const connection = mongoose.createConnection(MONGO_URL, { dbName: name, monitorCommands: true, serverMonitoringMode: 'poll', ignoreUndefined: true });
-    await connection.asPromise();
-    const opened = new MongoEventStore(connection, { gapTimeoutMs: 60_000 });
-    databases.set(opened, name);
-    await opened.ensureIndexes();
-    const watch = { store: opened, commitInserts: 0 };
-    connection.getClient().on('commandStarted', (e) => {
-      if ((e.command as { insert?: string }).insert === 'commits') watch.commitInserts++;
+    const watch = { commitInserts: 0 };
+    const store = await openWatched(name, { gapTimeoutMs: 60_000 }, (command) => {
+      if (command.insert === 'commits') watch.commitInserts++;
     });
-    return watch;
+    return Object.assign(watch, { store });
   }
 
   it('puts a commit after the last one, and after the commits another process put there first', async () => {
@@ -405,19 +410,13 @@ describe('MongoDB event store: a reader at the head', () => {
   // and decoding every commit, so a relay that polled with one paid a scan of the log per poll.
   /** A store whose reads of the log are recorded: `finds` (filters) and `ranges()`. */
   async function watchedStore(options: MongoEventStoreOptions) {
-    const name = newDbName();
-    const connection = mongoose.createConnection(MONGO_URL, { dbName: name, monitorCommands: true, serverMonitoringMode: 'poll', ignoreUndefined: true });
-    await connection.asPromise();
-    const opened = new MongoEventStore(connection, options);
-    databases.set(opened, name);
-    await opened.ensureIndexes();
-    const watch = { store: opened, finds: [] as Record<string, unknown>[], ranges: () => watch.finds.filter((f) => 'lastPosition' in f).length };
-    connection.getClient().on('commandStarted', (e) => {
-      const command = e.command as { find?: string; filter?: Record<string, unknown> };
+    const finds: Record<string, unknown>[] = [];
+    const store = await openWatched(newDbName(), options, (command) => {
+      const filter = (command.filter ?? {}) as Record<string, unknown>;
       // The log's reads only, not the appends' look at their stream's head.
-      if (command.find === 'commits' && !('streamId' in (command.filter ?? {}))) watch.finds.push(command.filter ?? {});
+      if (command.find === 'commits' && !('streamId' in filter)) finds.push(filter);
     });
-    return watch;
+    return { store, finds, ranges: () => finds.filter((f) => 'lastPosition' in f).length };
   }
 
   it('finds new commits by equality, a bucket of positions at a time, and never asks the log with a range query', async () => {
@@ -471,18 +470,13 @@ describe('MongoDB event store: a stream read again', () => {
 
   it('is read on from the version read before, by equality, with the commits of other instances', async () => {
     const name = newDbName();
-    const connection = mongoose.createConnection(MONGO_URL, { dbName: name, monitorCommands: true, serverMonitoringMode: 'poll', ignoreUndefined: true });
-    await connection.asPromise();
-    const reader = new MongoEventStore(connection);
-    databases.set(reader, name);
-    await reader.ensureIndexes();
+    const filters: Record<string, unknown>[] = [];
+    const reader = await openWatched(name, {}, (command) => {
+      const filter = command.filter as Record<string, unknown> | undefined;
+      if (command.find === 'commits' && filter && 'streamId' in filter) filters.push(filter);
+    });
     const writer = await openStore({}, name);
     stores = [reader, writer];
-    const filters: Record<string, unknown>[] = [];
-    connection.getClient().on('commandStarted', (e) => {
-      const command = e.command as { find?: string; filter?: Record<string, unknown> };
-      if (command.find === 'commits' && command.filter && 'streamId' in command.filter) filters.push(command.filter);
-    });
 
     await writer.append('s', 0, [newEvent('A'), newEvent('B')]);
     expect((await reader.readStream('s')).map((e) => e.type)).toEqual(['A', 'B']);
@@ -506,6 +500,51 @@ describe('MongoDB event store: a stream read again', () => {
     expect(filters).toEqual([]);
     await expect(reader.append('s', 6, [newEvent('H')])).rejects.toBeInstanceOf(ConcurrencyError);
     expect((await reader.readStream('s')).map((e) => e.type)).toEqual(['A', 'B', 'C', 'D', 'E', 'F', 'G']);
+  });
+});
+
+describe('MongoDB event store: a long reader', () => {
+  let store: MongoEventStore;
+  afterEach(() => dropAndClose(store));
+
+  it('asks for as many commits a round trip as make a few thousand events, and for fewer when the commits grow', async () => {
+    const batches: { command: string; batchSize: number }[] = [];
+    store = await openWatched(newDbName(), { gapTimeoutMs: 60_000 }, (command) => {
+      if (command.find === 'commits' && typeof command.batchSize === 'number') batches.push({ command: 'find', batchSize: command.batchSize });
+      if (command.getMore !== undefined && command.collection === 'commits') batches.push({ command: 'getMore', batchSize: command.batchSize as number });
+    });
+    // One small commit first, by which the reader judges the rest, then big ones.
+    const written = [newEvent('Small')];
+    await store.append('small', 0, written);
+    for (let i = 0; i < 12; i++) {
+      const big = Array.from({ length: 2_500 }, () => newEvent('Big'));
+      written.push(...big);
+      await store.append(`big-${i}`, 0, big);
+    }
+    batches.length = 0;
+    const read: string[] = [];
+    for await (const page of store.readAllPages(0, 10)) read.push(...page.map((e) => e.id));
+    expect(read).toEqual(written.map((e) => e.id));
+    // Ten commits a batch by the first commit's size (at most the page size); after those ten
+    // (22,501 events) a new cursor asks for two at a time: 5,000 events at 2,250 a commit.
+    expect(batches[0]).toEqual({ command: 'find', batchSize: 10 });
+    const again = batches.findIndex((b, i) => i > 0 && b.command === 'find');
+    expect(batches[again]).toEqual({ command: 'find', batchSize: 2 });
+    expect(batches.slice(1, again).every((b) => b.command === 'getMore' && b.batchSize === 10)).toBe(true);
+    expect(batches.slice(again + 1).every((b) => b.command === 'getMore' && b.batchSize === 2)).toBe(true);
+  });
+
+  it('asks for fewer commits a round trip when they are big from the start', async () => {
+    const finds: number[] = [];
+    store = await openWatched(newDbName(), { gapTimeoutMs: 60_000 }, (command) => {
+      if (command.find === 'commits' && typeof command.batchSize === 'number') finds.push(command.batchSize);
+    });
+    for (let i = 0; i < 4; i++) await store.append(`s-${i}`, 0, Array.from({ length: 1_000 }, () => newEvent()));
+    finds.length = 0;
+    let events = 0;
+    for await (const page of store.readAllPages(0, 1000)) events += page.length;
+    expect(events).toBe(4_000);
+    expect(finds).toEqual([5]);
   });
 });
 

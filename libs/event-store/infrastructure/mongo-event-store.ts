@@ -30,6 +30,14 @@ const MAX_GROUP_COMMITS = 256;
 const MAX_GROUP_EVENTS = 10_000;
 const HEAD_SCAN_BATCH = 1_000;
 const MAX_SCAN_BATCH = 500;
+/**
+ * Events that one round trip of a long reader's cursor should bring (see `covered`): its
+ * batch size is in commits, and a commit may hold one event or thousands, so it is chosen
+ * from the size of the commits. Past `MAX_BATCH_EVENTS` the cursor is opened again with a
+ * smaller batch: that bounds a reader's memory whatever the commits hold.
+ */
+const EVENTS_PER_ROUND_TRIP = 5_000;
+const MAX_BATCH_EVENTS = 20_000;
 const PERSIST_EVERY_MS = 1_000;
 /**
  * A reader at the head (within this many positions of the horizon) looks for the next commits
@@ -947,18 +955,34 @@ export class MongoEventStore implements EventStore {
         if (!hole || performance.now() - hole.since < this.gapTimeoutMs) return;
       }
     }
+    // Whole commits through one cursor: as many a round trip as make EVENTS_PER_ROUND_TRIP,
+    // judging by the next commit, and fewer if later ones turn out bigger (see below).
+    const sized = oneCursor && !projection;
+    let commits = sized ? await this.commitsPerRoundTrip(reached + 1, batch) : batch;
     for (;;) {
       const cursor = this.commits.find(
         { lastPosition: { $gt: reached } },
-        { sort: { lastPosition: 1 }, ...(oneCursor ? { batchSize: batch } : { limit: batch }), ...(projection ? { projection } : {}) },
+        { sort: { lastPosition: 1 }, ...(oneCursor ? { batchSize: commits } : { limit: commits }), ...(projection ? { projection } : {}) },
       );
       this.cursors++;
       let seen = 0;
+      let events = 0;
       // A late commit landed in a hole: the open cursor may not see it, so ask again from there.
       let lookAgain = false;
       try {
         docs: for await (const doc of cursor) {
           seen++;
+          events += Math.max(1, sizeOf(doc));
+          if (sized && seen % commits === 0) {
+            // The driver asks for the next batch once this one is used up. If batches of these
+            // commits hold too many events, a new cursor goes on with fewer commits a batch (on
+            // FerretDB a new cursor costs a scan, hence only past MAX_BATCH_EVENTS).
+            const perCommit = events / seen;
+            if (perCommit * commits > MAX_BATCH_EVENTS) {
+              commits = Math.max(1, Math.floor(EVENTS_PER_ROUND_TRIP / perCommit));
+              lookAgain = true;
+            }
+          }
           while (doc._id > reached + 1) {
             const hole = await this.passHole(reached + 1, doc._id - 1);
             if (hole === 'wait') return;
@@ -970,6 +994,7 @@ export class MongoEventStore implements EventStore {
           }
           advance(doc.lastPosition, doc.tombstone === true);
           yield doc;
+          if (lookAgain) break;
         }
       } catch (error) {
         // The server dropped a cursor its reader left idle too long (a slow rebuild batch, say):
@@ -980,8 +1005,19 @@ export class MongoEventStore implements EventStore {
         this.cursors--;
         await cursor.close();
       }
-      if (!lookAgain && (oneCursor || seen < batch)) return;
+      if (!lookAgain && (oneCursor || seen < commits)) return;
     }
+  }
+
+  /**
+   * Commits a cursor from `position` should bring per round trip (at most `most`): enough to
+   * make EVENTS_PER_ROUND_TRIP at the size of the commit there, found by `_id`, an equality
+   * FerretDB answers through its index.
+   */
+  private async commitsPerRoundTrip(position: number, most: number): Promise<number> {
+    const next = await this.commits.findOne({ _id: position }, { projection: { _id: 1, lastPosition: 1, tombstone: 1 } });
+    const perCommit = next ? Math.max(1, sizeOf(next)) : 1;
+    return Math.max(1, Math.min(most, Math.floor(EVENTS_PER_ROUND_TRIP / perCommit)));
   }
 
   private noteBoundary(position: number): void {
