@@ -12,6 +12,7 @@ import { createKafka, ensureTopics, OutboxRelay, ProjectorConsumer, toKafkaMessa
 import { BullTimers } from '../dist/libs/follow-ups/infrastructure/bullmq-timers.js';
 import { BullTimerWorker } from '../dist/libs/follow-ups/infrastructure/bullmq-timer-worker.js';
 import { READ_MODEL_PROJECTIONS } from '../dist/libs/platform/runtime/projection-catalog.js';
+import { ProjectionWriter } from '../dist/libs/platform/distributed/projection-writer.js';
 import { demarcheEventRegistry } from '../dist/libs/platform/runtime/event-types.js';
 import { COUNTRIES, interleaved, letterEvents, median, now, pool, rawEventDoc, round, sleep } from './lib.mjs';
 
@@ -288,7 +289,8 @@ export class DistributedBench {
     return { head, ...out };
   }
 
-  // 6. project: the projector consumer (all read models) vs a no-op eachBatch consumer.
+  // 6. project: the projector consumer (all read models, written as the distributed projector
+  // role writes them) vs a no-op eachBatch consumer.
   async project() {
     const { reps, warmup, events: limit } = this.sizes.project;
     const topic = await this.topic('project');
@@ -304,6 +306,7 @@ export class DistributedBench {
     // a table and its indexes at each collection's first write, which no projector pays twice.
     const dbName = this.db('proj');
     const readModels = await MongoReadModelStore.connect(this.mongoUrl, dbName);
+    const redis = new Redis(this.redisUrl);
     const result = await interleaved({
       reps,
       warmup,
@@ -311,9 +314,14 @@ export class DistributedBench {
       profile: this.profiler?.hook('project'),
       ours: async (i) => {
         for (const p of READ_MODEL_PROJECTIONS) await readModels.reset(p.name, p.collections);
+        // As a projector process writes: in turns under a lock in Redis, into the active
+        // version, keeping its documents between turns. A new member each time (its own
+        // prefix), since the read models were emptied behind its back.
+        const writer = new ProjectionWriter(redis, `${this.run}_pw${i + 10}`, readModels);
         const consumer = new ProjectorConsumer({
           kafka: this.kafka,
           readModels,
+          apply: (projection, events) => writer.apply(projection, events),
           projections: READ_MODEL_PROJECTIONS,
           topic,
           groupId: this.group(`proj-ours-${i + 10}`),
@@ -345,6 +353,7 @@ export class DistributedBench {
       },
     });
     await readModels['connection']?.close?.().catch(() => undefined);
+    redis.disconnect();
     return result;
   }
 

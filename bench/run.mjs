@@ -211,7 +211,7 @@ function markdown(r) {
     ['replay read, events/s', 'event store `readAllPages` (1000 a page)', 'driver cursor, batch 1000', f.replay, '>= 0.8'],
     ['full projection rebuild (campaign-summary), events/s', '`rebuildProjection` (swap)', 'raw cursor read + `bulkWrite` of the final documents', f.rebuild, '>= 0.4'],
     ['publish, events/s', 'outbox relay to Kafka', 'kafkajs `send`, 100-message batches', f.publish, '>= 0.7'],
-    ['project, events/s', 'projector consumer (4 read models)', 'no-op `eachBatch` consumer', f.project, '>= 0.5'],
+    ['project, events/s', 'projector consumer (4 read models, written in turns under a Redis lock, as the projector role)', 'no-op `eachBatch` consumer', f.project, '>= 0.5'],
     ['follow-up jobs, jobs/s', '`BullTimers.setMany` (100 a call) + `BullTimerWorker`', 'BullMQ `addBulk` + `Worker`', f.followUps, '>= 0.5'],
     ['embedded append (SQLite), events/s', 'SQLite adapter `append`', 'better-sqlite3, one transaction per 100 rows', f.embeddedAppend, '>= 0.6'],
   ];
