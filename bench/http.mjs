@@ -9,6 +9,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
+import { Redis } from 'ioredis';
 import { MongoReadModelStore } from '../dist/libs/projections/index.js';
 import { median, now, percentile, pool, profiledRepetition, rawEventDoc, round, sleep } from './lib.mjs';
 
@@ -68,7 +69,7 @@ export class HttpBench {
       DEMARCHE_MONGO_DB: this.appDb,
       DEMARCHE_KAFKA_TOPIC: this.topic,
       DEMARCHE_KAFKA_GROUP: this.group,
-      DEMARCHE_REDIS_PREFIX: `${this.b.run}_app`,
+      DEMARCHE_REDIS_PREFIX: this.redisPrefix,
       DEMARCHE_ADMIN_TOKEN: this.token,
       DEMARCHE_REFERENCE_DIR: this.referenceDir,
       // Rate limits (per token, per window) high enough never to throttle the bench.
@@ -210,6 +211,7 @@ export class HttpBench {
     this.b.log(`lag: all roles answered after ${((now() - t0) / 1000).toFixed(1)} s`);
     const readModels = await MongoReadModelStore.connect(this.b.mongoUrl, this.appDb);
     const seen = async () => Object.assign({}, ...(await readModels.find('campaigns')).map((d) => d._seen ?? {}));
+    const turns = new ProjectorTurns(this.b.redisUrl, this.redisPrefix, 'campaign-summary');
     const topic = await this.b.topic('rtt');
     const producer = this.b.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     const consumer = this.b.kafka.consumer({ groupId: this.b.group('rtt') });
@@ -238,8 +240,8 @@ export class HttpBench {
           const last = new Map();
           for (const { streamId, version } of recorded) last.set(streamId, Math.max(last.get(streamId) ?? 0, version));
           for (;;) {
-            const s = await seen();
-            if ([...last].every(([streamId, version]) => (s[streamId] ?? 0) >= version)) break;
+            const s = (await turns.look(seen))?.seen;
+            if (s && [...last].every(([streamId, version]) => (s[streamId] ?? 0) >= version)) break;
             if (now() - start > 600_000) throw new Error('the read model did not catch up with the sustained-rate commands within 600 s');
             await sleep(20);
           }
@@ -275,9 +277,12 @@ export class HttpBench {
           const accepted = now();
           return { accepted, streamId, version };
         }, async (pending) => {
-          const s = await seen();
-          return pending.filter((p) => (s[p.streamId] ?? 0) >= p.version);
-        }, undefined, (p) => published.get(`${p.streamId}#${p.version}`)));
+          const look = await turns.look(seen);
+          if (!look) return [];
+          const ready = pending.filter((p) => (look.seen[p.streamId] ?? 0) >= p.version);
+          for (const p of ready) p.updatedAt = look.at;
+          return ready;
+        }, (p) => p.updatedAt, (p) => published.get(`${p.streamId}#${p.version}`)));
         const r = await profiled('raw', i, () => this.openLoop(rate, seconds, async (k) => {
           const key = `m-${i}-${k}-${randomUUID()}`;
           const sent = now();
@@ -302,8 +307,13 @@ export class HttpBench {
       await tap.disconnect().catch(() => undefined);
       await producer.disconnect().catch(() => undefined);
       await readModels['connection']?.close?.().catch(() => undefined);
+      turns.close();
       await app.stop();
     }
+  }
+
+  get redisPrefix() {
+    return `${this.b.run}_app`;
   }
 
   /**
@@ -358,5 +368,50 @@ export class HttpBench {
       this.b.profiler?.releaseApp(child.pid);
     }
     rmSync(this.referenceDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * When to look at a read model for the lag figure, without loading the server it is on. A
+ * read of the campaign summaries costs FerretDB tens of milliseconds of CPU (documents with a
+ * key per country and per stream, decoded in Go), so reading them every 5 ms took a large
+ * share of the CPU the projector itself needed. The projector members write a projection in
+ * turns, each counted in Redis (`<prefix>:writes:<projection>`) and held under a lock
+ * (`<prefix>:lock:projection:<projection>`): Redis, asked every 5 ms, tells when a turn has
+ * ended, and the read model is read only then (and every 250 ms whatever Redis says, so a
+ * renamed key makes the figure coarser, never better).
+ */
+class ProjectorTurns {
+  constructor(redisUrl, prefix, projection) {
+    this.redis = new Redis(redisUrl);
+    this.keys = [`${prefix}:writes:${projection}`, `${prefix}:lock:projection:${projection}`];
+    this.looked = -1;
+    this.lookedAt = 0;
+  }
+
+  /** Turns ended so far (one less while one is under way), read atomically. */
+  async ended() {
+    const [[, count], [, busy]] = await this.redis.multi().get(this.keys[0]).exists(this.keys[1]).exec();
+    return { ended: Number(count ?? 0) - (busy ? 1 : 0), busy: busy === 1 };
+  }
+
+  /**
+   * Reads the read model if a turn ended since the last read: `at` is when what it read was
+   * there, the start of the read if no turn ran meanwhile, else its end.
+   */
+  async look(read) {
+    const before = await this.ended();
+    if (before.ended === this.looked && now() - this.lookedAt < 250) return undefined;
+    const start = now();
+    const seen = await read();
+    const after = await this.ended();
+    this.looked = before.ended;
+    this.lookedAt = start;
+    const quiet = !before.busy && !after.busy && after.ended === before.ended;
+    return { seen, at: quiet ? start : now() };
+  }
+
+  close() {
+    this.redis.disconnect();
   }
 }
