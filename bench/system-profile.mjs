@@ -178,7 +178,11 @@ function symbolName(sym, dso) {
   // Code V8 compiled, in a process that writes no JIT map (or before it named the function).
   if (sym === '[unknown]' && /^perf-\d+\.map$/.test(basename(dso))) return '[JIT code]';
   let name = sym === '[unknown]' ? `[unknown] (${basename(dso)})` : sym;
-  name = name.replace(/(?:file:\/\/)?\/\S*?\/(dist|node_modules)\//g, '$1/').replace(/^(JS:[*~^+-]?) /, '$1(anonymous) ');
+  name = name
+    .split(`file://${root}`).join('')
+    .split(root).join('')
+    .replace(/(?:file:\/\/)?\/\S*?\/(dist|node_modules)\//g, '$1/')
+    .replace(/^(JS:[*~^+-]?) /, '$1(anonymous) ');
   return name.length > 160 ? `${name.slice(0, 157)}...` : name;
 }
 
