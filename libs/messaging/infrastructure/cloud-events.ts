@@ -120,67 +120,88 @@ export interface KafkaRecordLike {
 const TYPE_PATTERN = /^demarche\.(.+)\.v([1-9][0-9]*)$/;
 const INTEGER_PATTERN = /^[1-9][0-9]*$/;
 
+function poison(reason: string, location: RecordLocation | undefined, cause?: unknown): never {
+  throw new PoisonMessage(reason, location, cause === undefined ? undefined : { cause });
+}
+
+/** Bytes (or a string) as text. `toString()` without arguments is Node's fast path for UTF-8. */
+const asText = (raw: Buffer | string): string => (typeof raw === 'string' ? raw : Buffer.isBuffer(raw) ? raw.toString() : String(raw));
+
+/**
+ * One attribute's value as text: `undefined` when the header is absent; a poison message when
+ * it appears more than once (a CloudEvents attribute has one value).
+ */
+function optionalHeader(headers: IHeaders, name: string, location: RecordLocation | undefined): string | undefined {
+  const raw = headers[name];
+  if (raw === undefined) return undefined;
+  if (Array.isArray(raw)) return poison(`header ${name} appears ${raw.length} times; a CloudEvents attribute has one value`, location);
+  return asText(raw);
+}
+
+/** A required attribute, present once and not empty. */
+function requiredHeader(headers: IHeaders, name: string, location: RecordLocation | undefined): string {
+  const value = optionalHeader(headers, name, location);
+  if (value === undefined) return poison(`header ${name} is missing`, location);
+  if (value === '') poison(`header ${name} is empty`, location);
+  return value;
+}
+
+function positiveInteger(headers: IHeaders, name: string, location: RecordLocation | undefined): number {
+  const text = requiredHeader(headers, name, location);
+  const n = Number(text);
+  if (!INTEGER_PATTERN.test(text) || !Number.isSafeInteger(n)) poison(`header ${name} is "${text}", not a positive integer`, location);
+  return n;
+}
+
 /**
  * The inverse of {@link toKafkaMessage}. Throws {@link PoisonMessage} with the reason when the
  * record is not a Demarche CloudEvent it can read: missing or duplicated attributes, another
  * spec version, a type without schema version, a key that is not the subject, bad JSON...
+ *
+ * It runs for every record a projector reads (a catch-up reads millions), so it makes no
+ * closures or option objects per record and turns each header into text once.
  */
 export function fromKafkaMessage(message: KafkaRecordLike, location?: RecordLocation): RecordedEvent {
-  const poison = (reason: string, cause?: unknown): never => {
-    throw new PoisonMessage(reason, location, cause === undefined ? undefined : { cause });
-  };
   const headers = message.headers ?? {};
-  const header = (name: string, { required = true, nonEmpty = true } = {}): string => {
-    const raw = headers[name];
-    if (raw === undefined) return required ? poison(`header ${name} is missing`) : '';
-    if (Array.isArray(raw)) return poison(`header ${name} appears ${raw.length} times; a CloudEvents attribute has one value`);
-    const value = Buffer.isBuffer(raw) ? raw.toString('utf8') : String(raw);
-    if (nonEmpty && value === '') poison(`header ${name} is empty`);
-    return value;
-  };
-  const positiveInteger = (name: string): number => {
-    const text = header(name);
-    const n = Number(text);
-    if (!INTEGER_PATTERN.test(text) || !Number.isSafeInteger(n)) poison(`header ${name} is "${text}", not a positive integer`);
-    return n;
-  };
-
-  const specversion = header(CE_HEADERS.specversion);
-  if (specversion !== CE_SPEC_VERSION) poison(`${CE_HEADERS.specversion} is "${specversion}"; only CloudEvents ${CE_SPEC_VERSION} is understood`);
-  const id = header(CE_HEADERS.id);
-  const ceType = header(CE_HEADERS.type);
+  const specversion = requiredHeader(headers, CE_HEADERS.specversion, location);
+  if (specversion !== CE_SPEC_VERSION) poison(`${CE_HEADERS.specversion} is "${specversion}"; only CloudEvents ${CE_SPEC_VERSION} is understood`, location);
+  const id = requiredHeader(headers, CE_HEADERS.id, location);
+  const ceType = requiredHeader(headers, CE_HEADERS.type, location);
   const match = TYPE_PATTERN.exec(ceType);
-  if (!match) poison(`${CE_HEADERS.type} is "${ceType}", not demarche.<EventType>.v<schemaVersion>`);
-  const type = match![1]!;
-  const schemaVersion = Number(match![2]);
-  const declaredSchema = header(CE_HEADERS.schemaVersion, { required: false });
-  if (declaredSchema !== '' && declaredSchema !== String(schemaVersion)) {
-    poison(`${CE_HEADERS.schemaVersion} is "${declaredSchema}" but ${CE_HEADERS.type} says v${schemaVersion}`);
+  if (!match) return poison(`${CE_HEADERS.type} is "${ceType}", not demarche.<EventType>.v<schemaVersion>`, location);
+  const type = match[1]!;
+  const schemaVersion = Number(match[2]);
+  const declaredSchema = optionalHeader(headers, CE_HEADERS.schemaVersion, location);
+  if (declaredSchema !== undefined && declaredSchema !== '' && declaredSchema !== String(schemaVersion)) {
+    poison(`${CE_HEADERS.schemaVersion} is "${declaredSchema}" but ${CE_HEADERS.type} says v${schemaVersion}`, location);
   }
-  header(CE_HEADERS.source);
-  const streamId = header(CE_HEADERS.subject);
-  const key = message.key == null ? undefined : Buffer.isBuffer(message.key) ? message.key.toString('utf8') : String(message.key);
-  if (key !== undefined && key !== streamId) poison(`record key "${key}" is not the stream id "${streamId}" (${CE_HEADERS.subject}); per-stream order depends on it`);
-  const recordedAt = header(CE_HEADERS.time);
-  if (Number.isNaN(Date.parse(recordedAt))) poison(`${CE_HEADERS.time} is "${recordedAt}", not an RFC 3339 timestamp`);
-  const contentType = header(CE_HEADERS.contentType);
-  if (contentType.split(';')[0]!.trim().toLowerCase() !== JSON_CONTENT_TYPE) poison(`content-type is "${contentType}"; only ${JSON_CONTENT_TYPE} is understood`);
-  const position = positiveInteger(CE_HEADERS.position);
-  const streamVersion = positiveInteger(CE_HEADERS.streamVersion);
-  const occurredAt = header(CE_HEADERS.occurredAt);
-  const actor = header(CE_HEADERS.actor);
-  const correlationId = header(CE_HEADERS.correlationId, { nonEmpty: false });
-  const causationId = header(CE_HEADERS.causationId, { nonEmpty: false });
+  requiredHeader(headers, CE_HEADERS.source, location);
+  const streamId = requiredHeader(headers, CE_HEADERS.subject, location);
+  const key = message.key == null ? undefined : asText(message.key);
+  if (key !== undefined && key !== streamId) poison(`record key "${key}" is not the stream id "${streamId}" (${CE_HEADERS.subject}); per-stream order depends on it`, location);
+  const recordedAt = requiredHeader(headers, CE_HEADERS.time, location);
+  if (Number.isNaN(Date.parse(recordedAt))) poison(`${CE_HEADERS.time} is "${recordedAt}", not an RFC 3339 timestamp`, location);
+  const contentType = requiredHeader(headers, CE_HEADERS.contentType, location);
+  if (contentType !== JSON_CONTENT_TYPE && contentType.split(';')[0]!.trim().toLowerCase() !== JSON_CONTENT_TYPE) {
+    poison(`content-type is "${contentType}"; only ${JSON_CONTENT_TYPE} is understood`, location);
+  }
+  const position = positiveInteger(headers, CE_HEADERS.position, location);
+  const streamVersion = positiveInteger(headers, CE_HEADERS.streamVersion, location);
+  const occurredAt = requiredHeader(headers, CE_HEADERS.occurredAt, location);
+  const actor = requiredHeader(headers, CE_HEADERS.actor, location);
+  const correlationId = optionalHeader(headers, CE_HEADERS.correlationId, location);
+  const causationId = optionalHeader(headers, CE_HEADERS.causationId, location);
+  if (correlationId === undefined) poison(`header ${CE_HEADERS.correlationId} is missing`, location);
+  if (causationId === undefined) poison(`header ${CE_HEADERS.causationId} is missing`, location);
 
-  if (message.value == null) poison('the record has no value (a tombstone?); a Demarche event always carries JSON data');
-  const text = Buffer.isBuffer(message.value) ? message.value.toString('utf8') : String(message.value);
+  if (message.value == null) poison('the record has no value (a tombstone?); a Demarche event always carries JSON data', location);
   let data: unknown;
   try {
-    data = JSON.parse(text);
+    data = JSON.parse(asText(message.value!));
   } catch (error) {
-    poison(`the value is not valid JSON (${(error as Error).message})`, error);
+    poison(`the value is not valid JSON (${(error as Error).message})`, location, error);
   }
-  return { id, type, schemaVersion, streamId, streamVersion, position, occurredAt, recordedAt, actor, correlationId, causationId, data };
+  return { id, type, schemaVersion, streamId, streamVersion, position, occurredAt, recordedAt, actor, correlationId: correlationId!, causationId: causationId!, data };
 }
 
 /** A header value as text, whatever shape kafkajs handed it in (for logs and the dead-letter topic). */
@@ -188,5 +209,5 @@ export function headerText(headers: IHeaders | undefined, name: string): string 
   const raw = headers?.[name];
   if (raw === undefined) return undefined;
   const one = Array.isArray(raw) ? raw[0] : raw;
-  return one === undefined ? undefined : Buffer.isBuffer(one) ? one.toString('utf8') : String(one);
+  return one === undefined ? undefined : asText(one);
 }
