@@ -245,6 +245,31 @@ describe('ProjectorConsumer against the real broker', () => {
     expect(c.stats().deadLettered).toBe(0);
   }, 40_000);
 
+  it('finds a poison event in a large chunk by halves, in a few attempts, and applies the rest in order', async () => {
+    const topic = await freshTopic('halves', 3);
+    const readModels = new InMemoryReadModelStore();
+    const attempts: number[][] = [];
+    const countingApply = async (projection: Projection, events: readonly RecordedEvent[]) => {
+      attempts.push(events.map((e) => e.streamVersion));
+      await applyEvents(projection, readModels, events);
+    };
+    // One stream, so one partition and one chunk: 200 events, the 137th poison.
+    const key = 'stream-halves';
+    await send(topic, Array.from({ length: 200 }, (_, i) => toKafkaMessage(counted(key, i + 1, i + 1 === 137 ? { poison: true } : {}))));
+    const c = await consumer(topic, `test-halves-${RUN}`, readModels, { apply: countingApply });
+    await until(() => c.stats().handled === 200, 20_000, 'the 200 records handled');
+    await until(() => c.stats().deadLettered === 1, 10_000, 'one dead letter');
+    const doc = await readModels.get<Count>('counts', key);
+    expect(doc?.versions).toEqual(Array.from({ length: 200 }, (_, i) => i + 1).filter((v) => v !== 137));
+    // Whatever the fetch sizes, each attempt after a failure holds half of what failed, so
+    // the search takes about 2·log2(200) ≈ 16 attempts; one event at a time took 200.
+    expect(attempts.length).toBeLessThanOrEqual(24);
+    // Every attempt that held the poison failed, and each was half the one before.
+    const withPoison = attempts.filter((a) => a.includes(137)).map((a) => a.length);
+    expect(withPoison.at(-1)).toBe(1);
+    for (let i = 1; i < withPoison.length; i++) expect(withPoison[i]).toBeLessThanOrEqual(Math.ceil(withPoison[i - 1]! / 2));
+  }, 40_000);
+
   it('applies a chunk to its projections side by side, and poison for one projection is dead-lettered without holding back the other', async () => {
     const topic = await freshTopic('side-by-side', 3);
     const readModels = new InMemoryReadModelStore();

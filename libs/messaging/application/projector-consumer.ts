@@ -73,7 +73,10 @@ export interface ProjectorConsumerOptions {
   readonly isTransient?: (error: unknown) => boolean;
   /** Partitions whose batches one member handles at the same time (default 8). */
   readonly partitionsConsumedConcurrently?: number;
-  /** Most events applied per read-model commit (default 500). */
+  /**
+   * Most events of a partition's batch in one chunk (default 2000, about the most one fetch
+   * brings of a partition): a chunk is one turn of each projection and one offset commit.
+   */
   readonly chunkSize?: number;
   /** Backoff for transient errors: doubles from `initialMs` (200) up to `maxMs` (10 000). */
   readonly retry?: { readonly initialMs?: number; readonly maxMs?: number };
@@ -148,7 +151,7 @@ export class ProjectorConsumer {
     this.deadLetterTopic = options.deadLetterTopic ?? `${this.topic}.dlq`;
     this.groupId = options.groupId ?? 'demarche-projector';
     this.logger = options.logger ?? consoleLogger('ProjectorConsumer');
-    this.chunkSize = options.chunkSize ?? 500;
+    this.chunkSize = options.chunkSize ?? 2000;
     this.initialRetryMs = options.retry?.initialMs ?? 200;
     this.maxRetryMs = options.retry?.maxMs ?? 10_000;
   }
@@ -320,28 +323,43 @@ export class ProjectorConsumer {
   private async applyToProjection(payload: EachBatchPayload, projection: Projection, decoded: readonly Decoded[], poisoned: Poisoned[]): Promise<void> {
     const relevant = decoded.filter((d) => projection.handles.includes(d.event.type));
     if (!relevant.length) return;
-    const applied = await this.withRetry(payload, `apply ${relevant.length} events to projection ${projection.name}`, async () => {
+    const outcome = await this.attempt(payload, projection, relevant);
+    if (!outcome.ok) await this.isolatePoison(payload, projection, relevant, outcome.error, poisoned);
+  }
+
+  /**
+   * `failing` failed as a whole for a reason other than an outage: something in it is poison
+   * for the projection. It is searched by halves, first half first, so that a stream's events
+   * are still applied in order (nothing of a failed attempt was committed, and re-applying is
+   * idempotent anyway). One poison event among n costs about 2·log2(n) attempts where one
+   * event at a time cost n, which is what lets a chunk be as large as a partition's batch.
+   */
+  private async isolatePoison(payload: EachBatchPayload, projection: Projection, failing: readonly Decoded[], error: unknown, poisoned: Poisoned[]): Promise<void> {
+    if (failing.length === 1) {
+      const { event, message, location } = failing[0]!;
+      const why = (error as Error)?.message ?? error;
+      poisoned.push({ message, location, stage: `projection:${projection.name}`, reason: `projection ${projection.name} failed on ${event.type} ${event.id}: ${why}` });
+      return;
+    }
+    const half = Math.ceil(failing.length / 2);
+    for (const part of [failing.slice(0, half), failing.slice(half)]) {
+      const outcome = await this.attempt(payload, projection, part);
+      if (!outcome.ok) await this.isolatePoison(payload, projection, part, outcome.error, poisoned);
+    }
+  }
+
+  /** Applies `events` to the projection, retrying outages until it works or the batch is no longer ours; any other error is the outcome. */
+  private attempt(payload: EachBatchPayload, projection: Projection, events: readonly Decoded[]): Promise<Outcome> {
+    const what = events.length === 1 ? `apply event ${events[0]!.event.id} to projection ${projection.name}` : `apply ${events.length} events to projection ${projection.name}`;
+    return this.withRetry(payload, what, async (): Promise<Outcome> => {
       try {
-        await this.apply(projection, relevant.map((d) => d.event));
-        return true;
+        await this.apply(projection, events.map((d) => d.event));
+        return { ok: true };
       } catch (error) {
         if (this.isTransient(error)) throw error;
-        return false;
+        return { ok: false, error };
       }
     });
-    if (applied) return;
-    // Something in the chunk is poison for this projection: find it, one event at a time
-    // (nothing of the failed chunk was committed, and re-applying is idempotent anyway).
-    for (const d of relevant) {
-      await this.withRetry(payload, `apply event ${d.event.id} to projection ${projection.name}`, async () => {
-        try {
-          await this.apply(projection, [d.event]);
-        } catch (error) {
-          if (this.isTransient(error)) throw error;
-          poisoned.push({ message: d.message, location: d.location, stage: `projection:${projection.name}`, reason: `projection ${projection.name} failed on ${d.event.type} ${d.event.id}: ${(error as Error)?.message ?? error}` });
-        }
-      });
-    }
   }
 
   private upcast(event: RecordedEvent, location: RecordLocation): RecordedEvent {
