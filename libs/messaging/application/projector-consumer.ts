@@ -134,6 +134,8 @@ export class ProjectorConsumer {
   private readonly maxRetryMs: number;
   private consumer?: Consumer;
   private producer?: Producer;
+  /** The dead-letter producer's connection, made at the first dead letter (most members never need one). */
+  private producerConnected?: Promise<void>;
   private running = false;
   private assignment: number[] = [];
   private handled = 0;
@@ -230,7 +232,6 @@ export class ProjectorConsumer {
     });
     this.running = true;
     try {
-      await this.producer.connect();
       await this.consumer.connect();
       await this.consumer.subscribe({ topics: [this.topic], fromBeginning: this.options.fromBeginning ?? true });
       await this.consumer.run({
@@ -245,7 +246,6 @@ export class ProjectorConsumer {
     } catch (error) {
       this.running = false;
       await this.consumer.disconnect().catch(() => undefined);
-      await this.producer.disconnect().catch(() => undefined);
       throw error;
     }
   }
@@ -256,7 +256,8 @@ export class ProjectorConsumer {
     this.running = false;
     this.sleeper.wake();
     await this.consumer?.disconnect();
-    await this.producer?.disconnect();
+    if (this.producerConnected) await this.producer?.disconnect();
+    this.producerConnected = undefined;
     this.assignment = [];
   }
 
@@ -375,6 +376,12 @@ export class ProjectorConsumer {
   }
 
   private async deadLetter(poisoned: readonly Poisoned[]): Promise<void> {
+    // Connected on first use; a failed connection is tried again by the next attempt (withRetry).
+    this.producerConnected ??= this.producer!.connect().catch((error: unknown) => {
+      this.producerConnected = undefined;
+      throw error;
+    });
+    await this.producerConnected;
     const failedAt = new Date().toISOString();
     await this.producer!.send({
       topic: this.deadLetterTopic,
