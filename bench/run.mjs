@@ -13,7 +13,7 @@
 //                           Kafka, Redis, the app, the bench) and hottest symbols, to bench/profiles/<run>/
 //                           and the JSON (run as `node --perf-basic-prof-only-functions bench/run.mjs` to
 //                           name the bench's own JavaScript too)
-//   --growth-from=FILE      show the embedded growth study of an earlier run's JSON instead of running it
+//   --growth-from=FILE      show the growth studies (embedded, and MongoDB if it has one) of an earlier run's JSON instead of running them
 //   --render=FILE           measure nothing: rewrite BENCHMARKS.md (and --out) from an earlier run's JSON
 //   --figure-timeout=S      give up a figure after S seconds (default 300 quick, 3600 full)
 //   --lag-rate=N            hold the lag figure at N commands/s instead of half the all-roles app's sustained maximum
@@ -158,10 +158,12 @@ if (!args.render && wants('embedded')) {
   }
 }
 if (args['growth-from']) {
-  // Reuse the embedded growth study of an earlier run (it takes long at 5M events).
+  // Reuse the growth studies of an earlier run (they take long at 5M events), saying which run they come from.
   const earlier = JSON.parse(readFileSync(String(args['growth-from']), 'utf8'));
+  const from = earlier.figures.growthFrom ?? { run: earlier.run, startedAt: earlier.startedAt, gitCommit: earlier.machine?.gitCommit };
   figures.growthEmbedded = earlier.figures.growthEmbedded;
-  figures.growthEmbeddedFrom = { run: earlier.run, startedAt: earlier.startedAt, file: String(args['growth-from']) };
+  if (!mongoSizes.length && earlier.figures.growthMongo) figures.growthMongo = earlier.figures.growthMongo;
+  figures.growthFrom = from;
 } else if (!args.render && wants('growth') && growthSizes.length) figures.growthEmbedded = await embeddedGrowth(growthSizes, log);
 
 // --render=FILE: no measuring, only the Markdown (and --out) from an earlier run's JSON.
@@ -177,7 +179,7 @@ const result = args.render ? JSON.parse(readFileSync(String(args.render), 'utf8'
   failures,
 };
 profiler?.finish();
-if (args.render && figures.growthEmbedded) Object.assign(result.figures, { growthEmbedded: figures.growthEmbedded, growthEmbeddedFrom: figures.growthEmbeddedFrom });
+if (args.render && figures.growthFrom) Object.assign(result.figures, { growthEmbedded: figures.growthEmbedded, growthMongo: figures.growthMongo, growthFrom: figures.growthFrom });
 mkdirSync(join(root, 'bench/results'), { recursive: true });
 const out = args.out ? String(args.out) : join(root, 'bench/results/latest.json');
 writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
@@ -253,11 +255,11 @@ function markdown(r) {
       lines.push(`| ${row.label} | ${row.generateSeconds} | ${row.replayRaw ? `${fmtRate(row.replayRaw.eventsPerSecond)} (${row.replayRaw.peakRssMB} MB) | ` : ''}${keys.map((k) => (row[k] ? `${fmtRate(row[k].eventsPerSecond)} (${row[k].peakRssMB} MB)` : 'n/a')).join(' | ')} |`);
     }
   };
-  growthTable(
-    `Growth, embedded profile (SQLite), each measurement in its own process${f.growthEmbeddedFrom ? ` (from run \`${f.growthEmbeddedFrom.run}\`, ${f.growthEmbeddedFrom.startedAt.slice(0, 16).replace('T', ' ')} UTC, \`${f.growthEmbeddedFrom.file}\`)` : ''}:`,
-    f.growthEmbedded,
-  );
-  growthTable('Growth, distributed profile (MongoDB wire protocol), each measurement in its own process:', f.growthMongo);
+  const from = f.growthFrom
+    ? ` (from the earlier run \`${f.growthFrom.run}\`, ${f.growthFrom.startedAt.slice(0, 16).replace('T', ' ')} UTC, commit ${f.growthFrom.gitCommit ?? '?'})`
+    : '';
+  growthTable(`Growth, embedded profile (SQLite), each measurement in its own process${from}:`, f.growthEmbedded);
+  growthTable(`Growth, distributed profile (MongoDB wire protocol), each measurement in its own process${from}:`, f.growthMongo);
   if (r.secondRun) lines.push('', `The ${r.secondRun.figures.join(' and ')} figures come from a second run, \`${r.secondRun.run}\` (${r.secondRun.startedAt.slice(0, 16).replace('T', ' ')} UTC): ${r.secondRun.why}.`);
   if (Object.keys(r.failures).length) lines.push('', `Failed figures: ${Object.keys(r.failures).join(', ')} (see bench/results/latest.json).`);
   return lines.join('\n');
