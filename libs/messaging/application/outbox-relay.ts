@@ -129,6 +129,8 @@ export class OutboxRelay {
   private async run(): Promise<void> {
     let failures = 0;
     let pending: RecordedEvent[] | undefined;
+    /** `pending` as Kafka records, made once (also for a retry of the same request). */
+    let pendingMessages: Message[] = [];
     let published = false;
     // `unsent` is what of the current page did not fit the last request. Any failure drops
     // it and the pager's iteration, so that reading resumes from the checkpoint, never from a
@@ -174,7 +176,8 @@ export class OutboxRelay {
             await this.sleep(this.position > this.stored ? Math.min(due, this.pollIntervalMs) : this.pollIntervalMs, true);
             continue;
           }
-          pending = this.fitToRequest(unsent);
+          pendingMessages = this.fitToRequest(unsent);
+          pending = unsent.slice(0, pendingMessages.length);
           unsent = unsent.slice(pending.length);
           published = false;
           if (!unsent.length) {
@@ -187,7 +190,7 @@ export class OutboxRelay {
         const last = pending[pending.length - 1]!.position;
         if (!published) {
           step = `publish events at positions ${first}–${last} to topic ${this.topic} on ${this.kafkaName}`;
-          await this.publish(pending.map(toKafkaMessage));
+          await this.publish(pendingMessages);
           published = true;
         }
         this.position = last;
@@ -214,15 +217,23 @@ export class OutboxRelay {
     }
   }
 
-  /** As many events as fit one request; always at least one (a single oversized event is Kafka's to refuse, loudly). */
-  private fitToRequest(batch: RecordedEvent[]): RecordedEvent[] {
+  /**
+   * The first events of `batch` that fit one request, as Kafka records; always at least one
+   * (a single oversized event is Kafka's to refuse, loudly). Each event is made into its
+   * record once, here: the request sends these very records.
+   */
+  private fitToRequest(batch: readonly RecordedEvent[]): Message[] {
+    const messages: Message[] = [];
     let bytes = 0;
-    for (let i = 0; i < batch.length; i++) {
-      const m = toKafkaMessage(batch[i]!);
-      bytes += Buffer.byteLength(m.key) + Buffer.byteLength(m.value) + Object.entries(m.headers).reduce((n, [k, v]) => n + k.length + Buffer.byteLength(v), 0);
-      if (bytes > this.maxBatchBytes && i > 0) return batch.slice(0, i);
+    for (const event of batch) {
+      const m = toKafkaMessage(event);
+      let size = Buffer.byteLength(m.key) + Buffer.byteLength(m.value);
+      for (const name in m.headers) size += name.length + Buffer.byteLength(m.headers[name]!);
+      bytes += size;
+      if (bytes > this.maxBatchBytes && messages.length > 0) break;
+      messages.push(m);
     }
-    return batch;
+    return messages;
   }
 
   private async publish(messages: Message[]): Promise<void> {
