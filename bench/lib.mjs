@@ -21,6 +21,19 @@ export function percentile(values, p) {
 }
 
 /**
+ * When and for which figure each recorded repetition ran, on the clock of V8's CPU profiles
+ * (microseconds of `process.hrtime`), so that a `node --cpu-prof` run of the bench can be
+ * summarised over one side's repetitions alone (`profile-summary.mjs --windows`).
+ */
+export const repetitionWindows = {
+  figure: undefined,
+  list: [],
+  note(side, rep, start, end) {
+    this.list.push({ figure: this.figure, side, rep, startUs: String(start / 1000n), endUs: String(end / 1000n) });
+  },
+};
+
+/**
  * Runs `ours` and `raw` alternately (ours, raw, ours, raw...) after `warmup` unrecorded
  * rounds. Each call returns `{ rate }` (units per second) and optionally `latencies` (ms).
  * `profile(side, fn)`, if given, runs the middle recorded repetition of each side (which
@@ -30,7 +43,14 @@ export async function interleaved({ reps, warmup = 0, ours, raw, log, profile })
   const o = [];
   const r = [];
   const profiled = profiledRepetition(reps);
-  const side = (name, fn, i) => (profile && i === profiled ? profile(name, () => fn(i)) : fn(i));
+  const side = async (name, fn, i) => {
+    const start = process.hrtime.bigint();
+    try {
+      return await (profile && i === profiled ? profile(name, () => fn(i)) : fn(i));
+    } finally {
+      if (i >= 0) repetitionWindows.note(name, i, start, process.hrtime.bigint());
+    }
+  };
   for (let i = -warmup; i < reps; i++) {
     const a = await side('ours', ours, i);
     const b = await side('raw', raw, i);

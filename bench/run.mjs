@@ -19,14 +19,14 @@
 //   --lag-rate=N            hold the lag figure at N commands/s instead of half the all-roles app's sustained maximum
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DistributedBench } from './distributed.mjs';
 import { HttpBench } from './http.mjs';
 import { embeddedAppend } from './embedded.mjs';
 import { embeddedGrowth, GROWTH_PROJECTIONS, mongoGrowth } from './growth.mjs';
 import { renderSystemProfiles, SystemProfiler } from './system-profile.mjs';
-import { fmtRate, machine, parseSize, round, runId, sizeLabel, tryExec } from './lib.mjs';
+import { fmtRate, machine, parseSize, repetitionWindows, round, runId, sizeLabel, tryExec } from './lib.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = Object.fromEntries(
@@ -88,6 +88,7 @@ const http = new HttpBench(bench, { states: quick ? 24 : 60, profile: Boolean(ar
 const FIGURE_TIMEOUT_S = Number(args['figure-timeout'] ?? (quick ? 300 : 3600));
 
 async function figure(key, fn) {
+  repetitionWindows.figure = key;
   const t0 = performance.now();
   let timer;
   try {
@@ -181,6 +182,13 @@ const result = args.render ? JSON.parse(readFileSync(String(args.render), 'utf8'
 profiler?.finish();
 if (args.render && figures.growthFrom) Object.assign(result.figures, { growthEmbedded: figures.growthEmbedded, growthMongo: figures.growthMongo, growthFrom: figures.growthFrom });
 mkdirSync(join(root, 'bench/results'), { recursive: true });
+// Under `node --cpu-prof`, the repetitions' times, to summarise the profile over one side of one figure.
+if (process.execArgv.some((a) => a.startsWith('--cpu-prof')) && repetitionWindows.list.length) {
+  const file = join(root, 'bench/profiles', `${run}.windows.json`);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(repetitionWindows.list, null, 1)}\n`);
+  console.log(`repetition windows for the CPU profile: ${relative(root, file)} (node bench/profile-summary.mjs <profile> --windows=${relative(root, file)} --figure=<name> --side=ours)`);
+}
 const out = args.out ? String(args.out) : join(root, 'bench/results/latest.json');
 writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
 const table = markdown(result);
