@@ -9,18 +9,35 @@ import type { EventStore } from './event-store.port.js';
  */
 export class LogPager {
   private pages?: AsyncIterator<RecordedEvent[]>;
+  /** Pages asked of the iteration and not yet handed out, oldest first. */
+  private asked: Promise<IteratorResult<RecordedEvent[]>>[] = [];
 
+  /**
+   * `readAhead`: pages to ask for beyond the one handed out, so that the store's round trips
+   * (a cursor's next batch) overlap what the loop does with the pages before them. A cursor
+   * fetches its next batch only when the one before is used up; without reading ahead, a loop
+   * that consumes faster than a batch arrives waits for every one of them.
+   */
   constructor(
     private readonly store: EventStore,
     private readonly pageSize: number,
+    private readonly readAhead = 0,
   ) {}
 
   /** The next page after `position` (where the previous page ended); empty when there is nothing more for now. */
   async next(position: number): Promise<RecordedEvent[]> {
-    this.pages ??= this.store.readAllPages(position, this.pageSize)[Symbol.asyncIterator]();
-    const next = await this.pages.next();
+    const pages = (this.pages ??= this.store.readAllPages(position, this.pageSize)[Symbol.asyncIterator]());
+    while (this.asked.length <= this.readAhead) {
+      const page = pages.next();
+      // A failed read ahead is seen when its page is asked for, or dropped with the iteration.
+      page.catch(() => undefined);
+      this.asked.push(page);
+    }
+    const next = await this.asked.shift()!;
     if (!next.done) return next.value;
+    // The iteration ended: what was asked of it after this answers `done` as well.
     this.pages = undefined;
+    this.asked = [];
     return [];
   }
 
@@ -31,6 +48,7 @@ export class LogPager {
   async drop(): Promise<void> {
     const open = this.pages;
     this.pages = undefined;
+    this.asked = [];
     await open?.return?.().catch(() => undefined);
   }
 }

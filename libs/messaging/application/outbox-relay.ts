@@ -7,6 +7,9 @@ import type { RelayCheckpoint } from './relay-checkpoint.port.js';
 
 const { Partitioners } = kafkajs;
 
+/** Pages of `batchSize` events the relay reads ahead of the one it publishes (see `LogPager`). */
+const READ_AHEAD_PAGES = 10;
+
 export interface OutboxRelayOptions {
   readonly store: EventStore;
   readonly checkpoint: RelayCheckpoint;
@@ -135,14 +138,14 @@ export class OutboxRelay {
     // `unsent` is what of the current page did not fit the last request. Any failure drops
     // it and the pager's iteration, so that reading resumes from the checkpoint, never from a
     // page read before the failure.
-    const pages = new LogPager(this.options.store, this.batchSize);
+    // The pages after the one being published are read meanwhile: the relay's pace is the
+    // slower of the store's reads and Kafka's writes, not their sum. Several pages ahead, so
+    // that the cursor's next batch (thousands of events, one round trip) is on its way
+    // before the pages before it are all published.
+    const pages = new LogPager(this.options.store, this.batchSize, READ_AHEAD_PAGES);
     let unsent: RecordedEvent[] = [];
-    // The page after the one being published, read meanwhile: the relay's pace is the slower of
-    // the store's reads and Kafka's writes, not their sum.
-    let ahead: Promise<RecordedEvent[]> | undefined;
     const dropPages = () => {
       unsent = [];
-      ahead = undefined;
       return pages.drop();
     };
     // Each Kafka request waited for a checkpoint write (a round trip, and an update on the
@@ -161,13 +164,14 @@ export class OutboxRelay {
         if (this.position === undefined) this.stored = this.position = await this.options.checkpoint.load();
         if (!pending) {
           step = `read the event store after position ${this.position}`;
-          if (!unsent.length) unsent = await (ahead ?? pages.next(this.position));
-          ahead = undefined;
+          if (!unsent.length) unsent = await pages.next(this.position);
           if (!unsent.length) {
             // Nothing new: the checkpoint is stored once checkpointEveryMs has passed since the
-            // last time, so that a trickle of events (one a request) is not one update each.
+            // last time, so that a trickle of events (one a request) is not one update each,
+            // or at once if someone waits for it (`caughtUp`).
             const due = savedAt + this.checkpointEveryMs - performance.now();
-            if (this.position > this.stored && due <= 0) {
+            const awaited = this.waiters.some((w) => w.target <= this.position!);
+            if (this.position > this.stored && (due <= 0 || awaited)) {
               step = checkpointStep(this.position);
               await save(this.position);
             }
@@ -180,11 +184,6 @@ export class OutboxRelay {
           pending = unsent.slice(0, pendingMessages.length);
           unsent = unsent.slice(pending.length);
           published = false;
-          if (!unsent.length) {
-            ahead = pages.next(pending[pending.length - 1]!.position);
-            // A failed read ahead is seen when it is awaited, or dropped with the pages.
-            ahead.catch(() => undefined);
-          }
         }
         const first = pending[0]!.position;
         const last = pending[pending.length - 1]!.position;
