@@ -250,7 +250,9 @@ function markdown(r) {
         `HTTP accepted -> read model updated p99 **${f.lag.ours.medianP99Ms} ms** (median of ${f.lag.ours.p99sMs.length} repetitions; p50 ${f.lag.ours.medianP50Ms} ms; ${f.lag.ours.errors} errors), ` +
         `target < 250 ms${f.lag.ours.medianP99Ms < 250 ? '' : ' — **below target**'}; Kafka produce -> consume round trip p99 ${f.lag.raw.medianP99Ms} ms (p50 ${f.lag.raw.medianP50Ms} ms).` +
         (f.lag.ours.publishedMedianP99Ms !== undefined ? ` Of the lag, HTTP accepted -> on Kafka (the relay's part): p50 ${f.lag.ours.publishedMedianP50Ms} ms, p99 ${f.lag.ours.publishedMedianP99Ms} ms; the rest is the projector's.` : '') +
-        (f.lag.ours.probeReadsPerSecond !== undefined ? ` The bench read the campaign summaries ${f.lag.ours.probeReadsPerSecond} times a second to see them updated.` : ''),
+        (f.lag.ours.timedCampaigns !== undefined
+          ? ` Timed on the commands of ${f.lag.ours.timedCampaigns} of the ${f.lag.ours.campaigns} campaigns (${f.lag.ours.timedPerRepetition} a repetition; all of them get load), whose summaries the bench read ${f.lag.ours.probeReadsPerSecond} times a second to see them updated.`
+          : f.lag.ours.probeReadsPerSecond !== undefined ? ` The bench read the campaign summaries ${f.lag.ours.probeReadsPerSecond} times a second to see them updated.` : ''),
     );
   }
   lines.push(...renderSystemProfiles(r));
