@@ -60,7 +60,7 @@ const sizes = quick
       replay: { reps: 5, warmup: 1 },
       rebuild: { reps: 5, warmup: 1 },
       publish: { reps: 5, warmup: 1 },
-      project: { reps: 5, warmup: 1, events: 5000 },
+      project: { reps: 5, warmup: 1, events: 20_000 },
       followUps: { reps: 5, warmup: 1, jobs: 2000 },
       commands: { reps: 7, warmup: 1, requests: 640 },
       lag: { reps: 5, warmup: 1, seconds: 15 },
