@@ -138,10 +138,14 @@ function optionalHeader(headers: IHeaders, name: string, location: RecordLocatio
   return asText(raw);
 }
 
+/** An attribute that must be there, once; it may be empty. */
+function presentHeader(headers: IHeaders, name: string, location: RecordLocation | undefined): string {
+  return optionalHeader(headers, name, location) ?? poison(`header ${name} is missing`, location);
+}
+
 /** A required attribute, present once and not empty. */
 function requiredHeader(headers: IHeaders, name: string, location: RecordLocation | undefined): string {
-  const value = optionalHeader(headers, name, location);
-  if (value === undefined) return poison(`header ${name} is missing`, location);
+  const value = presentHeader(headers, name, location);
   if (value === '') poison(`header ${name} is empty`, location);
   return value;
 }
@@ -189,10 +193,8 @@ export function fromKafkaMessage(message: KafkaRecordLike, location?: RecordLoca
   const streamVersion = positiveInteger(headers, CE_HEADERS.streamVersion, location);
   const occurredAt = requiredHeader(headers, CE_HEADERS.occurredAt, location);
   const actor = requiredHeader(headers, CE_HEADERS.actor, location);
-  const correlationId = optionalHeader(headers, CE_HEADERS.correlationId, location);
-  const causationId = optionalHeader(headers, CE_HEADERS.causationId, location);
-  if (correlationId === undefined) poison(`header ${CE_HEADERS.correlationId} is missing`, location);
-  if (causationId === undefined) poison(`header ${CE_HEADERS.causationId} is missing`, location);
+  const correlationId = presentHeader(headers, CE_HEADERS.correlationId, location);
+  const causationId = presentHeader(headers, CE_HEADERS.causationId, location);
 
   if (message.value == null) poison('the record has no value (a tombstone?); a Demarche event always carries JSON data', location);
   let data: unknown;
@@ -201,7 +203,7 @@ export function fromKafkaMessage(message: KafkaRecordLike, location?: RecordLoca
   } catch (error) {
     poison(`the value is not valid JSON (${(error as Error).message})`, location, error);
   }
-  return { id, type, schemaVersion, streamId, streamVersion, position, occurredAt, recordedAt, actor, correlationId: correlationId!, causationId: causationId!, data };
+  return { id, type, schemaVersion, streamId, streamVersion, position, occurredAt, recordedAt, actor, correlationId, causationId, data };
 }
 
 /** A header value as text, whatever shape kafkajs handed it in (for logs and the dead-letter topic). */
