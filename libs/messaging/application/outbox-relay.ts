@@ -131,9 +131,8 @@ export class OutboxRelay {
 
   private async run(): Promise<void> {
     let failures = 0;
-    let pending: RecordedEvent[] | undefined;
-    /** `pending` as Kafka records, made once (also for a retry of the same request). */
-    let pendingMessages: Message[] = [];
+    /** The request in hand: its events, and the same as Kafka records, made once (also for a retry). */
+    let pending: { events: RecordedEvent[]; messages: Message[] } | undefined;
     let published = false;
     // `unsent` is what of the current page did not fit the last request. Any failure drops
     // it and the pager's iteration, so that reading resumes from the checkpoint, never from a
@@ -180,16 +179,16 @@ export class OutboxRelay {
             await this.sleep(this.position > this.stored ? Math.min(due, this.pollIntervalMs) : this.pollIntervalMs, true);
             continue;
           }
-          pendingMessages = this.fitToRequest(unsent);
-          pending = unsent.slice(0, pendingMessages.length);
-          unsent = unsent.slice(pending.length);
+          const messages = this.fitToRequest(unsent);
+          pending = { events: unsent.slice(0, messages.length), messages };
+          unsent = unsent.slice(messages.length);
           published = false;
         }
-        const first = pending[0]!.position;
-        const last = pending[pending.length - 1]!.position;
+        const first = pending.events[0]!.position;
+        const last = pending.events[pending.events.length - 1]!.position;
         if (!published) {
           step = `publish events at positions ${first}–${last} to topic ${this.topic} on ${this.kafkaName}`;
-          await this.publish(pendingMessages);
+          await this.publish(pending.messages);
           published = true;
         }
         this.position = last;
