@@ -151,6 +151,7 @@ describe('ProjectorConsumer against the real broker', () => {
     const flaky: ReadModelStore = {
       get: (c, id) => inner.get(c, id),
       find: (c, f) => inner.find(c, f),
+      isEmpty: (c) => inner.isEmpty(c),
       checkpoint: (p) => inner.checkpoint(p),
       reset: (p, cs) => inner.reset(p, cs),
       commit: async (p, w, cp) => {
@@ -173,7 +174,7 @@ describe('ProjectorConsumer against the real broker', () => {
     const group = `test-stop-${RUN}`;
     const inner = new InMemoryReadModelStore();
     const refuse = () => Promise.reject(new Error('store is down'));
-    const down: ReadModelStore = { get: refuse, find: refuse, checkpoint: refuse, commit: refuse, reset: refuse };
+    const down: ReadModelStore = { get: refuse, find: refuse, isEmpty: refuse, checkpoint: refuse, commit: refuse, reset: refuse };
     const errors: string[] = [];
     await send(topic, [1, 2, 3].map((v) => toKafkaMessage(counted('stream-s', v))));
     const stuck = await consumer(topic, group, down, { logger: { ...quiet, error: (m) => errors.push(m) } });

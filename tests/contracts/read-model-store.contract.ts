@@ -19,6 +19,16 @@ export function readModelStoreContract(name: string, open: () => Promise<ReadMod
       expect(await store.find('c')).toEqual([{ id: 'b', n: 2 }]);
     });
 
+    it('tells an empty collection from one with documents, and stores a document written as created', async () => {
+      expect(await store.isEmpty('c')).toBe(true);
+      await store.commit('p', [{ collection: 'c', id: 'a', doc: { id: 'a', n: 1 }, created: true }]);
+      expect(await store.isEmpty('c')).toBe(false);
+      expect(await store.isEmpty('d')).toBe(true);
+      expect(await store.get('c', 'a')).toEqual({ id: 'a', n: 1 });
+      await store.commit('p', [{ collection: 'c', id: 'a', doc: null }]);
+      expect(await store.isEmpty('c')).toBe(true);
+    });
+
     it('commits documents alone, leaving the checkpoint as it was', async () => {
       await store.commit('p', [{ collection: 'c', id: 'a', doc: { id: 'a', n: 1 } }]);
       expect(await store.checkpoint('p')).toBe(0);

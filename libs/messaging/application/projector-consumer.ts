@@ -25,17 +25,19 @@ export class ReadModelUnavailable extends Error {
  */
 export async function applyEvents(projection: Projection, store: ReadModelStore, events: readonly RecordedEvent[]): Promise<void> {
   const guarded: ReadModelStore = {
-    get: (collection, id) => guard('read a document', () => store.get(collection, id)),
-    find: (collection, filter) => guard('find documents', () => store.find(collection, filter)),
+    get: (collection, id) => readModelCall('read a document', () => store.get(collection, id)),
+    find: (collection, filter) => readModelCall('find documents', () => store.find(collection, filter)),
+    isEmpty: (collection) => readModelCall('look into a collection', () => store.isEmpty(collection)),
     checkpoint: () => Promise.reject(new Error('applyEvents keeps no checkpoint')),
-    commit: (name, writes) => guard('commit documents', () => store.commit(name, writes)),
+    commit: (name, writes) => readModelCall('commit documents', () => store.commit(name, writes)),
     reset: () => Promise.reject(new Error('applyEvents never resets a projection')),
   };
   // Each read is a round trip to the read-model server: the batch reads its documents side by side.
   await applyBatch(projection, guarded, events, { prefetch: true, checkpoint: false });
 }
 
-async function guard<T>(operation: string, call: () => Promise<T>): Promise<T> {
+/** Runs a call to the read model store, its failure turned into {@link ReadModelUnavailable}: an outage to wait out. */
+export async function readModelCall<T>(operation: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { RecordedEvent } from '../../kernel/index.js';
 import { DocumentCache, ProjectionVersions, type Projection, type ReadModelStore } from '../../projections/index.js';
-import { applyEvents } from '../../messaging/index.js';
+import { applyEvents, readModelCall } from '../../messaging/index.js';
 import { RedisMutex } from './redis-mutex.js';
 
 /**
@@ -27,7 +27,9 @@ interface Remembered {
  * Between two of its turns a member keeps the documents it read and wrote (`DocumentCache`),
  * as long as no other member wrote in between: every turn first increments the projection's
  * write counter in Redis, before it writes anything, so a member that gets back its own last
- * value plus one knows nobody else took a turn since, even one that crashed half-way.
+ * value plus one knows nobody else took a turn since, even one that crashed half-way. At its
+ * first turn on a version of the read model it looks whether each collection is empty: one
+ * that is needs no reads while the member keeps its cache.
  */
 export class ProjectionWriter {
   private readonly mutex: RedisMutex;
@@ -47,16 +49,29 @@ export class ProjectionWriter {
     return this.mutex.withLock(`projection:${projection.name}`, async () => {
       const mine = this.remembered.get(projection.name) ?? { cache: new DocumentCache() };
       this.remembered.set(projection.name, mine);
-      const [{ active }, write] = await Promise.all([this.versions.of(projection.name), this.nextWrite(projection.name)]);
-      if (mine.write === undefined || write !== mine.write + 1 || active !== mine.version) mine.cache.clear();
+      const [{ active }, write] = await Promise.all([readModelCall('read the active version', () => this.versions.of(projection.name)), this.nextWrite(projection.name)]);
+      const pinned = this.versions.pinned(active);
+      const continues = mine.write !== undefined && active === mine.version;
+      if (!continues || write !== mine.write! + 1) {
+        mine.cache.clear();
+        // Not after another member's turn (it wrote): this member is starting on the read model,
+        // which may be new or reset, and then holds it whole in its cache (see DocumentCache).
+        if (!continues) await this.noteEmpty(projection, pinned, mine.cache);
+      }
       mine.write = undefined;
-      await applyEvents(projection, mine.cache.over(this.versions.pinned(active)), events);
+      await applyEvents(projection, mine.cache.over(pinned), events);
       mine.write = write;
       mine.version = active;
     });
+  }
+
+  private async noteEmpty(projection: Projection, store: ReadModelStore, cache: DocumentCache): Promise<void> {
+    const empty = await Promise.all(projection.collections.map((c) => readModelCall('look into a collection', () => store.isEmpty(c))));
+    projection.collections.forEach((c, i) => empty[i] && cache.startedEmpty(c));
   }
 
   private async nextWrite(projection: string): Promise<number> {
     return Number(await this.redis.eval(NEXT_WRITE, 1, `${this.prefix}:writes:${projection}`));
   }
 }
+

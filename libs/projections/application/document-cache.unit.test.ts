@@ -43,4 +43,23 @@ describe('DocumentCache', () => {
     expect(cache.size).toBe(0);
     expect(await cached.get('c', 'a')).toEqual({ n: 2 });
   });
+
+  it('reads nothing of a collection that started empty, until cleared', async () => {
+    const { store, state } = watched(new InMemoryReadModelStore());
+    const cache = new DocumentCache();
+    const cached = cache.over(store);
+    cache.startedEmpty('c');
+    await cached.commit('p', [{ collection: 'c', id: 'a', doc: { n: 1 } }]);
+    expect(await cached.get('c', 'a')).toEqual({ n: 1 });
+    expect(await cached.get('c', 'never-written')).toBeUndefined();
+    expect(state.reads).toBe(0);
+    // Other collections are read as before.
+    expect(await cached.get('d', 'x')).toBeUndefined();
+    expect(state.reads).toBe(1);
+    // Cleared (another writer wrote), a document it does not hold is read again.
+    await store.commit('p', [{ collection: 'c', id: 'b', doc: { by: 'another writer' } }]);
+    cache.clear();
+    expect(await cached.get('c', 'b')).toEqual({ by: 'another writer' });
+    expect(state.reads).toBe(2);
+  });
 });

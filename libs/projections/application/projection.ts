@@ -56,6 +56,8 @@ export function withoutBookkeeping<T extends object>(doc: T & Tracked): T {
 interface Cached {
   readonly collection: string;
   readonly id: string;
+  /** Whether the store had the document when the batch read it. */
+  readonly stored: boolean;
   doc: object | null;
   seen: Record<string, number>;
   /** Whether `doc` and `seen` are this batch's own copies, which it then changes in place. */
@@ -101,7 +103,7 @@ export async function applyBatch(projection: Projection, store: ReadModelStore, 
     if (!entry) {
       const stored = await store.get<object & Tracked>(collection, id);
       const { _seen = {}, ...doc } = stored ?? {};
-      entry = { collection, id, doc: stored ? doc : null, seen: _seen, owned: false, dirty: false };
+      entry = { collection, id, stored: Boolean(stored), doc: stored ? doc : null, seen: _seen, owned: false, dirty: false };
       cache.set(key, entry);
     }
     return entry;
@@ -150,9 +152,11 @@ export async function applyBatch(projection: Projection, store: ReadModelStore, 
     await projection.apply(event, view);
   }
   for (const effect of effects.values()) await effect.flush();
+  // A document the store did not have is inserted (`created`), and one the batch created and
+  // deleted again is not written at all.
   const writes: DocumentWrite[] = [...cache.values()]
-    .filter((e) => e.dirty)
-    .map(({ collection, id, doc, seen }) => ({ collection, id, doc: doc && { ...doc, _seen: seen } }));
+    .filter((e) => e.dirty && (e.stored || e.doc !== null))
+    .map(({ collection, id, stored, doc, seen }) => (stored ? { collection, id, doc: doc && { ...doc, _seen: seen } } : { collection, id, doc: { ...doc!, _seen: seen }, created: true }));
   await store.commit(projection.name, writes, options.checkpoint === false ? undefined : batch[batch.length - 1]!.position);
 }
 

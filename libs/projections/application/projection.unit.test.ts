@@ -12,6 +12,9 @@ class SharingStore implements ReadModelStore {
   async find<T>() {
     return [...this.docs.values()] as T[];
   }
+  async isEmpty() {
+    return this.docs.size === 0;
+  }
   async checkpoint() {
     return 0;
   }
@@ -72,6 +75,25 @@ describe('applyBatch', () => {
     await applyBatch(tally, store, [letter('a', 1), letter('b', 1), letter('a', 2)]);
     expect(store.commits.map((writes) => writes.map((w) => w.id))).toEqual([['all']]);
     expect(Object.keys(store.docs.get('all')!)).toEqual(['letters', 'total', '_seen']);
+  });
+
+  it('marks a document the store did not have as created, and leaves out one created and deleted again', async () => {
+    /** Counts letters per stream; a stream's third letter deletes its document. */
+    const perStream: Projection = {
+      name: 'per-stream',
+      collections: ['streams'],
+      handles: ['LetterDelivered'],
+      async apply(event, view) {
+        await view.update<{ n: number }>('streams', event.streamId, (doc) => (event.streamVersion === 3 ? null : { n: (doc?.n ?? 0) + 1 }));
+      },
+    };
+    const store = new SharingStore();
+    await applyBatch(perStream, store, [letter('a', 1), letter('b', 1)]);
+    await applyBatch(perStream, store, [letter('a', 2), letter('c', 1), letter('c', 2), letter('c', 3), letter('b', 2), letter('b', 3)]);
+    const [first, second] = store.commits.map((writes) => Object.fromEntries(writes.map((w) => [w.id, { created: w.created ?? false, deleted: w.doc === null }])));
+    expect(first).toEqual({ a: { created: true, deleted: false }, b: { created: true, deleted: false } });
+    // c was born and gone within the batch: nothing to write. b existed: its deletion is written.
+    expect(second).toEqual({ a: { created: false, deleted: false }, b: { created: false, deleted: true } });
   });
 });
 

@@ -33,6 +33,9 @@ export class PinnedReadModels implements ReadModelStore {
   find<T>(collection: string, filter?: Readonly<Record<string, Scalar>>) {
     return this.inner.find<T>(physicalCollection(collection, this.version), filter);
   }
+  isEmpty(collection: string) {
+    return this.inner.isEmpty(physicalCollection(collection, this.version));
+  }
   checkpoint(projection: string) {
     return this.inner.checkpoint(physicalProjection(projection, this.version));
   }
@@ -108,6 +111,9 @@ export class ActiveReadModels implements ReadModelStore {
   }
   async find<T>(collection: string, filter?: Readonly<Record<string, Scalar>>) {
     return (await this.pinnedFor(collection)).find<T>(collection, filter);
+  }
+  async isEmpty(collection: string) {
+    return (await this.pinnedFor(collection)).isEmpty(collection);
   }
   async checkpoint(projection: string) {
     return this.versions.pinned(await this.activeVersion(projection)).checkpoint(projection);

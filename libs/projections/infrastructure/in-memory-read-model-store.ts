@@ -18,6 +18,10 @@ export class InMemoryReadModelStore implements ReadModelStore {
       .map((doc) => structuredClone(doc) as T);
   }
 
+  async isEmpty(collection: string): Promise<boolean> {
+    return !this.docs.get(collection)?.size;
+  }
+
   async checkpoint(projection: string): Promise<number> {
     return this.checkpoints.get(projection) ?? 0;
   }

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import mongoose, { type Connection } from 'mongoose';
 import { readModelStoreContract } from '../../../tests/contracts/read-model-store.contract.js';
 import { connectMongo } from '../../event-store/infrastructure/mongo-event-store.js';
-import type { ReadModelStore } from '../application/read-model-store.port.js';
-import { MAX_WRITES_PER_COMMAND, MongoReadModelStore } from './mongo-read-model-store.js';
+import { DocumentCreatedElsewhere, type ReadModelStore } from '../application/read-model-store.port.js';
+import { MAX_INSERTS_PER_COMMAND, MAX_WRITES_PER_COMMAND, MongoReadModelStore } from './mongo-read-model-store.js';
 
 // Needs a MongoDB-wire server: `npm run infra:up` (FerretDB) or `docker compose up -d --wait`.
 const MONGO_URL = process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017';
@@ -80,6 +80,21 @@ describe('MongoDB read model store: specifics', () => {
     expect(await store.checkpoint('p')).toBe(12);
   });
 
+  it('inserts documents written as created, and refuses, overwriting nothing, one that another writer created first', async () => {
+    await store.commit('p', [{ collection: 'c', id: 'taken', doc: { by: 'the other writer', _seen: { s: 1 } } }]);
+    await store.commit('p', [
+      { collection: 'c', id: 'new.1', doc: { n: 1, 'a.b': true, _seen: { 'follow-up-a.b': 1 } }, created: true },
+      { collection: 'c', id: 'kept', doc: { n: 2 } },
+    ], 3);
+    expect(await store.get('c', 'new.1')).toEqual({ n: 1, 'a.b': true, _seen: { 'follow-up-a.b': 1 } });
+    const failing = store.commit('p', [{ collection: 'c', id: 'taken', doc: { by: 'this writer' }, created: true }], 4);
+    await expect(failing).rejects.toThrow(DocumentCreatedElsewhere);
+    await expect(failing).rejects.toThrow(/document taken was created by another writer.*apply the batch again/);
+    expect(await store.get('c', 'taken')).toEqual({ by: 'the other writer', _seen: { s: 1 } });
+    // The checkpoint never runs ahead of documents that were not written.
+    expect(await store.checkpoint('p')).toBe(3);
+  });
+
   // FerretDB 1.24 holds a PostgreSQL connection per update of an existing document until the
   // command ends, and hangs once 200 are held. 150 stays under that, so a regression shows
   // here as a command too big, not as a server wedged for the tests that follow.
@@ -106,6 +121,34 @@ describe('MongoDB read model store: specifics', () => {
       expect(stored).toHaveLength(150);
       expect(stored.every((d) => d.round === 2)).toBe(true);
       expect(await watched.checkpoint('p')).toBe(2);
+    } finally {
+      await dropAndClose(watched);
+    }
+  });
+
+  it('sends new documents in inserts of at most MAX_INSERTS_PER_COMMAND, beside the updates of the same batch', async () => {
+    const name = `demarche_test_rm_${randomUUID().replace(/-/g, '')}`;
+    const connection = mongoose.createConnection(MONGO_URL, { dbName: name, monitorCommands: true, serverMonitoringMode: 'poll' });
+    await connection.asPromise();
+    const watched = new MongoReadModelStore(connection);
+    databases.set(watched, name);
+    try {
+      const commands: string[] = [];
+      connection.getClient().on('commandStarted', (e) => {
+        const command = e.command as { insert?: string; documents?: unknown[]; update?: string; updates?: unknown[] };
+        if (command.insert === 'rm_many') commands.push(`insert ${command.documents!.length}`);
+        if (command.update === 'rm_many') commands.push(`update ${command.updates!.length}`);
+      });
+      await watched.commit('p', [{ collection: 'many', id: 'old', doc: { i: -1 } }]);
+      commands.length = 0;
+      const created = Array.from({ length: 250 }, (_, i) => ({ collection: 'many', id: `d${i}`, doc: { i }, created: true as const }));
+      await watched.commit('p', [...created.slice(0, 125), { collection: 'many', id: 'old', doc: { i: -2 } }, ...created.slice(125)], 1);
+      // The batch is big enough to need several inserts, and each insert stays within the bound.
+      expect(MAX_INSERTS_PER_COMMAND).toBeLessThan(250);
+      const inserts = Array.from({ length: Math.ceil(250 / MAX_INSERTS_PER_COMMAND) }, (_, k) => `insert ${Math.min(MAX_INSERTS_PER_COMMAND, 250 - k * MAX_INSERTS_PER_COMMAND)}`);
+      expect(commands).toEqual([...inserts, 'update 1']);
+      const stored = await watched.find<{ i: number }>('many');
+      expect(stored.map((d) => d.i).sort((a, b) => a - b)).toEqual([-2, ...created.map((c) => c.doc.i)]);
     } finally {
       await dropAndClose(watched);
     }

@@ -1,7 +1,7 @@
 import type mongoose from 'mongoose';
 import type { Connection } from 'mongoose';
 import { connectMongo } from '../../event-store/infrastructure/mongo-event-store.js';
-import type { DocumentWrite, ReadModelStore, Scalar } from '../application/read-model-store.port.js';
+import { DocumentCreatedElsewhere, type DocumentWrite, type ReadModelStore, type Scalar } from '../application/read-model-store.port.js';
 
 type Doc = mongoose.mongo.Document;
 type Stored = { _id: string } & Doc;
@@ -19,6 +19,16 @@ const PREFIX = 'rm_';
  * one round trip per 32 documents.
  */
 export const MAX_WRITES_PER_COMMAND = 32;
+
+/**
+ * Documents new to the store (`DocumentWrite.created`) go in inserts of at most this many,
+ * as the event store appends its events: an insert holds no pool connection per document,
+ * and FerretDB runs a batch of them for about a third of what upserting them one by one costs.
+ */
+export const MAX_INSERTS_PER_COMMAND = 100;
+
+/** MongoDB's code for a write that breaks a unique index (here: an `_id` that is taken). */
+const DUPLICATE_KEY = 11000;
 
 /**
  * Field names MongoDB cannot hold as given are stored percent-encoded and decoded on the
@@ -98,37 +108,61 @@ export class MongoReadModelStore implements ReadModelStore {
     return docs.map((d) => decode<T>(d));
   }
 
+  /** Unfiltered and unsorted, so FerretDB reads one row whatever the size of the collection. */
+  async isEmpty(collection: string): Promise<boolean> {
+    return (await this.collection(collection).findOne({}, { projection: { _id: 1 } })) === null;
+  }
+
   async checkpoint(projection: string): Promise<number> {
     return (await this.checkpoints.findOne({ _id: projection }))?.position ?? 0;
   }
 
   /**
-   * Documents first (ordered bulk writes of at most MAX_WRITES_PER_COMMAND, per run of writes
-   * to the same collection), then
-   * the checkpoint, with no transaction (FerretDB has none). That is safe because applying
-   * events is idempotent per document: each document carries in `_seen` the last version of
-   * every stream that changed it, and `applyBatch` skips an event whose version it has seen.
-   * A crash after some or all documents but before the checkpoint only makes the projector
-   * re-read the batch from the old checkpoint: documents already written skip those events,
-   * the others get them. The checkpoint never runs ahead of the documents, which is the one
-   * order that could lose an update.
+   * Documents first, per run of writes to the same collection: new ones (`created`) in ordered
+   * inserts of at most MAX_INSERTS_PER_COMMAND, the others in ordered bulk writes of at most
+   * MAX_WRITES_PER_COMMAND; then the checkpoint, with no transaction (FerretDB has none). That
+   * is safe because applying events is idempotent per document: each document carries in
+   * `_seen` the last version of every stream that changed it, and `applyBatch` skips an event
+   * whose version it has seen. A crash after some or all documents but before the checkpoint
+   * only makes the projector re-read the batch from the old checkpoint: documents already
+   * written skip those events, the others get them. The checkpoint never runs ahead of the
+   * documents, which is the one order that could lose an update. An insert that finds its
+   * document there fails the commit with `DocumentCreatedElsewhere`, overwriting nothing.
    */
   async commit(projection: string, writes: readonly DocumentWrite[], checkpoint?: number): Promise<void> {
     for (let start = 0; start < writes.length; ) {
       const name = writes[start]!.collection;
       let end = start;
       while (end < writes.length && writes[end]!.collection === name) end++;
-      const ops = writes.slice(start, end).map((w): mongoose.mongo.AnyBulkWriteOperation<Stored> =>
-        w.doc === null
-          ? { deleteOne: { filter: { _id: w.id } } }
-          : { replaceOne: { filter: { _id: w.id }, replacement: { ...encode(w.doc), _id: w.id }, upsert: true } },
-      );
+      const run = writes.slice(start, end);
+      const inserts: Stored[] = [];
+      const ops: mongoose.mongo.AnyBulkWriteOperation<Stored>[] = [];
+      for (const w of run) {
+        if (w.doc === null) ops.push({ deleteOne: { filter: { _id: w.id } } });
+        else if (w.created) inserts.push({ ...encode(w.doc), _id: w.id });
+        else ops.push({ replaceOne: { filter: { _id: w.id }, replacement: { ...encode(w.doc), _id: w.id }, upsert: true } });
+      }
+      for (let i = 0; i < inserts.length; i += MAX_INSERTS_PER_COMMAND) await this.insert(name, inserts.slice(i, i + MAX_INSERTS_PER_COMMAND));
       for (let i = 0; i < ops.length; i += MAX_WRITES_PER_COMMAND) {
         await this.collection(name).bulkWrite(ops.slice(i, i + MAX_WRITES_PER_COMMAND), { ordered: true });
       }
       start = end;
     }
     if (checkpoint !== undefined) await this.checkpoints.updateOne({ _id: projection }, { $set: { position: checkpoint } }, { upsert: true });
+  }
+
+  private async insert(name: string, docs: Stored[]): Promise<void> {
+    try {
+      await this.collection(name).insertMany(docs, { ordered: true });
+    } catch (error) {
+      const writeErrors = (error as { writeErrors?: { code?: number; index?: number }[] | { code?: number; index?: number } }).writeErrors;
+      const failed = writeErrors === undefined ? [] : Array.isArray(writeErrors) ? writeErrors : [writeErrors];
+      const duplicates = failed.filter((e) => e.code === DUPLICATE_KEY).map((e) => docs[e.index ?? -1]?._id).filter((id): id is string => id !== undefined);
+      if ((error as { code?: number }).code === DUPLICATE_KEY || duplicates.length) {
+        throw new DocumentCreatedElsewhere(name, duplicates.length ? duplicates : docs.map((d) => d._id), { cause: error });
+      }
+      throw error;
+    }
   }
 
   /**

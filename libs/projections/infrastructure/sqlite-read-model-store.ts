@@ -14,6 +14,7 @@ export class SqliteReadModelStore implements ReadModelStore {
     this.statements = {
       get: db.prepare<[string, string], { doc: string }>('SELECT doc FROM read_models WHERE collection = ? AND id = ?'),
       all: db.prepare<[string], { doc: string }>('SELECT doc FROM read_models WHERE collection = ? ORDER BY id'),
+      any: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM read_models WHERE collection = ? LIMIT 1'),
       put: db.prepare('INSERT INTO read_models (collection, id, doc) VALUES (?, ?, ?) ON CONFLICT (collection, id) DO UPDATE SET doc = excluded.doc'),
       delete: db.prepare('DELETE FROM read_models WHERE collection = ? AND id = ?'),
       deleteCollection: db.prepare('DELETE FROM read_models WHERE collection = ?'),
@@ -46,6 +47,10 @@ export class SqliteReadModelStore implements ReadModelStore {
     });
     const sql = `SELECT doc FROM read_models WHERE collection = @collection AND ${where} ORDER BY id`;
     return this.db.prepare<[Record<string, unknown>], { doc: string }>(sql).all(params).map((r) => JSON.parse(r.doc) as T);
+  }
+
+  async isEmpty(collection: string): Promise<boolean> {
+    return this.statements.any.get(collection) === undefined;
   }
 
   async checkpoint(projection: string): Promise<number> {
