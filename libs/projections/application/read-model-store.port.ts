@@ -31,9 +31,10 @@ export class DocumentCreatedElsewhere extends Error {
     readonly ids: readonly string[],
     options?: ErrorOptions,
   ) {
+    const one = ids.length === 1;
     super(
-      `Read model ${collection}: ${ids.length === 1 ? `document ${ids[0]} was` : `documents ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', ...' : ''} were`} ` +
-        'created by another writer after this one read them as absent. Nothing was overwritten; apply the batch again (the projector does so by itself).',
+      `Read model ${collection}: ${one ? `document ${ids[0]} was` : `documents ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', ...' : ''} were`} ` +
+        `created by another writer after this one found ${one ? 'it' : 'them'} absent. Nothing was overwritten; apply the batch again (the projector does so by itself).`,
       options,
     );
     this.name = 'DocumentCreatedElsewhere';
