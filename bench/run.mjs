@@ -266,7 +266,7 @@ function markdown(r) {
     }
   };
   const from = f.growthFrom
-    ? ` (from the earlier run \`${f.growthFrom.run}\`, ${f.growthFrom.startedAt.slice(0, 16).replace('T', ' ')} UTC, commit ${f.growthFrom.gitCommit ?? '?'})`
+    ? ` (from the separate run \`${f.growthFrom.run}\`, ${f.growthFrom.startedAt.slice(0, 16).replace('T', ' ')} UTC, commit ${f.growthFrom.gitCommit ?? '?'})`
     : '';
   growthTable(`Growth, embedded profile (SQLite), each measurement in its own process${from}:`, f.growthEmbedded);
   growthTable(`Growth, distributed profile (MongoDB wire protocol), each measurement in its own process${from}:`, f.growthMongo);
