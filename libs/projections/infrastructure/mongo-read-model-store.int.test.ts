@@ -21,6 +21,16 @@ async function open(): Promise<MongoReadModelStore> {
   databases.set(store, name);
   return store;
 }
+/** A store on a database of its own whose every command is shown to `listen` as it starts. */
+async function openWatched(listen: (command: Record<string, unknown>) => void): Promise<MongoReadModelStore> {
+  const name = `demarche_test_rm_${randomUUID().replace(/-/g, '')}`;
+  const connection = mongoose.createConnection(MONGO_URL, { dbName: name, monitorCommands: true, serverMonitoringMode: 'poll' });
+  await connection.asPromise();
+  connection.getClient().on('commandStarted', (e) => listen(e.command));
+  const store = new MongoReadModelStore(connection);
+  databases.set(store, name);
+  return store;
+}
 async function dropAndClose(store: ReadModelStore): Promise<void> {
   await (store as MongoReadModelStore).close();
   await admin.getClient().db(databases.get(store)).dropDatabase();
@@ -99,17 +109,11 @@ describe('MongoDB read model store: specifics', () => {
   // command ends, and hangs once 200 are held. 150 stays under that, so a regression shows
   // here as a command too big, not as a server wedged for the tests that follow.
   it('sends a batch that updates many documents in commands of at most MAX_WRITES_PER_COMMAND writes', async () => {
-    const name = `demarche_test_rm_${randomUUID().replace(/-/g, '')}`;
-    const connection = mongoose.createConnection(MONGO_URL, { dbName: name, monitorCommands: true, serverMonitoringMode: 'poll' });
-    await connection.asPromise();
-    const watched = new MongoReadModelStore(connection);
-    databases.set(watched, name);
+    const sizes: number[] = [];
+    const watched = await openWatched((command) => {
+      if (command.update === 'rm_many') sizes.push((command.updates as unknown[]).length);
+    });
     try {
-      const sizes: number[] = [];
-      connection.getClient().on('commandStarted', (e) => {
-        const command = e.command as { update?: string; updates?: unknown[] };
-        if (command.update === 'rm_many') sizes.push(command.updates!.length);
-      });
       const docs = (round: number) => Array.from({ length: 150 }, (_, i) => ({ collection: 'many', id: `d${i}`, doc: { i, round } }));
       await watched.commit('p', docs(1), 1);
       await watched.commit('p', docs(2), 2);
@@ -127,18 +131,12 @@ describe('MongoDB read model store: specifics', () => {
   });
 
   it('sends new documents in inserts of at most MAX_INSERTS_PER_COMMAND, beside the updates of the same batch', async () => {
-    const name = `demarche_test_rm_${randomUUID().replace(/-/g, '')}`;
-    const connection = mongoose.createConnection(MONGO_URL, { dbName: name, monitorCommands: true, serverMonitoringMode: 'poll' });
-    await connection.asPromise();
-    const watched = new MongoReadModelStore(connection);
-    databases.set(watched, name);
+    const commands: string[] = [];
+    const watched = await openWatched((command) => {
+      if (command.insert === 'rm_many') commands.push(`insert ${(command.documents as unknown[]).length}`);
+      if (command.update === 'rm_many') commands.push(`update ${(command.updates as unknown[]).length}`);
+    });
     try {
-      const commands: string[] = [];
-      connection.getClient().on('commandStarted', (e) => {
-        const command = e.command as { insert?: string; documents?: unknown[]; update?: string; updates?: unknown[] };
-        if (command.insert === 'rm_many') commands.push(`insert ${command.documents!.length}`);
-        if (command.update === 'rm_many') commands.push(`update ${command.updates!.length}`);
-      });
       await watched.commit('p', [{ collection: 'many', id: 'old', doc: { i: -1 } }]);
       commands.length = 0;
       const created = Array.from({ length: 250 }, (_, i) => ({ collection: 'many', id: `d${i}`, doc: { i }, created: true as const }));
