@@ -242,7 +242,8 @@ async function whatIfCommand(rest: string[]): Promise<number> {
     const current = app.get<PlaybookCatalog>(PLAYBOOKS).forTreaty(playbook.treaty);
     if (!current) throw new CliError(`There is no playbook for ${playbook.treaty} to compare with.`);
     const store = app.get<EventStore>(EVENT_STORE);
-    const report = await whatIf(store, current, playbook, app.get<Clock>(CLOCK).now(), values.campaign);
+    const treaties = app.get<TreatyCatalog>(TREATIES);
+    const report = await whatIf(store, current, playbook, (code) => treaties.get(code), app.get<Clock>(CLOCK).now(), values.campaign);
     process.stdout.write(values.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderWhatIfMarkdown(report));
     return 0;
   });

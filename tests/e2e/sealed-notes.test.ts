@@ -7,7 +7,8 @@ import { cliEnv, startTestApp, TEST_PROFILE, distributedEnv, type RunningApp } f
 import { eventually } from '../support/eventually.js';
 import { EVENT_STORE, type EventStore } from '../../libs/event-store/index.js';
 import { whatIf } from '../../libs/analysis/application/what-if.js';
-import { PLAYBOOKS } from '../../libs/platform/runtime/tokens.js';
+import { PLAYBOOKS, TREATIES } from '../../libs/platform/runtime/tokens.js';
+import type { TreatyCatalog } from '../../libs/treaty-status/index.js';
 import { projectRoot } from '../../libs/platform/config/config.js';
 import type { PlaybookCatalog } from '../../libs/follow-ups/index.js';
 
@@ -75,7 +76,8 @@ describe('confidential notes and crypto-shredding', () => {
   /** The what-if replay of the whole history under the campaign's own playbook. */
   async function replay() {
     const playbook = app.app.get<PlaybookCatalog>(PLAYBOOKS).forTreaty('CCM')!;
-    return whatIf(app.app.get<EventStore>(EVENT_STORE), playbook, playbook, new Date('2026-06-01T09:00:00Z'), 'ccm-2026');
+    const treaties = app.app.get<TreatyCatalog>(TREATIES);
+    return whatIf(app.app.get<EventStore>(EVENT_STORE), playbook, playbook, (code) => treaties.get(code), new Date('2026-06-01T09:00:00Z'), 'ccm-2026');
   }
 
   /** Every figure the notes must not influence. */

@@ -29,7 +29,7 @@ describe('determinism of the read models', () => {
     const random = prng(20081203);
     const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
     const clock = new ManualClock(new Date('2025-12-31T09:00:00Z'));
-    const engine = new Engine({ clock, playbookFor: () => CCM_PLAYBOOK });
+    const engine = new Engine({ clock, rules: { playbookFor: () => CCM_PLAYBOOK, treatyFor: () => CCM } });
     const meta = { actor: 'generator', correlationId: 'gen', causationId: 'gen' };
     const run = async <C, S, E extends DomainEvent>(streamId: string, decider: Decider<C, S, E>, command: C, metadata = meta) => {
       try {
@@ -115,7 +115,7 @@ describe('determinism of the read models', () => {
     }
 
     // The playbook, replayed from scratch over the same log, adds nothing to it.
-    await engine.readModels.reset(engine.policy.name, engine.policy.collections);
+    await engine.readModels.reset(engine.workflow.name, engine.workflow.collections);
     for (const p of READ_MODEL_PROJECTIONS) await engine.readModels.reset(p.name, p.collections);
     await engine.settle(5000);
     const extra = await engine.store.readAll(head, 100);

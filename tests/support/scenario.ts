@@ -39,7 +39,7 @@ export class Scenario {
     private readonly treaty: TreatyDefinition = CCM,
     timers?: PolledTimers,
   ) {
-    this.engine = new Engine({ clock: this.clock, timers, playbookFor: (t) => (t === playbook.treaty ? playbook : undefined) });
+    this.engine = new Engine({ clock: this.clock, timers, rules: { playbookFor: (t) => (t === playbook.treaty ? playbook : undefined), treatyFor: (code) => (code === treaty.code ? treaty : undefined) } });
   }
 
   today(): LocalDate {

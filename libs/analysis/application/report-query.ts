@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { LocalDate, RecordedEvent } from '../../kernel/index.js';
 import { EVENT_STORE, type EventStore } from '../../event-store/index.js';
-import type { FollowUpEvent } from '../../follow-ups/index.js';
+import { FOLLOW_UP_EVENT_TYPES, type FollowUpEvent } from '../../follow-ups/index.js';
 import type { TreatyCatalog } from '../../treaty-status/index.js';
 import { TREATIES } from '../../platform/runtime/tokens.js';
 import type { StateHistory } from '../domain/history.js';
@@ -10,7 +10,6 @@ import { HistoryQuery } from './history-query.js';
 import { applyBatch, InMemoryReadModelStore, withoutBookkeeping, type Projection } from '../../projections/index.js';
 import { STATE_HISTORIES, stateHistoryProjection } from './state-history.projection.js';
 
-export const FOLLOW_UP_EVENT_TYPES = ['FollowUpScheduled', 'FollowUpWidened', 'FollowUpNarrowed', 'FollowUpClaimed', 'FollowUpReassigned', 'FollowUpCompleted', 'FollowUpRetracted', 'FollowUpFellDue'];
 
 /** Reads every event of the given types, page by page. */
 export async function readAllOfTypes(store: EventStore, types: readonly string[], pageSize = 5000): Promise<RecordedEvent[]> {

@@ -1,11 +1,12 @@
 import type { LocalDate, RecordedEvent } from '../../kernel/index.js';
 import type { EventStore } from '../../event-store/index.js';
 import { FOLLOW_UPS, followUpQueueProjection, type FollowUpView, type Playbook } from '../../follow-ups/index.js';
+import type { TreatyDefinition } from '../../treaty-status/index.js';
 import { withoutBookkeeping } from '../../projections/index.js';
 import { Engine } from '../../platform/runtime/engine.js';
 
 /** Events the playbook derives: a what-if replay makes its own instead of copying them. */
-const DERIVED = new Set(['FollowUpScheduled', 'FollowUpWidened', 'FollowUpNarrowed', 'FollowUpRetracted', 'FollowUpFellDue', 'TimerElapsed']);
+const DERIVED = new Set(['FollowUpScheduled', 'FollowUpWidened', 'FollowUpNarrowed', 'FollowUpRetracted', 'FollowUpReinstated', 'FollowUpFellDue', 'TimerElapsed']);
 /** Coordinators' work on a task: replayed only onto a task the other playbook also made. */
 const WORK = new Set(['FollowUpClaimed', 'FollowUpReassigned', 'FollowUpCompleted']);
 
@@ -40,9 +41,10 @@ const tally = (tasks: readonly TaskSummary[]) =>
  * Replays the recorded facts in a sandbox (nothing live is touched) in the order they
  * happened in the world, day by day, so that timers fall due between facts as the days pass.
  */
-export async function replayUnder(facts: readonly RecordedEvent[], playbook: Playbook, now: Date): Promise<FollowUpView[]> {
+export async function replayUnder(facts: readonly RecordedEvent[], playbook: Playbook, treatyFor: TreatyLookup, now: Date): Promise<FollowUpView[]> {
   let instant = new Date(0);
-  const sandbox = new Engine({ clock: { now: () => new Date(instant) }, playbookFor: (t) => (t === playbook.treaty ? playbook : undefined), projections: [followUpQueueProjection] });
+  const rules = { playbookFor: (t: string) => (t === playbook.treaty ? playbook : undefined), treatyFor };
+  const sandbox = new Engine({ clock: { now: () => new Date(instant) }, rules, projections: [followUpQueueProjection] });
   let day: LocalDate | undefined;
   for (const e of facts) {
     const occurredDay = e.occurredAt.slice(0, 10);
@@ -72,11 +74,14 @@ export async function factsInWorldOrder(live: EventStore): Promise<RecordedEvent
  * replayed twice, under the campaign's playbook and under the other one, so that the
  * comparison shows the playbook's effect alone.
  */
-export async function whatIf(live: EventStore, current: Playbook, other: Playbook, now: Date, campaignId?: string): Promise<WhatIfReport> {
+/** The definition of a treaty by its code (the treaty catalog's `get`). */
+export type TreatyLookup = (code: string) => TreatyDefinition | undefined;
+
+export async function whatIf(live: EventStore, current: Playbook, other: Playbook, treatyFor: TreatyLookup, now: Date, campaignId?: string): Promise<WhatIfReport> {
   const facts = await factsInWorldOrder(live);
   const inScope = (f: FollowUpView) => !campaignId || f.campaignId === campaignId;
-  const baseline = (await replayUnder(facts, current, now)).filter(inScope).map(summary);
-  const whatIfTasks = (await replayUnder(facts, other, now)).filter(inScope).map(summary);
+  const baseline = (await replayUnder(facts, current, treatyFor, now)).filter(inScope).map(summary);
+  const whatIfTasks = (await replayUnder(facts, other, treatyFor, now)).filter(inScope).map(summary);
   const baselineById = new Map(baseline.map((t) => [t.id, t]));
   const whatIfById = new Map(whatIfTasks.map((t) => [t.id, t]));
   const changed = baseline

@@ -5,11 +5,11 @@ import { IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import type { Request } from 'express';
 import { READ_MODEL_STORE, withoutBookkeeping, type ReadModelStore } from '../../projections/index.js';
 import { metadataOf } from '../../platform/http/request-context.js';
-import { ID_MESSAGE, ID_PATTERN, Omittable, oneOf, onlyKnownQuery } from '../../platform/http/validators.js';
+import { dateQuery, ID_MESSAGE, ID_PATTERN, Omittable, oneOf, onlyKnownQuery } from '../../platform/http/validators.js';
 import { InvalidRequest } from '../../platform/http/problem.js';
 import { WriteResult, writeResult } from '../../platform/http/write-result.js';
 import { WorkFollowUpCommand } from '../application/work-follow-up.handler.js';
-import { FOLLOW_UPS, type FollowUpView } from '../application/follow-up-queue.projection.js';
+import { FOLLOW_UPS, followUpViewOn, type FollowUpView } from '../application/follow-up-queue.projection.js';
 import { QUEUES } from '../domain/playbook.js';
 import { TIMERS, type Timers } from '../application/timer.port.js';
 
@@ -41,17 +41,19 @@ export class FollowUpsController {
 
   @Get()
   @ApiQuery({ name: 'campaignId', required: false }) @ApiQuery({ name: 'queue', required: false, enum: QUEUES }) @ApiQuery({ name: 'state', required: false, enum: STATES })
+  @ApiQuery({ name: 'asOf', required: false, description: 'YYYY-MM-DD: the queues as they stood at the end of that day (tasks opened by then, in the state they were in)' })
   async list(@Query() query: Record<string, string>) {
-    onlyKnownQuery(query, ['campaignId', 'queue', 'state']);
+    onlyKnownQuery(query, ['campaignId', 'queue', 'state', 'asOf']);
     if (query.campaignId !== undefined && !ID_PATTERN.test(query.campaignId)) throw new InvalidRequest([{ field: 'campaignId', message: `campaignId ${ID_MESSAGE}` }]);
-    const filter = {
-      ...(query.campaignId ? { campaignId: query.campaignId } : {}),
-      ...(query.queue ? { queue: oneOf('queue', query.queue, QUEUES)! } : {}),
-      ...(query.state ? { state: oneOf('state', query.state, STATES)! } : {}),
-    };
-    const docs = await this.readModels.find<FollowUpView>(FOLLOW_UPS, filter);
+    const queue = oneOf('queue', query.queue, QUEUES);
+    const state = oneOf('state', query.state, STATES);
+    const asOf = dateQuery('asOf', query.asOf);
+    const filter = { ...(query.campaignId ? { campaignId: query.campaignId } : {}), ...(!asOf && queue ? { queue } : {}), ...(!asOf && state ? { state } : {}) };
+    let docs = await this.readModels.find<FollowUpView>(FOLLOW_UPS, filter);
+    // On a past day a task may have stood in another state (or not have opened yet): filtered once it is told as it was.
+    if (asOf) docs = docs.map((d) => followUpViewOn(d, asOf)).filter((d): d is FollowUpView => d !== undefined && (!queue || d.queue === queue) && (!state || d.state === state));
     const items = docs.map(followUpItem);
-    return { items, count: items.length };
+    return { ...(asOf ? { asOf } : {}), items, count: items.length };
   }
 
   /** Timer jobs that used up their retries, with the reason (the distributed profile's BullMQ queues). */
@@ -93,8 +95,11 @@ export class FollowUpsController {
 
 /** A follow-up as the API shows it, in the list and in the live stream. */
 export function followUpItem(doc: FollowUpView) {
-  const { id, queue, kind, countries, state, dueOn, overdue, assignee, triggeredBy, campaignId, subregion, occurrence, outcome } = withoutBookkeeping(doc);
-  return { id, queue, kind, countries, state, dueOn, overdue: overdue ?? false, assignee: assignee ?? null, triggeredBy, campaignId, subregion: subregion ?? null, occurrence, outcome: outcome ?? null };
+  const { id, queue, kind, countries, state, dueOn, overdue, assignee, triggeredBy, campaignId, subregion, occurrence, outcome, openedOn, closedOn } = withoutBookkeeping(doc);
+  return {
+    id, queue, kind, countries, state, dueOn, overdue: overdue ?? false, assignee: assignee ?? null, triggeredBy, campaignId, subregion: subregion ?? null, occurrence, outcome: outcome ?? null,
+    openedOn, closedOn: closedOn ?? null,
+  };
 }
 
 function checkId(id: string): string {

@@ -1,7 +1,7 @@
-import type { Iso3, RecordedEvent } from '../../kernel/index.js';
+import type { Iso3, LocalDate, RecordedEvent } from '../../kernel/index.js';
 import type { Projection, ProjectionView } from '../../projections/index.js';
-import { followUpDecider, type FollowUp } from '../domain/follow-up.decider.js';
-import type { FollowUpEvent } from '../domain/follow-up.events.js';
+import { followUpDecider, followUpOn, type FollowUp } from '../domain/follow-up.decider.js';
+import { FOLLOW_UP_EVENT_TYPES, type FollowUpEvent } from '../domain/follow-up.events.js';
 
 export const FOLLOW_UPS = 'follow-ups';
 
@@ -10,28 +10,61 @@ export interface FollowUpView extends FollowUp {
   readonly id: string;
   readonly state: FollowUp['status'];
   readonly updatedAt: string;
-  readonly history: readonly { readonly type: string; readonly at: string; readonly actor: string }[];
+  /** The day it opened: the day of what triggered it. */
+  readonly openedOn: LocalDate;
+  /** The day it was completed or retracted. */
+  readonly closedOn?: LocalDate;
+  readonly history: readonly { readonly type: string; readonly at: string; readonly on: LocalDate; readonly actor: string }[];
+  /** Its events in order, which tell what it was on any past day (see {@link followUpViewOn}). */
+  readonly timeline: readonly FollowUpEvent[];
 }
 
-/** The follow-up queues: one document per task, folded with the task's own rules. */
+const dayOf = (e: { occurredAt: string }) => e.occurredAt.slice(0, 10);
+
+/**
+ * The follow-up queues: one document per task, folded with the task's own rules.
+ * Layout 2 keeps each task's dated events, for the queues on a past day.
+ */
 export const followUpQueueProjection: Projection = {
   name: 'follow-up-queue',
+  revision: 2,
   collections: [FOLLOW_UPS],
-  handles: ['FollowUpScheduled', 'FollowUpWidened', 'FollowUpNarrowed', 'FollowUpClaimed', 'FollowUpReassigned', 'FollowUpCompleted', 'FollowUpRetracted', 'FollowUpFellDue'],
+  handles: FOLLOW_UP_EVENT_TYPES,
   async apply(event: RecordedEvent, view: ProjectionView) {
     const e = event as RecordedEvent & FollowUpEvent;
     await view.update<FollowUpView>(FOLLOW_UPS, e.data.followUpId, (doc) => {
-      const next = followUpDecider.evolve(doc, e);
+      const next = doc ? followUpDecider.evolve(taskOf(doc), e) : followUpDecider.evolve(undefined, e);
       if (!next) return doc ?? null;
+      const { type, occurredAt, data } = e;
+      const closed = next.status === 'completed' || next.status === 'retracted';
       return {
         ...next,
         id: next.followUpId,
         state: next.status,
         updatedAt: event.recordedAt,
-        history: [...(doc?.history ?? []), { type: event.type, at: event.recordedAt, actor: event.actor }],
+        openedOn: doc?.openedOn ?? dayOf(e),
+        ...(closed ? { closedOn: doc?.closedOn ?? dayOf(e) } : {}),
+        history: [...(doc?.history ?? []), { type, at: event.recordedAt, on: dayOf(e), actor: event.actor }],
+        timeline: [...(doc?.timeline ?? []), { type, occurredAt, data } as FollowUpEvent],
       };
     });
   },
 };
+
+/** The task's own state in a view, without what the view adds. */
+function taskOf(doc: FollowUpView): FollowUp {
+  const { id: _id, state: _state, updatedAt: _at, openedOn: _opened, closedOn: _closed, history: _history, timeline: _timeline, ...task } = doc;
+  return task;
+}
+
+/** A task as it stood at the end of `day`, or undefined if it had not opened yet. */
+export function followUpViewOn(doc: FollowUpView, day: LocalDate): FollowUpView | undefined {
+  const timeline = doc.timeline.filter((e) => dayOf(e) <= day);
+  const then = followUpOn(timeline, day);
+  if (!then) return undefined;
+  const closedOn = then.status === 'completed' || then.status === 'retracted' ? dayOf(timeline.findLast((e) => e.type === 'FollowUpCompleted' || e.type === 'FollowUpRetracted')!) : undefined;
+  const { id, updatedAt, openedOn, history } = doc;
+  return { ...then, id, state: then.status, updatedAt, openedOn, history, timeline, ...(closedOn ? { closedOn } : {}) };
+}
 
 export const countriesOf = (e: FollowUpEvent): readonly Iso3[] => ('countries' in e.data ? e.data.countries : []);

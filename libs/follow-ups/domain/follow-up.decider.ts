@@ -1,4 +1,4 @@
-import { conflict, type Iso3 } from '../../kernel/index.js';
+import { conflict, type Iso3, type LocalDate } from '../../kernel/index.js';
 import type {
   FollowUpClaimed,
   FollowUpCompleted,
@@ -6,6 +6,7 @@ import type {
   FollowUpFellDue,
   FollowUpNarrowed,
   FollowUpReassigned,
+  FollowUpReinstated,
   FollowUpRetracted,
   FollowUpScheduled,
   FollowUpWidened,
@@ -22,6 +23,8 @@ export interface FollowUp extends Omit<FollowUpScheduled['data'], 'countries'> {
   readonly outcome?: string;
   /** Set once the due date passed with the task still open or claimed. */
   readonly overdue?: boolean;
+  /** The day it was retracted, while it is. */
+  readonly retractedOn?: string;
   /**
    * The log position of the latest event the playbook shaped this task in reaction to.
    * Reacting to an event at or before it changes nothing: that is a replay, and the task
@@ -31,9 +34,18 @@ export interface FollowUp extends Omit<FollowUpScheduled['data'], 'countries'> {
 }
 export type FollowUpState = FollowUp | undefined;
 
+/**
+ * A day on which a fact already recorded ended what a command starts: a task opened for a 2012
+ * response of a state that deposited in 2015 is closed on the deposit's day, at once.
+ */
+export interface Until {
+  readonly on: string;
+  readonly reason: string;
+}
+
 export type FollowUpCommand =
-  | { readonly kind: 'schedule'; readonly task: FollowUpScheduled['data']; /** The day the trigger happened. */ readonly on: string }
-  | { readonly kind: 'widen'; readonly iso3: Iso3; readonly triggeredBy: Trigger; readonly on: string }
+  | { readonly kind: 'schedule'; readonly task: FollowUpScheduled['data']; /** The day the trigger happened. */ readonly on: string; readonly until?: Until }
+  | { readonly kind: 'widen'; readonly iso3: Iso3; readonly triggeredBy: Trigger; readonly on: string; readonly until?: Until }
   | { readonly kind: 'narrow'; readonly iso3: Iso3; readonly reason: string; readonly triggeredBy: Trigger; readonly on: string }
   | { readonly kind: 'claim'; readonly assignee: string; readonly on: string }
   | { readonly kind: 'reassign'; readonly assignee: string; readonly by: string; readonly on: string }
@@ -43,6 +55,7 @@ export type FollowUpCommand =
 
 const isActive = (s: FollowUpState): s is FollowUp => s?.status === 'open' || s?.status === 'claimed';
 const isReplay = (s: FollowUp, trigger: Trigger) => trigger.position <= (s.shapedUpTo ?? 0);
+const shaped = (s: FollowUp, trigger: Trigger) => Math.max(s.shapedUpTo ?? 0, trigger.position);
 
 /**
  * A follow-up task's life. Scheduling an existing task, widening with a member, retracting
@@ -52,26 +65,31 @@ const isReplay = (s: FollowUp, trigger: Trigger) => trigger.position <= (s.shape
  */
 export function decideFollowUp(command: FollowUpCommand, state: FollowUpState): FollowUpEvent[] {
   switch (command.kind) {
-    case 'schedule':
-      return state ? [] : [{ type: 'FollowUpScheduled', occurredAt: command.on, data: command.task }];
+    case 'schedule': {
+      if (state) return [];
+      const scheduled: FollowUpScheduled = { type: 'FollowUpScheduled', occurredAt: command.on, data: command.task };
+      return command.until ? [scheduled, retraction(command.task, command.until, command.task.triggeredBy)] : [scheduled];
+    }
     case 'widen': {
-      if (!isActive(state) || state.countries.includes(command.iso3) || isReplay(state, command.triggeredBy)) return [];
-      const countries = [...state.countries, command.iso3].sort();
-      const e: FollowUpWidened = { type: 'FollowUpWidened', occurredAt: command.on, data: { followUpId: state.followUpId, iso3: command.iso3, countries, triggeredBy: command.triggeredBy } };
-      return [e];
+      if (!state || isReplay(state, command.triggeredBy)) return [];
+      if (state.status === 'retracted' && state.subregion !== undefined && state.retractedOn && command.on < state.retractedOn) {
+        // The initiative had a member on the day this one joined: it was not over, and is open again.
+        const reinstated: FollowUpReinstated = {
+          type: 'FollowUpReinstated',
+          occurredAt: state.retractedOn,
+          data: { followUpId: state.followUpId, countries: [], reason: `${command.iso3} joined on ${command.on}, before the initiative was retracted`, triggeredBy: command.triggeredBy },
+        };
+        return [reinstated, ...widening(evolveFollowUp(state, reinstated)!, command)];
+      }
+      if (!isActive(state) || state.countries.includes(command.iso3)) return [];
+      return widening(state, command);
     }
     case 'narrow': {
       if (!isActive(state) || !state.countries.includes(command.iso3) || isReplay(state, command.triggeredBy)) return [];
-      const countries = state.countries.filter((c) => c !== command.iso3);
-      if (!countries.length) return decideFollowUp({ kind: 'retract', reason: command.reason, triggeredBy: command.triggeredBy, on: command.on }, state);
-      const e: FollowUpNarrowed = { type: 'FollowUpNarrowed', occurredAt: command.on, data: { followUpId: state.followUpId, iso3: command.iso3, countries, reason: command.reason, triggeredBy: command.triggeredBy } };
-      return [e];
+      return narrowing(state, command.iso3, { on: command.on, reason: command.reason }, command.triggeredBy);
     }
-    case 'retract': {
-      if (!isActive(state)) return [];
-      const e: FollowUpRetracted = { type: 'FollowUpRetracted', occurredAt: command.on, data: { followUpId: state.followUpId, reason: command.reason, countries: state.countries, triggeredBy: command.triggeredBy } };
-      return [e];
-    }
+    case 'retract':
+      return isActive(state) ? [retraction(state, command, command.triggeredBy)] : [];
     case 'fall-due': {
       if (!isActive(state) || state.overdue) return [];
       const e: FollowUpFellDue = { type: 'FollowUpFellDue', occurredAt: command.on, data: { followUpId: state.followUpId, dueOn: state.dueOn, countries: state.countries } };
@@ -110,23 +128,60 @@ export function decideFollowUp(command: FollowUpCommand, state: FollowUpState): 
   }
 }
 
+function widening(state: FollowUp, command: Extract<FollowUpCommand, { kind: 'widen' }>): FollowUpEvent[] {
+  const { followUpId, campaignId, treaty, kind, queue, dueOn } = state;
+  const countries = [...state.countries, command.iso3].sort();
+  const e: FollowUpWidened = { type: 'FollowUpWidened', occurredAt: command.on, data: { followUpId, iso3: command.iso3, countries, triggeredBy: command.triggeredBy, campaignId, treaty, kind, queue, dueOn } };
+  // The member's stay already ended: it leaves in the same decision, which a replay repeats whole or not at all.
+  return command.until ? [e, ...narrowing({ ...state, countries }, command.iso3, command.until, command.triggeredBy)] : [e];
+}
+
+function retraction(task: Pick<FollowUp, 'followUpId' | 'countries'>, until: Until, triggeredBy: Trigger): FollowUpRetracted {
+  return { type: 'FollowUpRetracted', occurredAt: until.on, data: { followUpId: task.followUpId, reason: until.reason, countries: task.countries, triggeredBy } };
+}
+
+/** A member leaves an active task; the last one leaving retracts it. */
+function narrowing(state: FollowUp, iso3: Iso3, until: Until, triggeredBy: Trigger): FollowUpEvent[] {
+  const countries = state.countries.filter((c) => c !== iso3);
+  if (!countries.length) return [retraction(state, until, triggeredBy)];
+  const e: FollowUpNarrowed = { type: 'FollowUpNarrowed', occurredAt: until.on, data: { followUpId: state.followUpId, iso3, countries, reason: until.reason, triggeredBy } };
+  return [e];
+}
+
 export function evolveFollowUp(state: FollowUpState, event: FollowUpEvent): FollowUpState {
   switch (event.type) {
     case 'FollowUpScheduled':
       return { ...event.data, status: 'open', shapedUpTo: event.data.triggeredBy.position };
+    // Membership changes by the country that joined or left, so that events read up to a past
+    // day (some entered out of the order they happened) give the members of that day.
     case 'FollowUpWidened':
+      return state && { ...state, countries: [...new Set([...state.countries, event.data.iso3])].sort(), shapedUpTo: shaped(state, event.data.triggeredBy) };
     case 'FollowUpNarrowed':
-      return state && { ...state, countries: event.data.countries, shapedUpTo: Math.max(state.shapedUpTo ?? 0, event.data.triggeredBy.position) };
+      return state && { ...state, countries: state.countries.filter((c) => c !== event.data.iso3), shapedUpTo: shaped(state, event.data.triggeredBy) };
+    case 'FollowUpReinstated': {
+      if (!state) return state;
+      const { retractedOn: _, assignee: __, ...rest } = state;
+      return { ...rest, status: 'open', countries: event.data.countries, shapedUpTo: shaped(state, event.data.triggeredBy) };
+    }
     case 'FollowUpClaimed':
     case 'FollowUpReassigned':
       return state && { ...state, status: 'claimed', assignee: event.data.assignee };
     case 'FollowUpCompleted':
       return state && { ...state, status: 'completed', outcome: event.data.outcome };
     case 'FollowUpRetracted':
-      return state && { ...state, status: 'retracted' };
+      return state && { ...state, status: 'retracted', retractedOn: event.occurredAt.slice(0, 10), shapedUpTo: shaped(state, event.data.triggeredBy) };
     case 'FollowUpFellDue':
       return state && { ...state, overdue: true };
   }
+}
+
+/**
+ * The task as it stood at the end of `day`: its events that happened by then, in the order
+ * recorded; undefined before it opened. Open or claimed with its due day reached, it is overdue.
+ */
+export function followUpOn(events: readonly FollowUpEvent[], day: LocalDate): FollowUpState {
+  const state = events.filter((e) => e.occurredAt.slice(0, 10) <= day).reduce<FollowUpState>(evolveFollowUp, undefined);
+  return isActive(state) && state.dueOn <= day ? { ...state, overdue: true } : state;
 }
 
 export const followUpDecider = { decide: decideFollowUp, evolve: evolveFollowUp, initialState: (): FollowUpState => undefined };

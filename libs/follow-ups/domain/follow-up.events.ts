@@ -28,8 +28,21 @@ export type FollowUpScheduled = DomainEvent<
   }
 >;
 
-/** Another country joined a gathering task (a regional initiative grows). */
-export type FollowUpWidened = DomainEvent<'FollowUpWidened', { readonly followUpId: string; readonly iso3: Iso3; readonly countries: readonly Iso3[]; readonly triggeredBy: Trigger }>;
+/**
+ * Another country joined a gathering task (a regional initiative grows). The task's details
+ * come along, so that a reader that never saw the task (its other members left) can show it.
+ */
+export type FollowUpWidened = DomainEvent<
+  'FollowUpWidened',
+  { readonly followUpId: string; readonly iso3: Iso3; readonly countries: readonly Iso3[]; readonly triggeredBy: Trigger } & Partial<Pick<FollowUpScheduled['data'], 'campaignId' | 'treaty' | 'kind' | 'queue' | 'dueOn'>>
+>;
+
+/**
+ * A regional initiative retracted when its last member left is needed after all: a country
+ * joined it on an earlier day (entered later), so it stayed open. Dated on the day it had been
+ * retracted; it is open again from then, with the members who had not left.
+ */
+export type FollowUpReinstated = DomainEvent<'FollowUpReinstated', { readonly followUpId: string; readonly countries: readonly Iso3[]; readonly reason: string; readonly triggeredBy: Trigger }>;
 
 /** A country left a gathering task (it deposited, or no longer cites the obstacle). */
 export type FollowUpNarrowed = DomainEvent<'FollowUpNarrowed', { readonly followUpId: string; readonly iso3: Iso3; readonly countries: readonly Iso3[]; readonly reason: string; readonly triggeredBy: Trigger }>;
@@ -44,7 +57,12 @@ export type FollowUpCompleted = DomainEvent<'FollowUpCompleted', { readonly foll
 /** The task no longer makes sense: the country deposited, answered, or was re-assessed. */
 export type FollowUpRetracted = DomainEvent<'FollowUpRetracted', { readonly followUpId: string; readonly reason: string; readonly countries: readonly Iso3[]; readonly triggeredBy: Trigger }>;
 
-export type FollowUpEvent = FollowUpScheduled | FollowUpWidened | FollowUpNarrowed | FollowUpClaimed | FollowUpReassigned | FollowUpCompleted | FollowUpRetracted | FollowUpFellDue;
+export type FollowUpEvent = FollowUpScheduled | FollowUpWidened | FollowUpNarrowed | FollowUpClaimed | FollowUpReassigned | FollowUpCompleted | FollowUpRetracted | FollowUpReinstated | FollowUpFellDue;
+
+/** Every event of a task's life, as its stream holds them. */
+export const FOLLOW_UP_EVENT_TYPES: readonly FollowUpEvent['type'][] = [
+  'FollowUpScheduled', 'FollowUpWidened', 'FollowUpNarrowed', 'FollowUpClaimed', 'FollowUpReassigned', 'FollowUpCompleted', 'FollowUpRetracted', 'FollowUpReinstated', 'FollowUpFellDue',
+];
 
 /** A durable timer ran out (a letter's 30 days, a repeat's 180). Recorded so replays see it. */
 export type TimerElapsed = DomainEvent<'TimerElapsed', { readonly timerId: string; readonly dueOn: LocalDate; readonly payload: TimerPayload }>;

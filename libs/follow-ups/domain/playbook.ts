@@ -16,6 +16,11 @@ export type RuleTrigger =
       readonly obstaclesInclude?: Obstacle;
       /** The response cites at least one obstacle other than this one. */
       readonly obstaclesOtherThan?: Obstacle;
+      /**
+       * The treaty is (true) or is no longer (false) open for signature on the response's day:
+       * once it closes, a state that wishes to sign can only accede.
+       */
+      readonly signatureOpen?: boolean;
     };
 
 export interface PlaybookRule {
@@ -27,8 +32,11 @@ export interface PlaybookRule {
   readonly dueInDays: number;
   /** A new occurrence every so many days while the rule still applies. */
   readonly repeatEveryDays?: number;
-  /** `subregion`: one task per sub-region gathering every country the rule applies to. */
-  readonly gather?: 'subregion';
+  /**
+   * `subregion`: the rule forms a regional initiative, one task per sub-region gathering every
+   * country the rule applies to (`gather`, its name in earlier playbooks, is read as this).
+   */
+  readonly initiative?: 'subregion';
   /** Treaty actions that achieve the task's purpose and retract it (a deposit always does). */
   readonly retractOn?: readonly ('signature')[];
 }
@@ -75,34 +83,36 @@ export function parsePlaybook(input: unknown): Playbook {
     Object.keys(obj).filter((k) => !allowed.includes(k)).forEach((k) => problems.push(`${where}.${k} is not a known setting`));
   if (!isRecord(input)) throw new PlaybookInvalid(['the playbook must be a JSON object']);
   unknownKeys('playbook', input, ['id', 'treaty', 'rules', 'description']);
+  const rules = Array.isArray(input.rules) ? input.rules : [];
   if (typeof input.id !== 'string' || !input.id) problems.push('id must be a non-empty string');
   if (typeof input.treaty !== 'string' || !input.treaty) problems.push('treaty must name the treaty (e.g. "CCM")');
   if (!Array.isArray(input.rules) || input.rules.length === 0) problems.push('rules must be a non-empty list');
-  const rules = Array.isArray(input.rules) ? input.rules : [];
   const kinds = new Set<string>();
   rules.forEach((rule: unknown, i) => {
     const at = `rules[${i}]`;
     if (!isRecord(rule)) return problems.push(`${at} must be an object`);
-    unknownKeys(at, rule, ['kind', 'queue', 'when', 'dueInDays', 'repeatEveryDays', 'gather', 'retractOn', 'description']);
+    // Earlier playbooks name the initiative `gather`; a problem names the key as written.
+    const initiativeKey = 'gather' in rule && !('initiative' in rule) ? 'gather' : 'initiative';
+    unknownKeys(at, rule, ['kind', 'queue', 'when', 'dueInDays', 'repeatEveryDays', initiativeKey, 'retractOn', 'description']);
     if (typeof rule.kind !== 'string' || !/^[a-z][a-z0-9-]{0,40}$/.test(rule.kind)) problems.push(`${at}.kind must be a lower-case name like "chase-response"`);
     else if (kinds.has(rule.kind)) problems.push(`${at}.kind "${rule.kind}" is used by two rules`);
     else kinds.add(rule.kind);
     if (!QUEUES.includes(rule.queue as Queue)) problems.push(`${at}.queue must be one of ${QUEUES.join(', ')}`);
     if (!isDayCount(rule.dueInDays)) problems.push(`${at}.dueInDays must be a whole number of days (0 to 3650)`);
     if (rule.repeatEveryDays !== undefined && (!isDayCount(rule.repeatEveryDays) || rule.repeatEveryDays === 0)) problems.push(`${at}.repeatEveryDays must be a whole number of days (1 to 3650)`);
-    if (rule.gather !== undefined && rule.gather !== 'subregion') problems.push(`${at}.gather can only be "subregion"`);
+    if (rule[initiativeKey] !== undefined && rule[initiativeKey] !== 'subregion') problems.push(`${at}.${initiativeKey} can only be "subregion"`);
     if (rule.retractOn !== undefined && (!Array.isArray(rule.retractOn) || rule.retractOn.some((a) => a !== 'signature'))) problems.push(`${at}.retractOn can only list "signature" (a deposit always retracts)`);
     const when = rule.when;
     if (!isRecord(when)) return problems.push(`${at}.when must be an object`);
     if ('noResponseWithinDays' in when) {
       unknownKeys(`${at}.when`, when, ['noResponseWithinDays']);
       if (!isDayCount(when.noResponseWithinDays) || when.noResponseWithinDays === 0) problems.push(`${at}.when.noResponseWithinDays must be a whole number of days (1 to 3650)`);
-      if (rule.gather) problems.push(`${at}: a no-response rule cannot gather countries`);
+      if (rule[initiativeKey]) problems.push(`${at}: a no-response rule cannot form a regional initiative`);
       return;
     }
-    unknownKeys(`${at}.when`, when, ['group', 'ratificationUnderWay', 'wishesToSign', 'obstaclesInclude', 'obstaclesOtherThan']);
+    unknownKeys(`${at}.when`, when, ['group', 'ratificationUnderWay', 'wishesToSign', 'obstaclesInclude', 'obstaclesOtherThan', 'signatureOpen']);
     if (!RESPONSE_GROUPS.includes(when.group as ResponseGroup)) problems.push(`${at}.when.group must be one of ${RESPONSE_GROUPS.join(', ')} (or use noResponseWithinDays)`);
-    for (const flag of ['ratificationUnderWay', 'wishesToSign'] as const) {
+    for (const flag of ['ratificationUnderWay', 'wishesToSign', 'signatureOpen'] as const) {
       if (when[flag] !== undefined && typeof when[flag] !== 'boolean') problems.push(`${at}.when.${flag} must be true or false`);
     }
     for (const field of ['obstaclesInclude', 'obstaclesOtherThan'] as const) {
@@ -110,5 +120,12 @@ export function parsePlaybook(input: unknown): Playbook {
     }
   });
   if (problems.length) throw new PlaybookInvalid(problems);
-  return input as unknown as Playbook;
+  return { ...input, rules: rules.map(withInitiativeKey) } as unknown as Playbook;
+}
+
+/** A rule of an earlier playbook, with `gather` read as `initiative`. */
+function withInitiativeKey(rule: Record<string, unknown>): Record<string, unknown> {
+  if (!('gather' in rule)) return rule;
+  const { gather, ...rest } = rule;
+  return { ...rest, initiative: gather };
 }

@@ -21,8 +21,15 @@ function problemsOf(input: unknown): readonly string[] {
 describe('playbook files', () => {
   it('accepts the shipped CCM playbook', () => {
     expect(parsePlaybook(shipped).rules.map((r) => r.kind)).toEqual([
-      'chase-response', 'support-ratification', 'facilitate-signature', 'bilateral-approach', 'regional-initiative', 'high-level-engagement',
+      'chase-response', 'support-ratification', 'encourage-ratification', 'facilitate-signature', 'facilitate-accession', 'bilateral-approach', 'regional-initiative', 'high-level-engagement',
     ]);
+  });
+
+  it('reads the `gather` of earlier playbooks as `initiative`, and refuses both at once', () => {
+    const rule = { kind: 'regional-initiative', queue: 'regional', when: { group: 'II', obstaclesInclude: 'regional-reciprocity' }, dueInDays: 90 };
+    expect(parsePlaybook({ ...shipped, rules: [{ ...rule, gather: 'subregion' }] }).rules[0]).toEqual({ ...rule, initiative: 'subregion' });
+    expect(problemsOf({ ...shipped, rules: [{ ...rule, gather: 'subregion', initiative: 'subregion' }] })).toEqual(['rules[0].gather is not a known setting']);
+    expect(problemsOf({ ...shipped, rules: [{ ...rule, when: { ...rule.when, signatureOpen: 'yes' } }] })).toEqual(['rules[0].when.signatureOpen must be true or false']);
   });
 
   it('names every problem with its place in the file', () => {
@@ -84,6 +91,20 @@ describe('follow-up task decider', () => {
     const left = { kind: 'narrow' as const, iso3: 'UGA', reason: 'r', triggeredBy: { eventId: 'e3', type: 'GroupAssigned', position: 3 }, on: '2026-02-02' };
     expect(run(schedule, joined, left, joined).last).toEqual([]);
     expect(run(schedule, joined, left, joined).state?.countries).toEqual(['KEN']);
+  });
+
+  it('reinstates a regional initiative retracted when its last member left, for a country that joined before that day', () => {
+    const until = { on: '2023-08-03', reason: 'SSD deposited' };
+    const formed = run({ kind: 'schedule', task, on: '2012-07-01', until });
+    expect(formed.last.map((e) => `${e.type} ${e.occurredAt}`)).toEqual(['FollowUpScheduled 2012-07-01', 'FollowUpRetracted 2023-08-03']);
+    const regional = { ...task, subregion: 'Eastern Africa' };
+    const joined = { kind: 'widen' as const, iso3: 'ETH', triggeredBy: { ...trigger, position: 5 }, on: '2012-07-05' };
+    const reinstated = run({ kind: 'schedule', task: regional, on: '2012-07-01', until }, joined);
+    expect(reinstated.last.map((e) => `${e.type} ${e.occurredAt}`)).toEqual(['FollowUpReinstated 2023-08-03', 'FollowUpWidened 2012-07-05']);
+    expect(reinstated.state).toMatchObject({ status: 'open', countries: ['ETH'] });
+    expect(run({ kind: 'schedule', task: regional, on: '2012-07-01', until }, joined, joined).last).toEqual([]);
+    // Joining after the retraction forms nothing here: the workflow forms a new initiative.
+    expect(run({ kind: 'schedule', task: regional, on: '2012-07-01', until }, { ...joined, on: '2023-09-01' }).last).toEqual([]);
   });
 
   it('lets one coordinator claim and complete, and refuses the others', () => {

@@ -5,7 +5,7 @@ import { MISSION_KEY_STORE, NOTES_CIPHER, type MissionKeyStore, type NotesCipher
 import { SealedNotesCodec } from '../../outreach/application/sealed-notes.codec.js';
 import { AesNotesCipher, parseMasterKey } from '../../outreach/infrastructure/aes-notes-cipher.js';
 import { ActiveReadModels, RAW_READ_MODEL_STORE, READ_MODEL_STORE, type ReadModelStore } from '../../projections/index.js';
-import { PlaybookCatalog } from '../../follow-ups/index.js';
+import { FollowUpWorkflow, PlaybookCatalog, TIMERS, type Timers } from '../../follow-ups/index.js';
 import { TreatyCatalog } from '../../treaty-status/index.js';
 import type { DemarcheConfig } from '../config/config.js';
 import { DemarcheMetrics, METRICS } from '../observability/metrics.js';
@@ -35,7 +35,14 @@ export function commonProviders(config: DemarcheConfig, clock: SystemClock): Pro
     { provide: READ_MODEL_STORE, useFactory: (raw: ReadModelStore) => new ActiveReadModels(raw, ALL_PROJECTIONS_SHAPE), inject: [RAW_READ_MODEL_STORE] },
     { provide: TREATIES, useFactory: () => TreatyCatalog.fromDirectory(join(config.referenceDir, 'treaties')) },
     { provide: PLAYBOOKS, useFactory: () => PlaybookCatalog.fromDirectory(join(config.referenceDir, 'playbooks')) },
+    // Each profile provides TIMERS (a SQLite table, BullMQ queues).
+    {
+      provide: FollowUpWorkflow,
+      useFactory: (runner: CommandRunner, timers: Timers, playbooks: PlaybookCatalog, treaties: TreatyCatalog) =>
+        new FollowUpWorkflow(runner, timers, { playbookFor: (t) => playbooks.forTreaty(t), treatyFor: (code) => treaties.get(code) }),
+      inject: [CommandRunner, TIMERS, PLAYBOOKS, TREATIES],
+    },
   ];
 }
 
-export const COMMON_EXPORTS = [METRICS, OPERATIONS, CONFIG, CLOCK, EventRegistry, NOTES_CIPHER, PAYLOAD_CODEC, MISSION_KEY_STORE, EVENT_STORE, READ_MODEL_STORE, RAW_READ_MODEL_STORE, CommandRunner, TREATIES, PLAYBOOKS];
+export const COMMON_EXPORTS = [METRICS, OPERATIONS, CONFIG, CLOCK, EventRegistry, NOTES_CIPHER, PAYLOAD_CODEC, MISSION_KEY_STORE, EVENT_STORE, READ_MODEL_STORE, RAW_READ_MODEL_STORE, CommandRunner, TREATIES, PLAYBOOKS, FollowUpWorkflow];

@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, Module, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import type { Redis } from 'ioredis';
-import { CommandRunner, EVENT_STORE, EventRegistry, type EventStore } from '../../event-store/index.js';
+import { EVENT_STORE, EventRegistry, type EventStore } from '../../event-store/index.js';
 import { RAW_READ_MODEL_STORE, upgradeLayouts, type Projection, type ReadModelStore } from '../../projections/index.js';
-import { FollowUpPolicy, PlaybookCatalog, recordTimerElapsed, TIMERS } from '../../follow-ups/index.js';
+import { FollowUpWorkflow, recordTimerElapsed, TIMERS } from '../../follow-ups/index.js';
 import { BullTimerWorker } from '../../follow-ups/infrastructure/bullmq-timer-worker.js';
 import type { BullTimers } from '../../follow-ups/infrastructure/bullmq-timers.js';
 import { connectKafka, ensureTopics, OutboxRelay, ProjectorConsumer, readModelCheckpoint, ReadModelUnavailable } from '../../messaging/index.js';
@@ -18,7 +18,7 @@ import { READ_MODEL_PROJECTIONS } from './projection-catalog.js';
 import { withCorrelation } from '../observability/correlation.js';
 import { OutageLog } from '../observability/outage-log.js';
 import { serverDown } from '../http/server-unavailable.js';
-import { CLOCK, CONFIG, PLAYBOOKS } from './tokens.js';
+import { CLOCK, CONFIG } from './tokens.js';
 
 /**
  * Connects to Kafka (failing fast, naming the brokers, when none answers) and makes sure
@@ -146,18 +146,21 @@ export class DistributedWorkerService implements OnApplicationBootstrap, BeforeA
     @Inject(RAW_READ_MODEL_STORE) private readonly readModels: ReadModelStore,
     @Inject(TIMERS) private readonly timers: BullTimers,
     @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(PLAYBOOKS) private readonly playbooks: PlaybookCatalog,
     @Inject(REDIS) private readonly redis: Redis,
     private readonly registry: EventRegistry,
-    private readonly runner: CommandRunner,
+    private readonly workflow: FollowUpWorkflow,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const { kafkaTopic, redisPrefix, redisUrl } = this.config.distributed;
     const kafka = await kafkaFor(this.config, this.logger);
     this.relay = new OutboxRelay({ store: this.store, checkpoint: readModelCheckpoint(this.readModels), kafka, topic: kafkaTopic, logger: messagingLogger(this.logger) });
-    const policy = new FollowUpPolicy(this.runner, this.timers, (treaty) => this.playbooks.forTreaty(treaty));
-    this.policyHost = new ProjectionHost(this.store, this.readModels, this.registry, [policy], this.logger);
+    // Workers starting together take turns: the first rebuilds the workflow's memory if an
+    // earlier release laid it out differently, the others then find it current.
+    await new RedisMutex(this.redis, redisPrefix, 30_000, 6 * 3600_000).withLock('workflow-upgrade', () =>
+      upgradeLayouts(this.store, this.readModels, [this.workflow], (m) => this.logger.log(m), { upcast: (e) => this.registry.upcast(e) }),
+    );
+    this.policyHost = new ProjectionHost(this.store, this.readModels, this.registry, [this.workflow], this.logger);
     const relay = this.relay;
     const host = this.policyHost;
     this.leases = [

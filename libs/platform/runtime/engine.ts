@@ -1,7 +1,7 @@
 import { toLocalDate, type Clock } from '../../kernel/index.js';
 import { CommandRunner, InMemoryEventStore, type EventRegistry, type EventStore } from '../../event-store/index.js';
 import { applyBatch, InMemoryReadModelStore, type Projection, type ReadModelStore } from '../../projections/index.js';
-import { fireDueTimers, FollowUpPolicy, InMemoryTimers, type Playbook, type PolledTimers } from '../../follow-ups/index.js';
+import { fireDueTimers, FollowUpWorkflow, InMemoryTimers, type CampaignRules, type PolledTimers } from '../../follow-ups/index.js';
 import { demarcheEventRegistry } from './event-types.js';
 import { READ_MODEL_PROJECTIONS } from './projection-catalog.js';
 
@@ -9,7 +9,8 @@ export interface EngineParts {
   readonly store?: EventStore;
   readonly readModels?: ReadModelStore;
   readonly timers?: PolledTimers;
-  readonly playbookFor: (treaty: string) => Playbook | undefined;
+  /** The treaties and playbooks campaigns run under. */
+  readonly rules: CampaignRules;
   readonly clock: Clock;
   /** The read models to build besides the playbook's state (default: all of them). */
   readonly projections?: readonly Projection[];
@@ -26,7 +27,7 @@ export class Engine {
   readonly timers: PolledTimers;
   readonly registry: EventRegistry = demarcheEventRegistry();
   readonly runner: CommandRunner;
-  readonly policy: FollowUpPolicy;
+  readonly workflow: FollowUpWorkflow;
   private readonly clock: Clock;
   private readonly readModelProjections: readonly Projection[];
 
@@ -37,11 +38,11 @@ export class Engine {
     this.readModels = parts.readModels ?? new InMemoryReadModelStore();
     this.timers = parts.timers ?? new InMemoryTimers();
     this.runner = new CommandRunner(this.store, this.registry);
-    this.policy = new FollowUpPolicy(this.runner, this.timers, parts.playbookFor);
+    this.workflow = new FollowUpWorkflow(this.runner, this.timers, parts.rules);
   }
 
   get projections(): readonly Projection[] {
-    return [this.policy, ...this.readModelProjections];
+    return [this.workflow, ...this.readModelProjections];
   }
 
   /** Runs the playbook, the projections and due timers until all have caught up. */

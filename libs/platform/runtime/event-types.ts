@@ -23,6 +23,7 @@ export function demarcheEventRegistry(): EventRegistry {
     .register('FollowUpReassigned')
     .register('FollowUpCompleted')
     .register('FollowUpRetracted')
+    .register('FollowUpReinstated')
     .register('FollowUpFellDue')
     .register('TimerElapsed');
 }

@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, Module, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { CommandRunner, EVENT_STORE, EventRegistry, type EventStore } from '../../event-store/index.js';
-import { RAW_READ_MODEL_STORE, type ReadModelStore } from '../../projections/index.js';
-import { fireDueTimers, FollowUpPolicy, PlaybookCatalog, TIMERS, type PolledTimers } from '../../follow-ups/index.js';
+import { EVENT_STORE, EventRegistry, type EventStore } from '../../event-store/index.js';
+import { RAW_READ_MODEL_STORE, upgradeLayouts, type ReadModelStore } from '../../projections/index.js';
+import { fireDueTimers, FollowUpWorkflow, TIMERS, type PolledTimers } from '../../follow-ups/index.js';
 import { toLocalDate, type Clock } from '../../kernel/index.js';
 import { OutageLog } from '../observability/outage-log.js';
-import { CLOCK, PLAYBOOKS } from './tokens.js';
+import { CLOCK } from './tokens.js';
 import { ProjectionHost } from './projector.module.js';
 
 /**
@@ -20,18 +20,18 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(RAW_READ_MODEL_STORE) readModels: ReadModelStore,
+    @Inject(RAW_READ_MODEL_STORE) private readonly readModels: ReadModelStore,
     @Inject(TIMERS) private readonly timers: PolledTimers,
     @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(PLAYBOOKS) playbooks: PlaybookCatalog,
     private readonly registry: EventRegistry,
-    runner: CommandRunner,
+    private readonly workflow: FollowUpWorkflow,
   ) {
-    const policy = new FollowUpPolicy(runner, timers, (treaty) => playbooks.forTreaty(treaty));
-    this.host = new ProjectionHost(store, readModels, registry, [policy], this.logger);
+    this.host = new ProjectionHost(store, readModels, registry, [workflow], this.logger);
   }
 
-  onApplicationBootstrap(): void {
+  /** The workflow's memory, if an earlier release laid it out differently, is rebuilt from the log first. */
+  async onApplicationBootstrap(): Promise<void> {
+    await upgradeLayouts(this.store, this.readModels, [this.workflow], (m) => this.logger.log(m), { upcast: (e) => this.registry.upcast(e) });
     this.host.start();
     const outages = new OutageLog(this.logger);
     const tick = () => {

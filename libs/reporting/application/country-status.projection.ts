@@ -127,12 +127,14 @@ export const countryStatusProjection: Projection = {
         return;
       }
       case 'FollowUpWidened': {
-        const { followUpId, iso3, countries } = e.data;
+        const { followUpId, iso3, countries, campaignId, treaty, kind, queue, dueOn } = e.data;
         const peer = countries.find((c) => c !== iso3);
-        const template = peer ? (await view.get<CountryDoc>(COUNTRIES, peer))?.followUps[followUpId] : undefined;
+        // Widenings of earlier releases name no details: a member that is still there has them.
+        const template = campaignId && treaty && kind && queue && dueOn ? { id: followUpId, campaignId, treaty, kind, queue, dueOn } : peer ? (await view.get<CountryDoc>(COUNTRIES, peer))?.followUps[followUpId] : undefined;
         if (template) await update(iso3, (doc) => withFollowUp(doc, followUpId, template));
         return;
       }
+
       case 'FollowUpNarrowed':
         return update(e.data.iso3, (doc) => withFollowUp(doc, e.data.followUpId, undefined));
       case 'FollowUpCompleted':

@@ -4,6 +4,7 @@ import type { LocalDate } from '../../kernel/index.js';
 import { dueTimerId, type TimerPayload } from '../domain/follow-up.events.js';
 import { InMemoryTimers } from '../infrastructure/in-memory-timers.js';
 import type { TimerSpec } from './timer.port.js';
+import { followUpViewOn, type FollowUpView } from './follow-up-queue.projection.js';
 
 /** In-memory timers that note every call the playbook makes, and can fail the next `setMany`. */
 class WatchedTimers extends InMemoryTimers {
@@ -41,7 +42,7 @@ async function eastAfrica(scenario = new Scenario()): Promise<Scenario> {
 const summary = (items: { kind: string; state: string; countries: readonly string[]; dueOn: string }[]) =>
   items.map((f) => `${f.kind} ${f.state} ${f.countries.join('+')} due ${f.dueOn}`).sort();
 
-describe('the follow-up playbook', () => {
+describe('the follow-up workflow on an engine', () => {
   it('chases a letter left unanswered for 30 days, and only then', async () => {
     const s = await eastAfrica();
     await s.letter('KEN', '2026-01-20');
@@ -72,12 +73,12 @@ describe('the follow-up playbook', () => {
     await s.on('2026-02-02');
     expect(summary(await s.followUps())).toEqual([
       'bilateral-approach open KEN due 2026-05-02',
-      'facilitate-signature open UGA due 2026-03-03',
+      'facilitate-accession open UGA due 2026-03-03',
       'high-level-engagement open ERI due 2026-03-03',
       'support-ratification open TZA due 2026-05-02',
     ]);
     const queues = Object.fromEntries((await s.followUps()).map((f) => [f.kind, f.queue]));
-    expect(queues).toEqual({ 'bilateral-approach': 'bilateral', 'facilitate-signature': 'bilateral', 'high-level-engagement': 'high-level', 'support-ratification': 'bilateral' });
+    expect(queues).toEqual({ 'bilateral-approach': 'bilateral', 'facilitate-accession': 'bilateral', 'high-level-engagement': 'high-level', 'support-ratification': 'bilateral' });
   });
 
   it('gathers every country of a sub-region citing reciprocity into ONE regional initiative', async () => {
@@ -150,23 +151,23 @@ describe('the follow-up playbook', () => {
     expect(summary(await s.followUps())).toEqual(['support-ratification open KEN due 2026-05-30']);
   });
 
-  it('repeats high-level engagement every 180 days, keeping an overdue occurrence open', async () => {
+  it('keeps one occurrence of a repeating task open: overdue until done, the next one due 180 days after', async () => {
     const s = await eastAfrica();
     await s.response('ERI', '2026-02-01', { group: 'III' });
-    await s.on('2026-02-02');
-    // The next occurrence (due 180 days after the first) is created 30 days ahead, like the first.
-    await s.on('2026-07-30');
+    await s.on('2027-06-01');
+    const [first] = await s.followUps();
     expect(summary(await s.followUps())).toEqual(['high-level-engagement open ERI due 2026-03-03']);
-    await s.on('2026-07-31');
-    expect(summary(await s.followUps())).toEqual([
-      'high-level-engagement open ERI due 2026-03-03',
-      'high-level-engagement open ERI due 2026-08-30',
-    ]);
-    await s.treatyAction('ERI', 'accession', '2026-09-01');
-    await s.on('2026-09-02');
+    expect(first!.overdue).toBe(true);
+    const ana = { actor: 'ana', correlationId: 'x', causationId: 'x' };
+    await s.engine.runner.run(`follow-up-${first!.id}`, followUpDecider, { kind: 'claim', assignee: 'ana', on: '2027-06-01' }, ana);
+    await s.engine.runner.run(`follow-up-${first!.id}`, followUpDecider, { kind: 'complete', outcome: 'Met the minister.', by: 'ana', on: '2027-06-01' }, ana);
+    await s.on('2027-06-02');
+    expect(summary(await s.followUps())).toEqual(['high-level-engagement completed ERI due 2026-03-03', 'high-level-engagement open ERI due 2027-11-28']);
+    const next = (await s.followUps({ state: 'open' }))[0]!;
+    expect(next).toMatchObject({ id: `${first!.id}~2`, occurrence: 2, openedOn: '2027-06-01' });
+    await s.treatyAction('ERI', 'accession', '2027-09-01');
+    await s.on('2027-09-02');
     expect(summary(await s.followUps({ state: 'open' }))).toEqual([]);
-    const occurrences = (await s.followUps()).map((f) => f.occurrence).sort();
-    expect(occurrences).toEqual([1, 2]);
   });
 
   it('stops repeating once the country moves out of the group', async () => {
@@ -175,6 +176,7 @@ describe('the follow-up playbook', () => {
     await s.on('2026-02-02');
     await s.response('ERI', '2026-05-01', { group: 'II', obstacles: ['capacity'] });
     await s.on('2027-06-01');
+    // Re-assessed before anyone completed the engagement: no occurrence follows it.
     expect(summary(await s.followUps())).toEqual([
       'bilateral-approach open ERI due 2026-07-30',
       'high-level-engagement retracted ERI due 2026-03-03',
@@ -203,12 +205,12 @@ describe('the follow-up playbook', () => {
     await s.response('ERI', '2026-02-01', { group: 'III' });
     await s.on('2026-02-02');
     const [task] = await s.followUps();
-    // GroupAssigned schedules the engagement: its due timer and its next occurrence, together.
-    expect(timers.calls).toEqual([`setMany ${dueTimerId(task!.id)} repeat.${task!.id}`]);
+    // GroupAssigned schedules the engagement with its due timer; the next occurrence waits for its completion.
+    expect(timers.calls).toEqual([`setMany ${dueTimerId(task!.id)}`]);
     await s.treatyAction('ERI', 'accession', '2026-02-10');
     await s.on('2026-02-11');
     expect(timers.calls.slice(1)).toEqual([`cancel ${dueTimerId(task!.id)}`]);
-    expect(timers.pending().map((t) => t.timerId)).toEqual([`repeat.${task!.id}`]);
+    expect(timers.pending()).toEqual([]);
   });
 
   it('sets the timers of a whole batch of events with one setMany', async () => {
@@ -249,5 +251,66 @@ describe('the follow-up playbook', () => {
     await s.engine.settle();
     expect(await s.engine.store.headPosition()).toBe(head);
     expect((await s.followUps()).map((f) => ({ ...f, updatedAt: '', history: [] }))).toEqual(before.map((f) => ({ ...f, updatedAt: '', history: [] })));
+  });
+});
+
+describe('a past campaign entered today', () => {
+  /** The seed's order: the depositary record first, then a 2012 campaign posted in 2026. */
+  async function demarche2012(): Promise<Scenario> {
+    const s = new Scenario();
+    s.clock.set('2026-12-07');
+    for (const iso3 of ['KEN', 'ETH', 'SSD']) await s.country(iso3, 'Eastern Africa');
+    await s.country('CUB', 'Caribbean', 'Americas');
+    await s.country('NOR', 'Northern Europe', 'Europe');
+    await s.treatyAction('KEN', 'signature', '2008-12-03');
+    await s.treatyAction('SSD', 'accession', '2023-08-03');
+    await s.treatyAction('CUB', 'accession', '2016-04-06');
+    await s.launch(['KEN', 'ETH', 'SSD', 'CUB'], '2012-06-01');
+    for (const iso3 of ['KEN', 'ETH', 'SSD', 'CUB']) await s.letter(iso3, '2012-06-15');
+    await s.response('SSD', '2012-07-01', { group: 'II', obstacles: ['regional-reciprocity'] });
+    await s.response('ETH', '2012-07-05', { group: 'II', obstacles: ['regional-reciprocity'] });
+    await s.response('CUB', '2012-07-10', { group: 'III', obstacles: ['security-environment'] });
+    return s.on('2026-12-07');
+  }
+  const line = (f: FollowUpView) => `${f.kind} ${f.countries.join('+')} ${f.state} opened ${f.openedOn}${f.closedOn ? ` closed ${f.closedOn}` : ''}${f.overdue ? ' overdue' : ''}`;
+
+  it('opens each task on the day of its trigger, and closes it on the day a later deposit made it moot', async () => {
+    const s = await demarche2012();
+    expect((await s.followUps()).map(line).sort()).toEqual([
+      'chase-response KEN open opened 2012-07-15 overdue',
+      'high-level-engagement CUB retracted opened 2012-07-10 closed 2016-04-06',
+      'regional-initiative ETH open opened 2012-07-01 overdue',
+    ]);
+    // SSD formed it and left on its accession; ETH's earlier-dated joining kept it open.
+    const [initiative] = await s.followUps({ kind: 'regional-initiative' });
+    expect(initiative!.history.map((h) => `${h.type} ${h.on}`)).toEqual([
+      'FollowUpScheduled 2012-07-01', 'FollowUpRetracted 2023-08-03', 'FollowUpReinstated 2023-08-03', 'FollowUpWidened 2012-07-05', 'FollowUpFellDue 2012-09-29',
+    ]);
+    const cuba = (await s.followUps({ kind: 'high-level-engagement' }))[0]!;
+    expect(cuba.history.map((h) => `${h.type} ${h.on}`)).toEqual(['FollowUpScheduled 2012-07-10', 'FollowUpRetracted 2016-04-06']);
+  });
+
+  it('shows the queues as they stood on a past day', async () => {
+    const s = await demarche2012();
+    const on = async (day: string) => (await s.followUps()).map((f) => followUpViewOn(f, day)).filter((f): f is FollowUpView => f !== undefined).map(line).sort();
+    expect(await on('2012-06-30')).toEqual([]);
+    expect(await on('2012-09-11')).toEqual([
+      'chase-response KEN open opened 2012-07-15 overdue',
+      'high-level-engagement CUB open opened 2012-07-10 overdue',
+      'regional-initiative ETH+SSD open opened 2012-07-01',
+    ]);
+    expect(await on('2020-01-01')).toEqual([
+      'chase-response KEN open opened 2012-07-15 overdue',
+      'high-level-engagement CUB retracted opened 2012-07-10 closed 2016-04-06',
+      'regional-initiative ETH+SSD open opened 2012-07-01 overdue',
+    ]);
+  });
+
+  it('keeps one occurrence per rule and country however long ago the task fell due', async () => {
+    const s = await demarche2012();
+    const all = await s.followUps();
+    const perRule = all.map((f) => `${f.kind} ${f.countries.join('+')}`);
+    expect(new Set(perRule).size).toBe(perRule.length);
+    expect(all.map((f) => f.occurrence)).toEqual(all.map(() => 1));
   });
 });

@@ -1,0 +1,373 @@
+import { addDays, maxDate, type Iso3, type LocalDate } from '../../kernel/index.js';
+import type { Assessment } from '../../outreach/domain/index.js';
+import { applyAct, isDeposit, statusOn, type Act, type TreatyDefinition, type TreatyStanding } from '../../treaty-status/domain/index.js';
+import type { FollowUpCommand } from './follow-up.decider.js';
+import { dueTimerId, type FollowUpEvent, type FollowUpScheduled, type TimerPayload, type Trigger } from './follow-up.events.js';
+import { isNoResponseTrigger, ruleApplies, type Playbook, type PlaybookRule } from './playbook.js';
+
+/**
+ * The playbook as a process manager. For one *case* (a country in a campaign) it decides,
+ * from what happened and what it remembers, the commands that keep the coordinators' tasks
+ * in line with the facts: `decideCase(input, context) -> commands`, and `evolveCase` folds
+ * the inputs and the task events those commands produced into its memory.
+ *
+ * Every rule is decided on the country's standing on the day its trigger happened, not on
+ * today's: a 2012 response entered today opens the tasks it opened in 2012, and a deposit
+ * recorded before it, but dated later, closes them on the deposit's date.
+ */
+
+/** What the workflow knows of a country: where it sits, who approached it, and its acts per treaty. */
+export interface CountryFacts {
+  readonly iso3: Iso3;
+  readonly subregion?: string;
+  /** The campaigns that approached it, so that a treaty act reaches each of its cases. */
+  readonly campaigns: readonly string[];
+  readonly standings: Readonly<Record<string, TreatyStanding>>;
+}
+
+/** A task the workflow keeps open, and the day it opened (nothing closes it on an earlier day). */
+export interface OpenTask {
+  readonly kind: string;
+  readonly openedOn: LocalDate;
+}
+
+/** The workflow's memory of one case. */
+export interface CaseState {
+  readonly campaignId: string;
+  readonly iso3: Iso3;
+  /** The days of the responses received, in order, each once. */
+  readonly respondedOn: readonly LocalDate[];
+  readonly assessment?: Assessment;
+  /** The case's own open tasks (not the regional initiatives it belongs to), by id. */
+  readonly open: Readonly<Record<string, OpenTask>>;
+  /** The latest occurrence of each repeating kind: only its completion brings the next one. */
+  readonly latest: Readonly<Record<string, { readonly id: string; readonly occurrence: number }>>;
+}
+
+/** The regional initiative of one campaign, rule and sub-region: the task gathering its countries. */
+export interface InitiativeState {
+  readonly open?: InitiativeTask;
+  readonly members: readonly Iso3[];
+  /** How many initiatives were formed so far; the next one is numbered `formed + 1`. */
+  readonly formed: number;
+  /**
+   * The last initiative, retracted when its last member left: a country that joined before
+   * that day (entered later) reinstates it rather than forming another.
+   */
+  readonly last?: InitiativeTask & { readonly retractedOn: LocalDate };
+}
+
+export interface InitiativeTask extends OpenTask {
+  readonly id: string;
+  readonly dueOn: LocalDate;
+}
+
+/** What a decision about one case reads: the rules, the treaty and the state of the case. */
+export interface CaseContext extends CaseView {
+  readonly playbook: Playbook;
+  readonly treaty: TreatyDefinition;
+}
+
+/** The part of the workflow's state that one case's decisions change. */
+export interface CaseView {
+  readonly country: CountryFacts;
+  readonly case: CaseState;
+  /** The initiatives of the campaign in the country's sub-region, by rule kind. */
+  readonly initiatives: Readonly<Record<string, InitiativeState>>;
+}
+
+interface Reacting {
+  /** The event reacted to: every task command names it. */
+  readonly trigger: Trigger;
+  /** The day it happened in the world. */
+  readonly on: LocalDate;
+}
+
+/** What the workflow reacts to, for one case. */
+export type CaseInput = Reacting &
+  (
+    | { readonly type: 'letter-delivered'; readonly letterVersion: number }
+    | { readonly type: 'response-received' }
+    | { readonly type: 'group-assigned'; readonly assessment: Assessment }
+    /** The campaign's treaty: the country signed, deposited or withdrew (`on` is the act's day). */
+    | { readonly type: 'treaty-act'; readonly act: Act }
+    /** A letter's no-response timer ran out (`on` is its due day). */
+    | { readonly type: 'no-response-timer'; readonly kind: string; readonly letterEventId: string }
+    /** A coordinator completed one of the case's tasks (`on` is the day of completion). */
+    | { readonly type: 'task-completed'; readonly followUpId: string; readonly kind: string; readonly occurrence: number }
+  );
+
+/** What the processor carries out: a command to a task's stream, or a durable timer. */
+export type WorkflowCommand =
+  | { readonly type: 'send'; readonly followUpId: string; readonly command: FollowUpCommand }
+  | { readonly type: 'set-timer'; readonly timerId: string; readonly dueOn: LocalDate; readonly payload: TimerPayload }
+  | { readonly type: 'cancel-timer'; readonly timerId: string };
+
+export const emptyCase = (campaignId: string, iso3: Iso3): CaseState => ({ campaignId, iso3, respondedOn: [], open: {}, latest: {} });
+export const emptyCountry = (iso3: Iso3): CountryFacts => ({ iso3, campaigns: [], standings: {} });
+export const EMPTY_INITIATIVE: InitiativeState = { members: [], formed: 0 };
+
+const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+
+/** The id of a case's first task of a kind: the kind, the case and the event that caused it. */
+export const caseTaskId = (kind: string, campaignId: string, iso3: Iso3, cause: string) => `${kind}.${campaignId}.${iso3}.${cause.slice(0, 8)}`;
+/** Occurrences after the first carry their number: `...~2`. */
+export const nextOccurrenceId = (followUpId: string, occurrence: number) => `${followUpId.replace(/~\d+$/, '')}~${occurrence}`;
+export const initiativeTaskId = (kind: string, campaignId: string, subregion: string, n: number) => `${kind}.${campaignId}.${slug(subregion)}.${n}`;
+const initiativeNumber = (followUpId: string) => Number(/\.(\d+)$/.exec(followUpId)?.[1] ?? 0);
+
+export const isInitiativeRule = (rule: PlaybookRule) => rule.initiative !== undefined;
+
+/** The treaty is open for signature on that day (afterwards a state joins by accession). */
+export function signatureOpenOn(treaty: TreatyDefinition, day: LocalDate): boolean {
+  return day >= treaty.openedForSignatureOn && (!treaty.signatureClosesOn || day < treaty.signatureClosesOn);
+}
+
+/** The acts that achieve a rule's purpose: a deposit always, a signature where the rule says so. */
+function achievingActs(rule: PlaybookRule, standing: TreatyStanding): { on: LocalDate; what: string }[] {
+  const acts = standing.depositedOn ? [{ on: standing.depositedOn, what: `deposited its instrument of ${standing.depositType ?? 'ratification'}` }] : [];
+  if (rule.retractOn?.includes('signature') && standing.signedOn) acts.push({ on: standing.signedOn, what: 'signed' });
+  return acts;
+}
+
+/** Whether the rule applies to the case on `day`: its trigger matches, and the country has not done by then what the task asks. */
+function appliesOn(rule: PlaybookRule, assessment: Assessment | undefined, ctx: CaseContext, day: LocalDate): boolean {
+  if (!ruleApplies(rule, assessment)) return false;
+  const when = rule.when as { signatureOpen?: boolean };
+  if (when.signatureOpen !== undefined && when.signatureOpen !== signatureOpenOn(ctx.treaty, day)) return false;
+  const standing = standingOf(ctx);
+  if (statusOn(standing, day) === 'state-party') return false;
+  return !(rule.retractOn?.includes('signature') && standing.signedOn && standing.signedOn <= day);
+}
+
+/** The first recorded fact after `day` that makes a task of the rule moot: it ended then. */
+function mootAfter(rule: PlaybookRule, ctx: CaseContext, day: LocalDate, also: { on: LocalDate; what: string }[] = []): { on: LocalDate; reason: string } | undefined {
+  const [first] = [...achievingActs(rule, standingOf(ctx)), ...also].filter((a) => a.on > day).sort((a, b) => (a.on < b.on ? -1 : 1));
+  return first && { on: first.on, reason: `${ctx.case.iso3} ${first.what} on ${first.on}` };
+}
+
+const standingOf = (ctx: CaseContext): TreatyStanding => ctx.country.standings[ctx.treaty.code] ?? {};
+const ruleOf = (playbook: Playbook, kind: string) => playbook.rules.find((r) => r.kind === kind);
+const openOfKind = (c: CaseState, kind: string) => Object.entries(c.open).filter(([, t]) => t.kind === kind);
+
+/** Builds the commands of one decision in the order the processor must carry them out. */
+class Decision {
+  readonly commands: WorkflowCommand[] = [];
+  constructor(
+    private readonly input: CaseInput,
+    private readonly ctx: CaseContext,
+  ) {}
+
+  private send(followUpId: string, command: FollowUpCommand): void {
+    this.commands.push({ type: 'send', followUpId, command });
+  }
+
+  /** Opens a task on `openedOn`; if a fact recorded already ended it, it is closed on that day at once. */
+  schedule(rule: PlaybookRule, task: Pick<FollowUpScheduled['data'], 'followUpId' | 'countries' | 'dueOn' | 'occurrence' | 'subregion'>, openedOn: LocalDate, until?: { on: LocalDate; reason: string }): void {
+    const { ctx, input } = this;
+    this.send(task.followUpId, {
+      kind: 'schedule',
+      on: openedOn,
+      task: { campaignId: ctx.case.campaignId, treaty: ctx.treaty.code, kind: rule.kind, queue: rule.queue, ...task, triggeredBy: input.trigger },
+      ...(until ? { until } : {}),
+    });
+    if (!until) this.commands.push({ type: 'set-timer', timerId: dueTimerId(task.followUpId), dueOn: task.dueOn, payload: { purpose: 'due', queue: rule.queue, followUpId: task.followUpId } });
+  }
+
+  retract(followUpId: string, task: OpenTask, on: LocalDate, reason: string): void {
+    this.send(followUpId, { kind: 'retract', reason, triggeredBy: this.input.trigger, on: maxDate(on, task.openedOn) });
+    this.commands.push({ type: 'cancel-timer', timerId: dueTimerId(followUpId) });
+  }
+
+  /** The country joins the sub-region's initiative, forming it if none is open. */
+  join(rule: PlaybookRule, day: LocalDate): void {
+    const { ctx, input } = this;
+    const iso3 = ctx.case.iso3;
+    const initiative = ctx.initiatives[rule.kind] ?? EMPTY_INITIATIVE;
+    const until = mootAfter(rule, ctx, day);
+    const last = initiative.last;
+    if (!initiative.open && last && maxDate(day, last.openedOn) < last.retractedOn) {
+      this.send(last.id, { kind: 'widen', iso3, triggeredBy: input.trigger, on: maxDate(day, last.openedOn), ...(until ? { until } : {}) });
+      if (!until) this.commands.push({ type: 'set-timer', timerId: dueTimerId(last.id), dueOn: last.dueOn, payload: { purpose: 'due', queue: rule.queue, followUpId: last.id } });
+      return;
+    }
+    if (!initiative.open) {
+      const subregion = ctx.country.subregion ?? 'unknown';
+      const followUpId = initiativeTaskId(rule.kind, ctx.case.campaignId, subregion, initiative.formed + 1);
+      return this.schedule(rule, { followUpId, countries: [iso3], subregion, dueOn: addDays(day, rule.dueInDays), occurrence: 1 }, day, until);
+    }
+    if (initiative.members.includes(iso3)) return;
+    this.send(initiative.open.id, { kind: 'widen', iso3, triggeredBy: input.trigger, on: maxDate(day, initiative.open.openedOn), ...(until ? { until } : {}) });
+  }
+
+  leave(rule: PlaybookRule, on: LocalDate, reason: string): void {
+    const initiative = this.ctx.initiatives[rule.kind];
+    const iso3 = this.ctx.case.iso3;
+    if (!initiative?.open || !initiative.members.includes(iso3)) return;
+    this.send(initiative.open.id, { kind: 'narrow', iso3, reason, triggeredBy: this.input.trigger, on: maxDate(on, initiative.open.openedOn) });
+  }
+}
+
+/**
+ * The commands one input calls for in one case. Pure: the same input on the same state gives
+ * the same commands, and every command is a no-op when repeated (task ids derive from what
+ * caused them), so a replay or a batch applied again after a crash duplicates nothing.
+ */
+export function decideCase(input: CaseInput, ctx: CaseContext): WorkflowCommand[] {
+  const d = new Decision(input, ctx);
+  const { playbook, case: c } = ctx;
+  const { campaignId, iso3 } = c;
+  switch (input.type) {
+    case 'letter-delivered':
+      for (const rule of playbook.rules) {
+        if (!isNoResponseTrigger(rule.when)) continue;
+        d.commands.push({
+          type: 'set-timer',
+          timerId: `${rule.kind}.${campaignId}.${iso3}.${input.letterVersion}`,
+          dueOn: addDays(input.on, rule.when.noResponseWithinDays),
+          payload: { purpose: 'no-response', queue: rule.queue, kind: rule.kind, campaignId, iso3, letterEventId: input.trigger.eventId, deliveredOn: input.on },
+        });
+      }
+      break;
+    case 'no-response-timer': {
+      const rule = ruleOf(playbook, input.kind);
+      if (!rule || !appliesNoResponse(rule, ctx, input.on) || openOfKind(c, rule.kind).length) break;
+      const answered = c.respondedOn.filter((r) => r > input.on).map((r) => ({ on: r, what: 'responded' }));
+      const followUpId = caseTaskId(rule.kind, campaignId, iso3, input.letterEventId);
+      d.schedule(rule, { followUpId, countries: [iso3], dueOn: addDays(input.on, rule.dueInDays), occurrence: 1 }, input.on, mootAfter(rule, ctx, input.on, answered.slice(0, 1)));
+      break;
+    }
+    case 'response-received':
+      for (const [id, task] of Object.entries(c.open)) {
+        const rule = ruleOf(playbook, task.kind);
+        if (rule && isNoResponseTrigger(rule.when)) d.retract(id, task, input.on, `${iso3} responded on ${input.on}`);
+      }
+      break;
+    case 'group-assigned': {
+      const { assessment } = input;
+      const day = assessment.since;
+      for (const rule of playbook.rules) {
+        if (isNoResponseTrigger(rule.when)) continue;
+        const applies = appliesOn(rule, assessment, ctx, day);
+        if (isInitiativeRule(rule)) {
+          if (applies) d.join(rule, day);
+          else d.leave(rule, day, `${iso3} no longer cites what this initiative addresses`);
+          continue;
+        }
+        const open = openOfKind(c, rule.kind);
+        if (applies && !open.length) {
+          const followUpId = caseTaskId(rule.kind, campaignId, iso3, input.trigger.eventId);
+          d.schedule(rule, { followUpId, countries: [iso3], dueOn: addDays(day, rule.dueInDays), occurrence: 1 }, day, mootAfter(rule, ctx, day));
+        } else if (!applies) {
+          for (const [id, task] of open) d.retract(id, task, day, `${iso3} was re-assessed as Group ${assessment.group}`);
+        }
+      }
+      break;
+    }
+    case 'treaty-act': {
+      const { act } = input;
+      const deposit = isDeposit(act.action);
+      if (!deposit && act.action !== 'signature') break;
+      const reason = `${iso3} ${deposit ? `deposited its instrument of ${act.action}` : 'signed'} on ${act.on}`;
+      for (const [id, task] of Object.entries(c.open)) {
+        if (deposit || ruleOf(playbook, task.kind)?.retractOn?.includes('signature')) d.retract(id, task, act.on, reason);
+      }
+      if (deposit) for (const rule of playbook.rules.filter(isInitiativeRule)) d.leave(rule, act.on, reason);
+      break;
+    }
+    case 'task-completed': {
+      d.commands.push({ type: 'cancel-timer', timerId: dueTimerId(input.followUpId) });
+      const rule = ruleOf(playbook, input.kind);
+      if (!rule?.repeatEveryDays || c.latest[rule.kind]?.id !== input.followUpId || !appliesOn(rule, c.assessment, ctx, input.on)) break;
+      const occurrence = input.occurrence + 1;
+      const followUpId = nextOccurrenceId(input.followUpId, occurrence);
+      d.schedule(rule, { followUpId, countries: [iso3], dueOn: addDays(input.on, rule.repeatEveryDays), occurrence }, input.on, mootAfter(rule, ctx, input.on));
+      break;
+    }
+  }
+  return d.commands;
+}
+
+/** A no-response rule applies on the timer's day if the country neither answered nor joined by then. */
+function appliesNoResponse(rule: PlaybookRule, ctx: CaseContext, day: LocalDate): boolean {
+  if (ctx.case.respondedOn.some((r) => r <= day)) return false;
+  return statusOn(standingOf(ctx), day) !== 'state-party';
+}
+
+/** The workflow's memory after one input, or after one event its commands produced. */
+export function evolveCase(view: CaseView, event: CaseInput | FollowUpEvent): CaseView {
+  const c = view.case;
+  switch (event.type) {
+    case 'response-received':
+      return { ...view, case: { ...c, respondedOn: [...new Set([...c.respondedOn, event.on])].sort() } };
+    case 'group-assigned':
+      return { ...view, case: { ...c, assessment: event.assessment } };
+    case 'task-completed':
+      return { ...view, case: { ...c, open: without(c.open, event.followUpId) } };
+    case 'FollowUpScheduled': {
+      const { followUpId, kind, subregion, occurrence } = event.data;
+      if (subregion !== undefined) return { ...view, initiatives: { ...view.initiatives, [kind]: evolveInitiative(view.initiatives[kind] ?? EMPTY_INITIATIVE, event) } };
+      const openedOn = event.occurredAt.slice(0, 10);
+      return { ...view, case: { ...c, open: { ...c.open, [followUpId]: { kind, openedOn } }, latest: { ...c.latest, [kind]: { id: followUpId, occurrence } } } };
+    }
+    case 'FollowUpWidened':
+    case 'FollowUpNarrowed':
+    case 'FollowUpRetracted':
+    case 'FollowUpReinstated':
+    case 'FollowUpCompleted': {
+      const initiatives = Object.fromEntries(Object.entries(view.initiatives).map(([kind, i]) => [kind, evolveInitiative(i, event)]));
+      const closed = event.type === 'FollowUpRetracted' || event.type === 'FollowUpCompleted';
+      return { ...view, initiatives, case: closed ? { ...c, open: without(c.open, event.data.followUpId) } : c };
+    }
+    default:
+      return view;
+  }
+}
+
+/** A regional initiative after an event of a task: only the events of its open task change it. */
+export function evolveInitiative(state: InitiativeState, event: FollowUpEvent): InitiativeState {
+  switch (event.type) {
+    case 'FollowUpScheduled': {
+      const { followUpId, kind, countries, dueOn } = event.data;
+      const n = initiativeNumber(followUpId);
+      // An earlier initiative's history read again (a replay) never reopens it.
+      if (n < state.formed) return state;
+      return { open: { id: followUpId, kind, openedOn: event.occurredAt.slice(0, 10), dueOn }, members: countries, formed: Math.max(state.formed, n) };
+    }
+    case 'FollowUpWidened':
+      return state.open?.id === event.data.followUpId ? { ...state, members: [...new Set([...state.members, event.data.iso3])].sort() } : state;
+    case 'FollowUpNarrowed':
+      return state.open?.id === event.data.followUpId ? { ...state, members: state.members.filter((m) => m !== event.data.iso3) } : state;
+    case 'FollowUpRetracted':
+      return state.open?.id === event.data.followUpId ? { members: [], formed: state.formed, last: { ...state.open, retractedOn: event.occurredAt.slice(0, 10) } } : state;
+    case 'FollowUpCompleted':
+      return state.open?.id === event.data.followUpId ? { members: [], formed: state.formed } : state;
+    case 'FollowUpReinstated': {
+      if (state.last?.id !== event.data.followUpId) return state;
+      const { retractedOn: _, ...task } = state.last;
+      return { open: task, members: event.data.countries, formed: state.formed };
+    }
+    default:
+      return state;
+  }
+}
+
+function without<T>(record: Readonly<Record<string, T>>, key: string): Record<string, T> {
+  const { [key]: _, ...rest } = record;
+  return rest;
+}
+
+/** The country's facts after a registration, an act or an approach in a campaign. */
+export function evolveCountry(
+  facts: CountryFacts,
+  event: { readonly type: 'registered'; readonly subregion: string } | { readonly type: 'act'; readonly treaty: string; readonly act: Act } | { readonly type: 'approached'; readonly campaignId: string },
+): CountryFacts {
+  switch (event.type) {
+    case 'registered':
+      return { ...facts, subregion: event.subregion };
+    case 'act':
+      return { ...facts, standings: { ...facts.standings, [event.treaty]: applyAct(facts.standings[event.treaty] ?? {}, event.act) } };
+    case 'approached':
+      return facts.campaigns.includes(event.campaignId) ? facts : { ...facts, campaigns: [...facts.campaigns, event.campaignId] };
+  }
+}
