@@ -1,4 +1,5 @@
 export * from './domain/access.js';
+export { principalOf } from './api/auth.guard.js';
 export * from './application/token-store.port.js';
 export * from './application/tokens.js';
 export * from './application/scope-lookup.js';

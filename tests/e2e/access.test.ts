@@ -77,6 +77,14 @@ describe('tokens, roles and scopes', () => {
       call: post('/v1/countries/KEN/responses', { campaignId: 'ccm-2026', missionId: 'nor-nairobi', receivedOn: '2026-02-12', group: 'I', ratificationUnderWay: true }),
       allowed: { admin: [201], mission: [201] },
     },
+    // Many facts of a campaign at once: its missions for themselves, its coordinators for any of its missions.
+    { route: 'POST /v1/campaigns/:id/letters', call: post('/v1/campaigns/ccm-2026/letters', { missionId: 'nor-nairobi', deliveredOn: '2026-02-02', countries: ['KEN'] }), allowed: { admin: [201], mission: [201], coordinator: [201] } },
+    { route: 'POST /v1/campaigns/:id/meetings', call: post('/v1/campaigns/ccm-2026/meetings', { meetings: [{ country: 'KEN', missionId: 'nor-nairobi', heldOn: '2026-02-10' }] }), allowed: { admin: [201], mission: [201], coordinator: [201] } },
+    {
+      route: 'POST /v1/campaigns/:id/responses',
+      call: post('/v1/campaigns/ccm-2026/responses', { responses: [{ country: 'KEN', missionId: 'nor-nairobi', receivedOn: '2026-02-12', group: 'I', ratificationUnderWay: true }] }),
+      allowed: { admin: [201], mission: [201], coordinator: [201] },
+    },
     { route: 'GET /v1/countries', call: get('/v1/countries?treaty=CCM'), allowed: EVERYONE },
     { route: 'GET /v1/countries/:iso3', call: get('/v1/countries/KEN'), allowed: EVERYONE },
     { route: 'GET /v1/countries/:iso3/outreach', call: get('/v1/countries/KEN/outreach'), allowed: ANALYSIS },

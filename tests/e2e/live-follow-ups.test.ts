@@ -101,7 +101,7 @@ describe('live follow-ups: reassigning and the event stream', () => {
     const [task] = (await app.http().get('/v1/follow-ups?campaignId=ccm-2026&state=claimed').expect(200)).body.items;
     expect(task).toMatchObject({ assignee: tokens.alice.actor });
     const res = await post(`/v1/follow-ups/${task.id}/reassign`, { assignee: tokens.bob.actor }, 'alice').expect(201);
-    expect(res.body).toEqual({ eventIds: [expect.any(String)], streamVersion: expect.any(Number) });
+    expect(res.body).toEqual({ eventIds: [expect.any(String)], streamVersion: expect.any(Number), position: expect.any(Number) });
     expect((await post(`/v1/follow-ups/${task.id}/reassign`, { assignee: tokens.bob.actor }, 'alice').expect(201)).body.eventIds).toEqual([]);
     await app.settle();
     const [after] = (await app.http().get('/v1/follow-ups?campaignId=ccm-2026&state=claimed').expect(200)).body.items;

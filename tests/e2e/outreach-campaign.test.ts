@@ -27,10 +27,10 @@ describe('a CCM joint demarche over HTTP', () => {
   it('records delivered letters and answers with the event ids and stream version', async () => {
     for (const iso3 of ['KEN', 'TZA', 'DJI', 'ERI', 'ETH']) {
       const res = await post(`/v1/countries/${iso3}/letters`, { campaignId: 'ccm-2026', missionId: 'nor-nairobi', deliveredOn: '2026-02-02' }, tokens.nor.token).expect(201);
-      expect(res.body).toEqual({ eventIds: [expect.any(String)], streamVersion: 1 });
+      expect(res.body).toEqual({ eventIds: [expect.any(String)], streamVersion: 1, position: expect.any(Number) });
     }
     const again = await post('/v1/countries/KEN/letters', { campaignId: 'ccm-2026', missionId: 'nor-nairobi', deliveredOn: '2026-02-02' }, tokens.nor.token).expect(201);
-    expect(again.body).toEqual({ eventIds: [], streamVersion: 1 });
+    expect(again.body).toEqual({ eventIds: [], streamVersion: 1, position: expect.any(Number) });
     await post('/v1/countries/KEN/meetings', { campaignId: 'ccm-2026', missionId: 'nor-nairobi', heldOn: '2026-02-20', summary: 'Met the legal adviser.' }, tokens.nor.token).expect(201);
   });
 

@@ -8,6 +8,7 @@ const EVERYONE = only('coordinator', 'mission', 'analyst');
 /** The history, the figures and the reports: analysts, and coordinators read them too. */
 const ANALYSIS = only('coordinator', 'analyst');
 const MISSION_OUTREACH: AccessRule = { kind: 'mission-outreach' };
+const CAMPAIGN_OUTREACH: AccessRule = { kind: 'campaign-outreach' };
 const FOLLOW_UP_WORK: AccessRule = { kind: 'follow-up-work' };
 
 /**
@@ -23,6 +24,9 @@ export const ACCESS_POLICY: Readonly<Record<string, AccessRule>> = {
   'POST /v1/countries/:iso3/letters': MISSION_OUTREACH,
   'POST /v1/countries/:iso3/meetings': MISSION_OUTREACH,
   'POST /v1/countries/:iso3/responses': MISSION_OUTREACH,
+  'POST /v1/campaigns/:id/letters': CAMPAIGN_OUTREACH,
+  'POST /v1/campaigns/:id/meetings': CAMPAIGN_OUTREACH,
+  'POST /v1/campaigns/:id/responses': CAMPAIGN_OUTREACH,
   'GET /v1/countries': EVERYONE,
   'GET /v1/countries/:iso3': EVERYONE,
   /** The letters, meetings and responses with their notes in clear: not for other missions. */
@@ -48,6 +52,25 @@ export const ACCESS_POLICY: Readonly<Record<string, AccessRule>> = {
   'DELETE /v1/tokens/:id': ADMIN,
   'POST /v1/tokens/:id/revoke': ADMIN,
 };
+
+/**
+ * The country and mission each fact of a bulk request names, read from the body as sent (the
+ * request is validated after this check): `countries` with a `missionId` for them all, or
+ * `deliveries`, `meetings`, `responses`, each with its own.
+ */
+export function bulkOutreachTargets(body: unknown): { country: unknown; missionId?: unknown }[] {
+  const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const list = (value: unknown) => (Array.isArray(value) ? value : []);
+  return [
+    ...list(b.countries).map((country) => ({ country, missionId: b.missionId })),
+    ...['deliveries', 'meetings', 'responses'].flatMap((key) =>
+      list(b[key]).map((item) => {
+        const i = (typeof item === 'object' && item !== null ? item : {}) as Record<string, unknown>;
+        return { country: i.country, missionId: i.missionId ?? b.missionId };
+      }),
+    ),
+  ];
+}
 
 /** The rule of an endpoint; unlisted endpoints are for admins only (fail closed). */
 export function ruleFor(route: string): AccessRule {

@@ -3,10 +3,10 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { RequestMethod } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { setActor } from '../../platform/http/request-context.js';
-import { actorOf, coordinatorMayWork, missionMayRecord, roleMay, type AccessDecision, type Principal } from '../domain/access.js';
+import { actorOf, coordinatorMayWork, mayRecordForCampaign, missionMayRecord, roleMay, type AccessDecision, type Principal } from '../domain/access.js';
 import { ScopeLookup } from '../application/scope-lookup.js';
 import { TokenService } from '../application/tokens.js';
-import { ruleFor } from './access-policy.js';
+import { bulkOutreachTargets, ruleFor } from './access-policy.js';
 
 const principals = new WeakMap<Request, Principal>();
 
@@ -88,6 +88,10 @@ export class AuthGuard implements CanActivate {
       const accreditedTo = principal.missionId ? await this.scopes.accreditation(principal.missionId) : undefined;
       const body = (typeof request.body === 'object' && request.body !== null ? request.body : {}) as { missionId?: unknown };
       return missionMayRecord(principal, { missionId: body.missionId, iso3 }, accreditedTo);
+    }
+    if (rule.kind === 'campaign-outreach') {
+      const accreditedTo = principal.missionId ? await this.scopes.accreditation(principal.missionId) : undefined;
+      return mayRecordForCampaign(principal, String(request.params.id ?? ''), bulkOutreachTargets(request.body), accreditedTo);
     }
     if (rule.kind === 'follow-up-work') {
       const id = String(request.params.id ?? '');

@@ -32,6 +32,8 @@ export type AccessRule =
   | { readonly kind: 'roles'; readonly roles: readonly Role[] }
   /** An admin, or a mission writing for itself in a country it is accredited to. */
   | { readonly kind: 'mission-outreach' }
+  /** Many facts of one campaign: an admin, a coordinator of the campaign, or a mission for itself in the countries it covers. */
+  | { readonly kind: 'campaign-outreach' }
   /** An admin, or a coordinator of the follow-up's campaign. */
   | { readonly kind: 'follow-up-work' };
 
@@ -48,6 +50,10 @@ export function roleMay(principal: Principal, rule: AccessRule): AccessDecision 
       return rule.roles.includes(principal.role) ? ALLOWED : refuse(`the ${principal.role} role may not do this; it needs ${describeRoles(rule.roles)}`);
     case 'mission-outreach':
       return principal.role === 'mission' ? ALLOWED : refuse(`only a mission (or an admin) records letters, meetings and responses; a ${principal.role} token may not`);
+    case 'campaign-outreach':
+      return principal.role === 'mission' || principal.role === 'coordinator'
+        ? ALLOWED
+        : refuse(`only a mission, a coordinator of the campaign (or an admin) records a campaign's letters, meetings and responses; a ${principal.role} token may not`);
     case 'follow-up-work':
       return principal.role === 'coordinator' ? ALLOWED : refuse(`only a coordinator of the campaign (or an admin) works follow-ups; a ${principal.role} token may not`);
   }
@@ -65,6 +71,28 @@ export function missionMayRecord(principal: Principal, request: { readonly missi
   }
   if (!accreditedTo?.includes(request.iso3)) {
     return refuse(`mission ${principal.missionId} is not accredited to ${request.iso3}`);
+  }
+  return ALLOWED;
+}
+
+/**
+ * Many facts at once for a campaign: a coordinator of the campaign may post them for any of its
+ * missions; a mission only for itself, and only in countries it is accredited to. `items` are
+ * the country and mission each fact names (the mission may be left out: the token's own).
+ */
+export function mayRecordForCampaign(
+  principal: Principal,
+  campaignId: string,
+  items: readonly { readonly country: unknown; readonly missionId?: unknown }[],
+  accreditedTo: readonly string[] | undefined,
+): AccessDecision {
+  if (principal.role === 'admin') return ALLOWED;
+  if (principal.role === 'coordinator') {
+    return principal.campaignIds?.includes(campaignId) ? ALLOWED : refuse(`this token coordinates ${principal.campaignIds?.join(', ') || 'no campaign'}, not campaign ${campaignId}`);
+  }
+  for (const [index, item] of items.entries()) {
+    const decision = missionMayRecord(principal, { missionId: item.missionId, iso3: String(item.country ?? '') }, accreditedTo);
+    if (!decision.allowed) return refuse(`item ${index}: ${decision.reason}`);
   }
   return ALLOWED;
 }

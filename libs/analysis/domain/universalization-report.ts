@@ -1,7 +1,7 @@
 import type { Iso3, LocalDate } from '../../kernel/index.js';
 import type { Obstacle, ResponseGroup } from '../../outreach/domain/index.js';
 import { statusOn } from '../../treaty-status/domain/index.js';
-import { evolveFollowUp, type FollowUpState } from '../../follow-ups/domain/follow-up.decider.js';
+import { followUpOn, type FollowUpState } from '../../follow-ups/domain/follow-up.decider.js';
 import type { FollowUpEvent } from '../../follow-ups/domain/follow-up.events.js';
 import { QUEUES, type Queue } from '../../follow-ups/domain/playbook.js';
 import { changesBetween, counted, groupsAt, standingAt, statusPicture, type StateHistory } from './history.js';
@@ -34,12 +34,9 @@ export interface UniversalizationReport {
 
 /** Every follow-up as it stood at the end of `asOf` (events that happened by then, in order). */
 export function followUpsAt(events: readonly (FollowUpEvent & { readonly streamId: string })[], asOf: LocalDate): NonNullable<FollowUpState>[] {
-  const tasks = new Map<string, FollowUpState>();
-  for (const e of events) {
-    if (e.occurredAt.slice(0, 10) > asOf) continue;
-    tasks.set(e.streamId, evolveFollowUp(tasks.get(e.streamId), e));
-  }
-  return [...tasks.values()].filter((t): t is NonNullable<FollowUpState> => t !== undefined);
+  const byTask = new Map<string, FollowUpEvent[]>();
+  for (const e of events) byTask.set(e.streamId, [...(byTask.get(e.streamId) ?? []), e]);
+  return [...byTask.values()].map((history) => followUpOn(history, asOf)).filter((t): t is NonNullable<FollowUpState> => t !== undefined);
 }
 
 export function universalizationReport(

@@ -11,6 +11,11 @@ const MAX_REGISTRATIONS = 10_000;
 export interface CommandOutcome extends AppendResult {
   /** The events the decider produced (empty when the command changed nothing). */
   readonly events: readonly DomainEvent[];
+  /**
+   * The log position the stream reached: of the last event appended, or when nothing was (a
+   * repeat), of the stream's last event. A read that waits for it sees the command's effect.
+   */
+  readonly position: number;
 }
 
 /** Told how long each append took and how it ended (for the append latency metric). */
@@ -53,7 +58,7 @@ export class CommandRunner {
       // an append that lands proves that was the current state; any other outcome (a conflict,
       // a refusal, nothing to record) is decided again on a fresh read.
       const speculative = attempt === 0;
-      const { state, version } = await this.load(streamId, decider, speculative);
+      const { state, version, position } = await this.load(streamId, decider, speculative);
       let events: E[];
       try {
         events = decider.decide(command, state);
@@ -63,7 +68,7 @@ export class CommandRunner {
       }
       if (!events.length) {
         if (speculative) continue;
-        return { events, streamVersion: version, eventIds: [], positions: [] };
+        return { events, streamVersion: version, eventIds: [], positions: [], position };
       }
       try {
         const stored = await Promise.all(
@@ -75,7 +80,7 @@ export class CommandRunner {
           throw error;
         });
         this.observeAppend?.((performance.now() - started) / 1000, 'appended');
-        return { ...result, events };
+        return { ...result, events, position: result.positions.at(-1) ?? position };
       } catch (error) {
         if (error instanceof ConcurrencyError && (speculative || (options.retryOnConflict && attempt < 5))) continue;
         throw error;
@@ -103,9 +108,9 @@ export class CommandRunner {
   }
 
   /** Folds a stream into a decider's state without deciding anything (`cached`: see `ReadStreamOptions`). */
-  async load<S, E extends DomainEvent>(streamId: string, decider: Pick<Decider<unknown, S, E>, 'evolve' | 'initialState'>, cached = false): Promise<{ state: S; version: number }> {
+  async load<S, E extends DomainEvent>(streamId: string, decider: Pick<Decider<unknown, S, E>, 'evolve' | 'initialState'>, cached = false): Promise<{ state: S; version: number; position: number }> {
     const history = await this.codec.reveal((await this.store.readStream(streamId, cached ? { cached } : undefined)).map((e) => this.registry.upcast(e)));
     const state = history.map((e) => e as RecordedEvent & E).reduce<S>((s, e) => decider.evolve(s, e), decider.initialState());
-    return { state, version: history.length };
+    return { state, version: history.length, position: history.at(-1)?.position ?? 0 };
   }
 }

@@ -59,8 +59,8 @@ function taskOf(doc: FollowUpView): FollowUp {
 
 /** A task as it stood at the end of `day`, or undefined if it had not opened yet. */
 export function followUpViewOn(doc: FollowUpView, day: LocalDate): FollowUpView | undefined {
+  const then = followUpOn(doc.timeline, day);
   const timeline = doc.timeline.filter((e) => dayOf(e) <= day);
-  const then = followUpOn(timeline, day);
   if (!then) return undefined;
   const closedOn = then.status === 'completed' || then.status === 'retracted' ? dayOf(timeline.findLast((e) => e.type === 'FollowUpCompleted' || e.type === 'FollowUpRetracted')!) : undefined;
   const { id, updatedAt, openedOn, history } = doc;

@@ -25,8 +25,9 @@ import {
 } from '../domain/follow-up.workflow.js';
 import type { Timers, TimerSpec } from './timer.port.js';
 
-/** Where the workflow keeps its memory: countries, campaigns, cases and initiatives, one document each. */
-export const WORKFLOW_COLLECTION = 'follow-up-policy';
+/** The workflow's name as a subscription (its checkpoint) and where it keeps its memory: countries, campaigns, cases and initiatives. */
+export const WORKFLOW_NAME = 'follow-up-policy';
+const WORKFLOW_COLLECTION = WORKFLOW_NAME;
 const ACTOR = 'system:follow-ups';
 
 /** The rules a campaign runs under: its treaty's definition and playbook. */
@@ -49,7 +50,7 @@ const initiativeKey = (campaignId: string, kind: string, subregion: string) => `
  * again after a crash duplicates nothing.
  */
 export class FollowUpWorkflow implements Projection {
-  readonly name = 'follow-up-policy';
+  readonly name = WORKFLOW_NAME;
   /** Layout 2: the memory of `decideCase` (layout 1 was the policy of earlier releases); see `upgradeLayouts`. */
   readonly revision = 2;
   readonly collections = [WORKFLOW_COLLECTION];
@@ -132,8 +133,8 @@ class Reaction {
       case 'ResponseReceived':
         return this.approached(e.data, { type: 'response-received' });
       case 'GroupAssigned': {
-        const { group, ratificationUnderWay, wishesToSign, obstacles, since } = e.data;
-        return this.approached(e.data, { type: 'group-assigned', assessment: { group, ratificationUnderWay, wishesToSign, obstacles, since } });
+        const { group, ratificationUnderWay, wishesToSign, depositAnnounced, obstacles, since } = e.data;
+        return this.approached(e.data, { type: 'group-assigned', assessment: { group, ratificationUnderWay, wishesToSign, ...(depositAnnounced ? { depositAnnounced } : {}), obstacles, since } });
       }
       case 'TimerElapsed': {
         const p = e.data.payload;

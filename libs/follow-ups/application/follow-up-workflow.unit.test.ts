@@ -306,6 +306,16 @@ describe('a past campaign entered today', () => {
     ]);
   });
 
+  it('leaves out of every past day a chase opened before the earlier answer was entered', async () => {
+    const s = await demarche2012();
+    await s.response('KEN', '2012-07-01', { group: 'III' });
+    await s.on('2026-12-07');
+    const [chase] = await s.followUps({ kind: 'chase-response' });
+    expect(line(chase!)).toBe('chase-response KEN retracted opened 2012-07-15 closed 2012-07-15 overdue');
+    for (const day of ['2012-07-15', '2012-09-11', '2026-12-07']) expect(followUpViewOn(chase!, day)).toBeUndefined();
+    expect(followUpViewOn((await s.followUps({ kind: 'high-level-engagement', state: 'open' }))[0]!, '2012-09-11')).toMatchObject({ countries: ['KEN'], state: 'open' });
+  });
+
   it('keeps one occurrence per rule and country however long ago the task fell due', async () => {
     const s = await demarche2012();
     const all = await s.followUps();

@@ -178,9 +178,17 @@ export function evolveFollowUp(state: FollowUpState, event: FollowUpEvent): Foll
 /**
  * The task as it stood at the end of `day`: its events that happened by then, in the order
  * recorded; undefined before it opened. Open or claimed with its due day reached, it is overdue.
+ *
+ * A task retracted on the day it opened never stood in a queue at the end of a day: it is
+ * undefined on every day. Such a task comes of facts entered out of order (a letter's chase
+ * opened before the earlier answer was entered), not of anything that happened.
  */
 export function followUpOn(events: readonly FollowUpEvent[], day: LocalDate): FollowUpState {
-  const state = events.filter((e) => e.occurredAt.slice(0, 10) <= day).reduce<FollowUpState>(evolveFollowUp, undefined);
+  const dayOf = (e: FollowUpEvent) => e.occurredAt.slice(0, 10);
+  const opened = events.find((e) => e.type === 'FollowUpScheduled');
+  const closed = events.filter((e) => e.type === 'FollowUpRetracted' || e.type === 'FollowUpCompleted' || e.type === 'FollowUpReinstated').at(-1);
+  if (opened && closed?.type === 'FollowUpRetracted' && dayOf(closed) <= dayOf(opened)) return undefined;
+  const state = events.filter((e) => dayOf(e) <= day).reduce<FollowUpState>(evolveFollowUp, undefined);
   return isActive(state) && state.dueOn <= day ? { ...state, overdue: true } : state;
 }
 

@@ -82,6 +82,11 @@ export interface ProjectorConsumerOptions {
   readonly chunkSize?: number;
   /** Backoff for transient errors: doubles from `initialMs` (200) up to `maxMs` (10 000). */
   readonly retry?: { readonly initialMs?: number; readonly maxMs?: number };
+  /**
+   * Told, once a chunk of a partition is applied to every projection and before its offsets
+   * are committed, the position of its last event: how far that partition's read models go.
+   */
+  readonly onApplied?: (partition: number, position: number) => Promise<void>;
   /** kafkajs consumer settings (session timeout, heartbeat interval...). */
   readonly consumer?: Partial<Omit<ConsumerConfig, 'groupId'>>;
   readonly logger?: MessagingLogger;
@@ -280,7 +285,8 @@ export class ProjectorConsumer {
       for (let i = 0; i < batch.messages.length; i += this.chunkSize) {
         if (!this.live(payload)) return;
         const chunk = batch.messages.slice(i, i + this.chunkSize);
-        await this.keepingSessionAlive(payload, () => this.handleChunk(payload, chunk));
+        const position = await this.keepingSessionAlive(payload, () => this.handleChunk(payload, chunk));
+        if (position !== undefined && this.options.onApplied) await this.withRetry(payload, `note partition ${batch.partition} applied up to position ${position}`, () => this.options.onApplied!(batch.partition, position));
         payload.resolveOffset(chunk[chunk.length - 1]!.offset);
         await payload.commitOffsetsIfNecessary();
         await payload.heartbeat();
@@ -291,7 +297,8 @@ export class ProjectorConsumer {
     }
   }
 
-  private async handleChunk(payload: EachBatchPayload, messages: KafkaMessage[]): Promise<void> {
+  /** Applies a chunk; returns the highest position among its events. */
+  private async handleChunk(payload: EachBatchPayload, messages: KafkaMessage[]): Promise<number | undefined> {
     const { topic, partition } = payload.batch;
     const poisoned: Poisoned[] = [];
     const decoded: Decoded[] = [];
@@ -320,6 +327,8 @@ export class ProjectorConsumer {
       this.deadLettered += poisoned.length;
     }
     this.handled += messages.length;
+    // A relay that published a stretch again after a crash may put older positions last.
+    return decoded.length ? decoded.reduce((max, d) => Math.max(max, d.event.position), 0) : undefined;
   }
 
   /** One projection's part of a chunk; events that are poison for it are added to `poisoned`. */

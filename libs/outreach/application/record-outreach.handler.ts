@@ -10,6 +10,8 @@ import { countryOutreachDecider, type DeliverLetter, type HoldMeeting, type Reco
 import { campaignStreamId, missionStreamId, outreachStreamId } from '../domain/outreach.events.js';
 
 type Details<T> = Omit<T, 'campaign' | 'mission' | 'iso3' | 'today'>;
+/** A letter, meeting or response as a mission reports it, without what the use case looks up. */
+export type OutreachDetails = Details<DeliverLetter> | Details<HoldMeeting> | Details<RecordResponse>;
 
 /** A letter, meeting or response that a mission posts for a country in a campaign. */
 export class RecordOutreachCommand {
@@ -17,7 +19,7 @@ export class RecordOutreachCommand {
     readonly iso3: Iso3,
     readonly campaignId: string,
     readonly missionId: string,
-    readonly details: Details<DeliverLetter> | Details<HoldMeeting> | Details<RecordResponse>,
+    readonly details: OutreachDetails,
     readonly metadata: EventMetadata,
   ) {}
 }
@@ -32,6 +34,8 @@ export class RecordOutreachHandler implements ICommandHandler<RecordOutreachComm
 
   async execute(c: RecordOutreachCommand): Promise<CommandOutcome> {
     await requireKnownCountry(this.store, c.iso3);
+    const cosigners = c.details.kind === 'deliver-letter' ? (c.details.cosignedBy ?? []) : [];
+    for (const [i, iso3] of cosigners.entries()) await requireKnownCountry(this.store, iso3, `cosignedBy[${i}]`);
     const campaign = await this.runner.loadRegistration(campaignStreamId(c.campaignId), campaignDecider);
     if (!campaign) throw notFound('unknown-campaign', `There is no campaign "${c.campaignId}"; launch it first (POST /v1/campaigns).`, 'campaignId');
     const mission = await this.runner.loadRegistration(missionStreamId(c.missionId), missionDecider);

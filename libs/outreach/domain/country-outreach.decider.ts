@@ -31,7 +31,7 @@ interface CountryOutreachCommand {
 }
 
 export type CountryOutreachCommandOf<K extends string, T> = CountryOutreachCommand & { readonly kind: K } & T;
-export type DeliverLetter = CountryOutreachCommandOf<'deliver-letter', { readonly deliveredOn: LocalDate }>;
+export type DeliverLetter = CountryOutreachCommandOf<'deliver-letter', { readonly deliveredOn: LocalDate; /** Default: the campaign's coordinators. */ readonly cosignedBy?: readonly Iso3[] }>;
 export type HoldMeeting = CountryOutreachCommandOf<'hold-meeting', { readonly heldOn: LocalDate; readonly summary?: string; readonly interlocutors?: readonly string[] }>;
 export type RecordResponse = CountryOutreachCommandOf<
   'record-response',
@@ -40,6 +40,7 @@ export type RecordResponse = CountryOutreachCommandOf<
     readonly group: ResponseGroup;
     readonly ratificationUnderWay?: boolean;
     readonly wishesToSign?: boolean;
+    readonly depositAnnounced?: boolean;
     readonly obstacles?: readonly Obstacle[];
     readonly notes?: string;
     readonly interlocutors?: readonly string[];
@@ -63,12 +64,12 @@ function checkStanding(command: CountryOutreachCommand, date: LocalDate, dateFie
 }
 
 function assessmentOf(response: ResponseReceived['data']): Assessment {
-  const { group, ratificationUnderWay, wishesToSign, obstacles, receivedOn } = response;
-  return { group, ratificationUnderWay, wishesToSign, obstacles, since: receivedOn };
+  const { group, ratificationUnderWay, wishesToSign, depositAnnounced, obstacles, receivedOn } = response;
+  return { group, ratificationUnderWay, wishesToSign, ...(depositAnnounced ? { depositAnnounced } : {}), obstacles, since: receivedOn };
 }
 
 const sameAssessment = (a: Assessment, b: Assessment) =>
-  a.group === b.group && a.ratificationUnderWay === b.ratificationUnderWay && a.wishesToSign === b.wishesToSign && a.obstacles.join() === b.obstacles.join();
+  a.group === b.group && a.ratificationUnderWay === b.ratificationUnderWay && a.wishesToSign === b.wishesToSign && !a.depositAnnounced === !b.depositAnnounced && a.obstacles.join() === b.obstacles.join();
 
 function checkResponseShape(command: RecordResponse): void {
   const { group, ratificationUnderWay, wishesToSign } = command;
@@ -78,6 +79,9 @@ function checkResponseShape(command: RecordResponse): void {
   }
   if (group !== 'I' && wishesToSign) {
     throw ruleViolated('group-mismatch', `wishesToSign describes a Group I response, not Group ${group}.`, 'wishesToSign');
+  }
+  if (group !== 'I' && command.depositAnnounced) {
+    throw ruleViolated('group-mismatch', `depositAnnounced describes a Group I response, not Group ${group}.`, 'depositAnnounced');
   }
   if (group === 'I' && obstacles.length > 0) {
     throw ruleViolated('group-mismatch', 'A Group I response shows earnest interest; obstacles belong to Group II or III.', 'obstacles');
@@ -100,7 +104,9 @@ export function decideCountryOutreach(command: CountryOutreachCommandType, state
     case 'deliver-letter': {
       checkStanding(command, command.deliveredOn, 'deliveredOn');
       if (state.letters.some((l) => l.missionId === mission.missionId && l.deliveredOn === command.deliveredOn)) return [];
-      const event: LetterDelivered = { type: 'LetterDelivered', occurredAt: command.deliveredOn, data: { ...ids, deliveredOn: command.deliveredOn } };
+      const cosignedBy = [...(command.cosignedBy ?? campaign.coordinators)];
+      if (new Set(cosignedBy).size !== cosignedBy.length) throw ruleViolated('duplicate-cosignatory', 'cosignedBy lists the same state twice.', 'cosignedBy');
+      const event: LetterDelivered = { type: 'LetterDelivered', occurredAt: command.deliveredOn, data: { ...ids, deliveredOn: command.deliveredOn, cosignedBy } };
       return [event];
     }
     case 'hold-meeting': {
@@ -129,6 +135,7 @@ export function decideCountryOutreach(command: CountryOutreachCommandType, state
         group: command.group,
         ratificationUnderWay: command.ratificationUnderWay ?? false,
         wishesToSign: command.wishesToSign ?? false,
+        ...(command.depositAnnounced ? { depositAnnounced: true as const } : {}),
         obstacles: [...(command.obstacles ?? [])].sort(),
         ...(command.notes !== undefined ? { notes: command.notes } : {}),
         ...(command.interlocutors !== undefined ? { interlocutors: [...command.interlocutors] } : {}),
@@ -163,8 +170,8 @@ export function evolveCountryOutreach(state: CountryOutreachState, event: Countr
     case 'ResponseReceived':
       return { ...state, responses: [...state.responses, event.data] };
     case 'GroupAssigned': {
-      const { group, ratificationUnderWay, wishesToSign, obstacles, since } = event.data;
-      return { ...state, assessment: { group, ratificationUnderWay, wishesToSign, obstacles, since } };
+      const { group, ratificationUnderWay, wishesToSign, depositAnnounced, obstacles, since } = event.data;
+      return { ...state, assessment: { group, ratificationUnderWay, wishesToSign, ...(depositAnnounced ? { depositAnnounced } : {}), obstacles, since } };
     }
   }
 }

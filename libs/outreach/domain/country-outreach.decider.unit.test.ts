@@ -28,9 +28,25 @@ describe('country outreach decider', () => {
   it('records a delivered letter once, even when posted twice', () => {
     const letter: Details = { kind: 'deliver-letter', deliveredOn: '2026-02-01' };
     expect(given().when(letter)).toEqual([
-      { type: 'LetterDelivered', occurredAt: '2026-02-01', data: { campaignId: 'c1', treaty: 'CCM', iso3: 'KEN', missionId: 'nor-nairobi', deliveredOn: '2026-02-01' } },
+      { type: 'LetterDelivered', occurredAt: '2026-02-01', data: { campaignId: 'c1', treaty: 'CCM', iso3: 'KEN', missionId: 'nor-nairobi', deliveredOn: '2026-02-01', cosignedBy: ['NOR', 'NZL'] } },
     ]);
     expect(given(letter).when(letter)).toEqual([]);
+  });
+
+  it('records who co-signed a letter: the campaign\'s coordinators unless it names others', () => {
+    const [joint] = given().when({ kind: 'deliver-letter', deliveredOn: '2026-02-01', cosignedBy: ['NOR', 'NZL', 'AUT'] });
+    expect(joint!.data).toMatchObject({ cosignedBy: ['NOR', 'NZL', 'AUT'] });
+    expect(refusal(() => given().when({ kind: 'deliver-letter', deliveredOn: '2026-02-01', cosignedBy: ['NOR', 'NOR'] })).code).toBe('duplicate-cosignatory');
+  });
+
+  it('keeps an announced deposit with a Group I response, and refuses it for the other groups', () => {
+    const events = given().when({ kind: 'record-response', receivedOn: '2026-03-01', group: 'I', ratificationUnderWay: true, depositAnnounced: true });
+    expect(events.map((e) => e.data)).toEqual([expect.objectContaining({ depositAnnounced: true }), expect.objectContaining({ depositAnnounced: true, group: 'I' })]);
+    const refused = refusal(() => given().when({ kind: 'record-response', receivedOn: '2026-03-01', group: 'II', obstacles: ['capacity'], depositAnnounced: true }));
+    expect([refused.code, refused.field]).toEqual(['group-mismatch', 'depositAnnounced']);
+    // Announcing the deposit later re-assesses the country.
+    const announced = given({ kind: 'record-response', receivedOn: '2026-03-01', group: 'I', ratificationUnderWay: true }).when({ kind: 'record-response', receivedOn: '2026-04-01', group: 'I', ratificationUnderWay: true, depositAnnounced: true });
+    expect(announced.map((e) => e.type)).toEqual(['ResponseReceived', 'GroupAssigned']);
   });
 
   it('refuses a mission that is not accredited to the country, or not of the campaign', () => {

@@ -54,8 +54,11 @@ interface CountryOutreach {
   readonly missionId: string;
 }
 
-/** The co-signed letter reached the country's authorities. */
-export type LetterDelivered = DomainEvent<'LetterDelivered', CountryOutreach & { readonly deliveredOn: LocalDate }>;
+/**
+ * The co-signed letter reached the country's authorities. `cosignedBy`: the states that signed
+ * it (letters recorded by earlier releases do not say).
+ */
+export type LetterDelivered = DomainEvent<'LetterDelivered', CountryOutreach & { readonly deliveredOn: LocalDate; readonly cosignedBy?: readonly Iso3[] }>;
 
 /**
  * What a mission heard in confidence: free-text notes and the names of the people it met
@@ -79,6 +82,8 @@ export type ResponseReceived = DomainEvent<
     readonly group: ResponseGroup;
     readonly ratificationUnderWay: boolean;
     readonly wishesToSign: boolean;
+    /** Group I: the state announced its deposit, so the campaign expects it to join soon. */
+    readonly depositAnnounced?: true;
     readonly obstacles: readonly Obstacle[];
     readonly notes?: string | null;
   } & ConfidentialNotes
@@ -89,6 +94,7 @@ export interface Assessment {
   readonly group: ResponseGroup;
   readonly ratificationUnderWay: boolean;
   readonly wishesToSign: boolean;
+  readonly depositAnnounced?: true;
   readonly obstacles: readonly Obstacle[];
   /** The day of the response it rests on. */
   readonly since: LocalDate;

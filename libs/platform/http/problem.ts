@@ -1,6 +1,7 @@
 import { ArgumentsHost, BadRequestException, Catch, HttpException, Logger, ValidationPipe, type ArgumentMetadata, type ExceptionFilter } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
-import type { ValidationError } from 'class-validator';
+import { plainToInstance } from 'class-transformer';
+import { validate, type ValidationError } from 'class-validator';
 import type { Request, Response } from 'express';
 import { DomainError } from '../../kernel/index.js';
 import { ConcurrencyError } from '../../event-store/index.js';
@@ -41,6 +42,34 @@ function flatten(errors: readonly ValidationError[], prefix = ''): FieldProblem[
     }));
     return [...own, ...flatten(e.children ?? [], field)];
   });
+}
+
+/** Each problem named by its JSON Pointer (RFC 6901) into the body: `/responses/17/group`. */
+function pointers(errors: readonly ValidationError[], prefix = ''): FieldProblem[] {
+  return errors.flatMap((e) => {
+    const field = `${prefix}/${e.property}`;
+    const own = Object.values(e.constraints ?? {}).map((message) => ({ field, message: message.startsWith('property ') ? `${field} is not an accepted field; remove it` : `${field}: ${message}` }));
+    return [...own, ...pointers(e.children ?? [], field)];
+  });
+}
+
+/**
+ * Validates a body against a DTO class, as the global pipe would, but names each problem by
+ * its JSON Pointer: for bulk requests, where the item's index says which fact is wrong.
+ * (Declare the handler's body as a plain object so that the global pipe leaves it alone.)
+ */
+export async function validatedBody<T extends object>(type: new () => T, body: unknown): Promise<T> {
+  const instance = plainToInstance(type, body ?? {});
+  const errors = await validate(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true, validationError: { target: false, value: false } });
+  if (errors.length) throw new InvalidRequest(pointers(errors).slice(0, 100));
+  return instance;
+}
+
+/** Refused for reasons of the domain, with every offending field named (a bulk request's items). */
+export class RefusedFields extends HttpException {
+  constructor(status: 404 | 409 | 422, code: string, detail: string, readonly errors: readonly (FieldProblem & { readonly code?: string })[]) {
+    super({ code, title: status === 404 ? 'Not found' : status === 409 ? 'Conflict with what is recorded' : 'Refused by the rules', message: detail, errors }, status);
+  }
 }
 
 const MAX_DEPTH = 16;
@@ -115,7 +144,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const cause = ((exception as { cause?: unknown })?.cause ?? exception) as { type?: string; status?: number; message?: string };
     const known: Record<string, [number, string, string]> = {
       'entity.parse.failed': [400, 'malformed-json', `The body is not valid JSON (${cause.message}). Send a JSON object with Content-Type: application/json.`],
-      'entity.too.large': [413, 'body-too-large', 'The request body is larger than the 100 kB limit.'],
+      'entity.too.large': [413, 'body-too-large', `The request body is larger than the ${Math.round(Number((cause as { limit?: number }).limit ?? 102_400) / 1024)} kB limit.`],
       'encoding.unsupported': [415, 'unsupported-encoding', 'The body\'s charset or content encoding is not supported; send UTF-8 JSON.'],
       'charset.unsupported': [415, 'unsupported-encoding', 'The body\'s charset is not supported; send UTF-8 JSON.'],
       'request.aborted': [400, 'request-aborted', 'The request body ended early.'],
@@ -157,7 +186,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       const code = (typeof own.code === 'string' ? own.code : undefined) ?? ({ 404: 'not-found', 413: 'body-too-large', 415: 'unsupported-media-type' } as Record<number, string>)[status] ?? `http-${status}`;
       const hint = status === 404 ? ' See /docs for the paths Demarche serves.' : '';
       const title = typeof own.title === 'string' ? own.title : (STATUS_CODES[status] ?? 'Error');
-      return { type: problemType(code), title, status, code, detail: detail + hint };
+      const errors = exception instanceof RefusedFields ? { errors: exception.errors } : {};
+      return { type: problemType(code), title, status, code, detail: detail + hint, ...errors };
     }
     return {
       type: problemType('internal-error'), title: 'Something went wrong inside Demarche', status: 500, code: 'internal-error',

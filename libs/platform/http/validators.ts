@@ -37,9 +37,12 @@ export function oneOf<T extends string>(field: string, value: unknown, allowed: 
   return value as T;
 }
 
+/** Query parameters every read takes: `minPosition` (see `ConsistencyInterceptor`). */
+const ON_EVERY_READ = ['minPosition'];
+
 /** Refuses query parameters the endpoint does not know (a typo would silently widen a filter). */
 export function onlyKnownQuery(query: Record<string, unknown>, known: readonly string[]): void {
-  const unknown = Object.keys(query).filter((k) => !known.includes(k));
+  const unknown = Object.keys(query).filter((k) => !known.includes(k) && !ON_EVERY_READ.includes(k));
   if (unknown.length) throw new InvalidRequest(unknown.map((field) => ({ field, message: `${field} is not a known query parameter; use ${known.join(', ')}` })));
   const repeated = Object.entries(query).filter(([, v]) => typeof v !== 'string');
   if (repeated.length) throw new InvalidRequest(repeated.map(([field]) => ({ field, message: `${field} must be given once, as plain text` })));

@@ -24,6 +24,21 @@ export interface Operations {
   queueDepths(): Promise<ReadonlyMap<string, Readonly<Record<string, number>>>>;
   /** Records on the dead-letter topic; absent where there is none (embedded). */
   deadLetters?(): Promise<number>;
+  /** How far the read side has caught up with the log (see {@link ReadProgress}). */
+  readProgress(): Promise<ReadProgress>;
+}
+
+/**
+ * Positions of the log up to which everything has been applied: by the follow-up workflow,
+ * and by every read model (the least of them). A read that waits for a write's position waits
+ * for the workflow to pass it, then for the read models to pass what the log held then, which
+ * includes the tasks the workflow opened in reaction.
+ */
+export interface ReadProgress {
+  /** The last position of the log, read before the other two. */
+  readonly head: number;
+  readonly workflow: number;
+  readonly readModels: number;
 }
 
 /** Rejects with `message` if `work` has not settled within `ms`. */

@@ -1,7 +1,11 @@
 import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { ConsistencyInterceptor } from '../http/consistency.interceptor.js';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AccessModule } from '../../access/api/access.module.js';
 import { OutreachController } from '../../outreach/api/outreach.controller.js';
+import { CampaignOutreachController } from '../../outreach/api/campaign-outreach.controller.js';
+import { RecordOutreachBatchHandler } from '../../outreach/application/record-outreach-batch.handler.js';
 import { LaunchCampaignHandler } from '../../outreach/application/launch-campaign.handler.js';
 import { RecordOutreachHandler } from '../../outreach/application/record-outreach.handler.js';
 import { RegisterMissionHandler } from '../../outreach/application/register-mission.handler.js';
@@ -28,8 +32,8 @@ import { RebuildsController, RebuildService } from '../http/rebuilds.controller.
 /** The api role: the HTTP contract, and the use cases behind it. */
 @Module({
   imports: [CqrsModule.forRoot(), AccessModule],
-  controllers: [RebuildsController, StatusController, ReportsController, OutreachController, TreatyActionsController, CountriesController, CampaignsController, FollowUpsController, EventsController, LiveUpdatesController],
-  providers: [RegisterMissionHandler, ForgetMissionNotesHandler, OutreachRecordQuery, LaunchCampaignHandler, RecordOutreachHandler, RecordTreatyActionHandler, WorkFollowUpHandler, CountryQuery, CampaignQuery, HistoryQuery, ReportQuery, RebuildService, LiveUpdates],
+  controllers: [RebuildsController, StatusController, ReportsController, OutreachController, CampaignOutreachController, TreatyActionsController, CountriesController, CampaignsController, FollowUpsController, EventsController, LiveUpdatesController],
+  providers: [RecordOutreachBatchHandler, RegisterMissionHandler, ForgetMissionNotesHandler, OutreachRecordQuery, LaunchCampaignHandler, RecordOutreachHandler, RecordTreatyActionHandler, WorkFollowUpHandler, CountryQuery, CampaignQuery, HistoryQuery, ReportQuery, RebuildService, LiveUpdates, { provide: APP_INTERCEPTOR, useClass: ConsistencyInterceptor }],
 })
 export class ApiModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Logger, Module, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import express from 'express';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { CommandRunner, EVENT_STORE, type EventStore } from '../../event-store/index.js';
@@ -22,6 +23,9 @@ import { ProjectorModule } from './projector.module.js';
 import { importStatesFiles, shippedStatesFiles } from './seed.js';
 import { CLOCK, TREATIES } from './tokens.js';
 import { WorkerModule } from './worker.module.js';
+
+/** The endpoints that take many facts in one body. */
+const BULK_PATHS = ['/v1/campaigns/:id/letters', '/v1/campaigns/:id/meetings', '/v1/campaigns/:id/responses'];
 
 /** The stores of the configured profile. */
 export function persistenceFor(config: DemarcheConfig): DynamicModule {
@@ -65,6 +69,8 @@ export async function createDemarcheApp(options: StartOptions = {}): Promise<INe
     abortOnError: false,
   });
   app.use(requestEdge(app.get(ShutdownGate), app.get<DemarcheMetrics>(METRICS)));
+  // A bulk request carries up to 500 facts, notes included; every other body stays small.
+  app.use(BULK_PATHS, express.json({ limit: '5mb' }));
   app.useBodyParser('json', { limit: '100kb' });
   app.use(correlationContext());
   app.useGlobalPipes(strictValidationPipe());

@@ -6,8 +6,11 @@ import type { ReadModelStore } from '../../projections/index.js';
 import type { BullTimers } from '../../follow-ups/infrastructure/bullmq-timers.js';
 import { createKafka, KAFKA_RELAY_CHECKPOINT, type MessagingLogger } from '../../messaging/index.js';
 import type { DemarcheConfig } from '../config/config.js';
-import { within, type Operations, type ServerProbe } from '../observability/operations.js';
-import { ALL_PROJECTIONS_SHAPE, READ_MODEL_PROJECTIONS } from './projection-catalog.js';
+import { within, type Operations, type ReadProgress, type ServerProbe } from '../observability/operations.js';
+import { ALL_PROJECTIONS_SHAPE, READ_MODEL_PROJECTIONS, WORKFLOW_PROJECTION } from './projection-catalog.js';
+
+/** The Redis hash of the highest position each partition's read models have applied. */
+export const appliedKey = (prefix: string) => `${prefix}:projector:applied`;
 
 const PROBE_TIMEOUT_MS = 3000;
 
@@ -32,7 +35,7 @@ export class DistributedOperations implements Operations {
   constructor(
     private readonly config: DemarcheConfig,
     connection: Connection,
-    redis: Redis,
+    private readonly redis: Redis,
     private readonly store: EventStore,
     /** The physical read model store (the relay keeps its checkpoint there). */
     private readonly rawReadModels: ReadModelStore,
@@ -83,6 +86,23 @@ export class DistributedOperations implements Operations {
     return new Map(lags);
   }
 
+  /**
+   * The read models are fed by partitions: every event up to a position is applied once the
+   * relay published it and each partition that still has records to consume has applied past
+   * it (a partition's records come in position order). A partition with nothing left to
+   * consume holds nobody back.
+   */
+  async readProgress(): Promise<ReadProgress> {
+    const head = await this.store.headPosition();
+    const [workflow, relayed, applied, pending] = await Promise.all([
+      this.readModels.checkpoint(WORKFLOW_PROJECTION),
+      this.rawReadModels.checkpoint(KAFKA_RELAY_CHECKPOINT),
+      this.redis.hgetall(appliedKey(this.config.distributed.redisPrefix)),
+      this.withAdmin((admin) => this.partitionsBehind(admin)),
+    ]);
+    return { head, workflow, readModels: pending.reduce((least, p) => Math.min(least, Number(applied[String(p)] ?? 0)), relayed) };
+  }
+
   async queueDepths(): Promise<ReadonlyMap<string, Readonly<Record<string, number>>>> {
     const depths = await this.timers.depths();
     return new Map(Object.entries(depths).map(([queue, d]) => [queue, { waiting: d.waiting, delayed: d.delayed, active: d.active, failed: d.failed }]));
@@ -101,13 +121,20 @@ export class DistributedOperations implements Operations {
 
   /** Messages on the events topic that the projectors' group has not committed. */
   private async groupLag(): Promise<number> {
+    return this.withAdmin(async (admin) => (await this.partitionLags(admin)).reduce((n, p) => n + p.lag, 0));
+  }
+
+  private async partitionsBehind(admin: Admin): Promise<number[]> {
+    return (await this.partitionLags(admin)).filter((p) => p.lag > 0).map((p) => p.partition);
+  }
+
+  /** Per partition of the events topic, the records the projectors' group has not committed. */
+  private async partitionLags(admin: Admin): Promise<{ partition: number; lag: number }[]> {
     const { kafkaTopic, kafkaGroup } = this.config.distributed;
-    return this.withAdmin(async (admin) => {
-      const high = await admin.fetchTopicOffsets(kafkaTopic).catch(noTopicYet);
-      const [committed] = await admin.fetchOffsets({ groupId: kafkaGroup, topics: [kafkaTopic] });
-      const done = new Map((committed?.partitions ?? []).map((p) => [p.partition, Math.max(0, Number(p.offset))]));
-      return high.reduce((n, p) => n + Math.max(0, Number(p.high) - (done.get(p.partition) ?? Number(p.low))), 0);
-    });
+    const high = await admin.fetchTopicOffsets(kafkaTopic).catch(noTopicYet);
+    const [committed] = await admin.fetchOffsets({ groupId: kafkaGroup, topics: [kafkaTopic] });
+    const done = new Map((committed?.partitions ?? []).map((p) => [p.partition, Math.max(0, Number(p.offset))]));
+    return high.map((p) => ({ partition: p.partition, lag: Math.max(0, Number(p.high) - (done.get(p.partition) ?? Number(p.low))) }));
   }
 
   private async withAdmin<T>(use: (admin: Admin) => Promise<T>): Promise<T> {

@@ -13,6 +13,7 @@ import { LeaseHolder, RedisLease } from '../distributed/redis-lease.js';
 import { RedisMutex } from '../distributed/redis-mutex.js';
 import { ProjectionWriter } from '../distributed/projection-writer.js';
 import { REDIS } from './distributed.module.js';
+import { appliedKey } from './distributed-operations.js';
 import { ProjectionHost, sharedCorrelation } from './projector.module.js';
 import { READ_MODEL_PROJECTIONS } from './projection-catalog.js';
 import { withCorrelation } from '../observability/correlation.js';
@@ -94,6 +95,7 @@ export class KafkaProjectorService implements OnApplicationBootstrap, BeforeAppl
       // A store or Redis that does not answer is an outage to wait out, never poison: the
       // fault test saw events dead-lettered for a `connect ECONNREFUSED` while FerretDB restarted.
       isTransient: (error) => serverDown(error) !== undefined,
+      onApplied: (partition, position) => recordApplied(this.redis, redisPrefix, partition, position),
       consumer: { sessionTimeout: 30_000, heartbeatInterval: 1000, rebalanceTimeout: 30_000 },
       logger: messagingLogger(this.logger),
     });
@@ -119,6 +121,17 @@ export class KafkaProjectorService implements OnApplicationBootstrap, BeforeAppl
       await admin.disconnect();
     }
   }
+}
+
+/** Raises a partition's applied position; a member that lost the partition can never lower it. */
+async function recordApplied(redis: Redis, prefix: string, partition: number, position: number): Promise<void> {
+  await redis.eval(
+    "local c = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0') if tonumber(ARGV[2]) > c then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end",
+    1,
+    appliedKey(prefix),
+    String(partition),
+    String(position),
+  );
 }
 
 @Module({ providers: [KafkaProjectorService], exports: [KafkaProjectorService] })

@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import type { EventStore, SqliteDatabase } from '../../event-store/index.js';
 import type { ReadModelStore } from '../../projections/index.js';
 import type { SqliteTimers } from '../../follow-ups/index.js';
-import type { Operations, ServerProbe } from '../observability/operations.js';
-import { ALL_PROJECTIONS_SHAPE } from './projection-catalog.js';
+import type { Operations, ReadProgress, ServerProbe } from '../observability/operations.js';
+import { ALL_PROJECTIONS_SHAPE, READ_MODEL_PROJECTIONS, WORKFLOW_PROJECTION } from './projection-catalog.js';
 
 /** The embedded profile's one server: the SQLite file. No relay, no dead-letter topic. */
 export class EmbeddedOperations implements Operations {
@@ -38,6 +38,12 @@ export class EmbeddedOperations implements Operations {
     const head = await this.store.headPosition();
     const lags = await Promise.all(ALL_PROJECTIONS_SHAPE.map(async (p) => [p.name, Math.max(0, head - (await this.readModels.checkpoint(p.name)))] as const));
     return new Map(lags);
+  }
+
+  async readProgress(): Promise<ReadProgress> {
+    const head = await this.store.headPosition();
+    const [workflow, ...readModels] = await Promise.all([WORKFLOW_PROJECTION, ...READ_MODEL_PROJECTIONS.map((p) => p.name)].map((name) => this.readModels.checkpoint(name)));
+    return { head, workflow: workflow!, readModels: Math.min(...readModels) };
   }
 
   async queueDepths(): Promise<ReadonlyMap<string, Readonly<Record<string, number>>>> {

@@ -7,8 +7,13 @@ import type { Projection } from '../../projections/index.js';
 /** The read models the projector builds; each can be rebuilt from the log. */
 export const READ_MODEL_PROJECTIONS: readonly Projection[] = [countryStatusProjection, campaignSummaryProjection, followUpQueueProjection, stateHistoryProjection];
 
+import { WORKFLOW_NAME } from '../../follow-ups/index.js';
+
+/** The follow-up workflow follows the log with a checkpoint of its own, under this name. */
+export const WORKFLOW_PROJECTION = WORKFLOW_NAME;
+
 /** Names and collections of every projection, the playbook's state included. */
 export const ALL_PROJECTIONS_SHAPE: readonly Pick<Projection, 'name' | 'collections'>[] = [
   ...READ_MODEL_PROJECTIONS,
-  { name: 'follow-up-policy', collections: ['follow-up-policy'] },
+  { name: WORKFLOW_PROJECTION, collections: [WORKFLOW_PROJECTION] },
 ];
