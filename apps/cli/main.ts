@@ -3,21 +3,24 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createWriteStream, writeFileSync } from 'node:fs';
+import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { Progress } from './progress.js';
 import { RAW_READ_MODEL_STORE, rebuildProjection, type ReadModelStore, type RebuildResult } from '../../libs/projections/index.js';
 import { READ_MODEL_PROJECTIONS } from '../../libs/platform/runtime/projection-catalog.js';
 import { CommandRunner, EVENT_STORE, EventRegistry, historyPages, PAYLOAD_CODEC, type EventStore, type PayloadCodec } from '../../libs/event-store/index.js';
-import { DomainError, isLocalDate, toLocalDate, type Clock } from '../../libs/kernel/index.js';
+import { DomainError, ImportError, isLocalDate, toLocalDate, type Clock } from '../../libs/kernel/index.js';
 import { buildReport, historiesFromLog } from '../../libs/analysis/application/report-query.js';
 import { renderWhatIfMarkdown, whatIf } from '../../libs/analysis/application/what-if.js';
 import { readPlaybookFile, type PlaybookCatalog } from '../../libs/follow-ups/index.js';
 import { renderReportMarkdown } from '../../libs/analysis/domain/universalization-report.js';
-import { ImportError, type TreatyCatalog } from '../../libs/treaty-status/index.js';
+import type { TreatyCatalog } from '../../libs/treaty-status/index.js';
 import { ConfigError, loadConfig } from '../../libs/platform/config/config.js';
 import { persistenceFor } from '../../libs/platform/runtime/app.factory.js';
 import { importStatesFiles } from '../../libs/platform/runtime/seed.js';
 import { CLOCK, CONFIG, PLAYBOOKS, TREATIES } from '../../libs/platform/runtime/tokens.js';
+import { OutreachImport, type ImportResult } from '../../libs/outreach/api/outreach-import.js';
+import { RecordOutreachBatchHandler } from '../../libs/outreach/application/record-outreach-batch.handler.js';
+import { RegisterMissionsHandler } from '../../libs/outreach/application/register-missions.handler.js';
 import { actorOf, roleMay, TOKEN_STORE, TokenService, type Principal, type Role, type TokenStore } from '../../libs/access/index.js';
 import type { DemarcheConfig } from '../../libs/platform/config/config.js';
 
@@ -30,6 +33,19 @@ Commands:
       or could first join, after the treaty opened. Safe to run again: what is already
       recorded is not added twice. A bad row stops the import with its line number;
       nothing is written then.
+
+  import-missions FILE
+      Register the missions of a spreadsheet (columns id, name, kind, coordinator,
+      accredited_to: ISO codes separated by spaces or semicolons). Every row is checked
+      before any is written; a bad row stops the import with its line number. Run again,
+      it adds nothing.
+
+  import-outreach FILE [--campaign ID] [--dry-run]
+      Record the letters, meetings and responses of a spreadsheet (columns kind, country,
+      date; and campaign, mission, group, ratification_under_way, wishes_to_sign,
+      deposit_announced, obstacles, cosigned_by, summary, notes, interlocutors; see
+      README). --campaign names the campaign of rows that leave it empty; --dry-run says
+      what each row would record and writes nothing.
 
   report [--treaty CCM] [--as-of DATE] [--since DATE] [--format markdown|json] [--out FILE]
       The universalization report: totals on a day, who joined since the last meeting,
@@ -52,8 +68,10 @@ Commands:
       differed. Live data is not touched.
 
 Every command needs a token (--token TOKEN, or better the environment variable DEMARCHE_TOKEN,
-which does not show in the process list): import-states and rebuild an admin token; report,
-export and what-if an analyst or admin token. A refused token exits with status 3.
+which does not show in the process list): import-states and rebuild an admin token;
+import-missions an admin or coordinator token, import-outreach an admin token or a coordinator
+token of the campaign; report, export and what-if an analyst or admin token. A refused token
+exits with status 3.
 
 Environment: DEMARCHE_DATA_DIR (default ./data) names the data directory; DEMARCHE_TOKEN the token.`;
 
@@ -70,7 +88,11 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command ? 0 : 2;
   }
-  const commands: Record<string, (args: string[]) => Promise<number>> = { 'import-states': importStatesCommand, report: reportCommand, export: exportCommand, rebuild: rebuildCommand, 'what-if': whatIfCommand };
+  const commands: Record<string, (args: string[]) => Promise<number>> = {
+    'import-states': importStatesCommand,
+    'import-missions': importMissionsCommand,
+    'import-outreach': importOutreachCommand,
+    report: reportCommand, export: exportCommand, rebuild: rebuildCommand, 'what-if': whatIfCommand };
   const run = commands[command];
   if (!run) {
     console.error(`Unknown command "${command}".\n\n${USAGE}`);
@@ -101,6 +123,8 @@ class AccessRefused extends Error {}
 /** Who may run each command: the same roles as the matching endpoints of the API. */
 const COMMAND_ROLES: Record<string, readonly Role[]> = {
   'import-states': ['admin'],
+  'import-missions': ['admin', 'coordinator'],
+  'import-outreach': ['admin', 'coordinator'],
   rebuild: ['admin'],
   report: ['admin', 'analyst'],
   export: ['admin', 'analyst'],
@@ -126,11 +150,11 @@ async function authenticate(app: Awaited<ReturnType<typeof NestFactory.createApp
   return result.principal;
 }
 
-async function withStore<T>(command: string, token: string | undefined, work: (app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>>, actor: string) => Promise<T>): Promise<T> {
+async function withStore<T>(command: string, token: string | undefined, work: (app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>>, actor: string, principal: Principal) => Promise<T>): Promise<T> {
   const app = await NestFactory.createApplicationContext(CliModule.with(), { logger: ['error', 'fatal'] });
   try {
     const principal = await authenticate(app, command, token);
-    return await work(app, actorOf(principal));
+    return await work(app, actorOf(principal), principal);
   } finally {
     await app.close();
   }
@@ -247,6 +271,70 @@ async function whatIfCommand(rest: string[]): Promise<number> {
     process.stdout.write(values.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderWhatIfMarkdown(report));
     return 0;
   });
+}
+
+/** The spreadsheet import of the console, run on the store the environment selects. */
+function outreachImport(app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>>): OutreachImport {
+  const parts = [app.get(CommandRunner), app.get<EventStore>(EVENT_STORE), app.get<Clock>(CLOCK)] as const;
+  return new OutreachImport(new RecordOutreachBatchHandler(...parts), new RegisterMissionsHandler(...parts));
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(resolve(file), 'utf8');
+  } catch (error) {
+    throw new ImportError(`Cannot read ${file}: ${(error as Error).message}`);
+  }
+}
+
+function describeImport(r: ImportResult, what: string): string {
+  const counts = Object.entries(r.rows.reduce<Record<string, number>>((acc, row) => ({ ...acc, [row.kind]: (acc[row.kind] ?? 0) + 1 }), {}))
+    .map(([kind, n]) => `${n} ${kind}${n === 1 ? '' : 's'}`)
+    .join(', ');
+  if (r.dryRun) return [`${r.file}: ${counts || `no ${what}`}; ${r.added} would be recorded, ${r.alreadyRecorded} are recorded already. Nothing was written (--dry-run).`, ...r.rows.map((row) => `  line ${row.line}: ${row.kind} ${row.country ?? row.missionId} (${row.what}): ${row.outcome}`)].join('\n');
+  return `${r.file}: ${counts || `no ${what}`}; ${r.added} recorded, ${r.alreadyRecorded} recorded already (log position ${r.position}).`;
+}
+
+async function importMissionsCommand(rest: string[]): Promise<number> {
+  const { values, positionals } = parse(rest, { 'dry-run': { type: 'boolean' } });
+  if (positionals.length !== 1) throw new UsageError('import-missions takes exactly one CSV file.');
+  const file = positionals[0]!;
+  const text = readText(file);
+  return withStore('import-missions', values.token, async (app, actor) => {
+    const progress = new Progress('Registering missions', 0);
+    const result = await outreachImport(app).missions(file, text, importMetadata(actor, file, app), { dryRun: Boolean(values['dry-run']), onProgress: (done, total) => progress.update(done, total) });
+    if (!result.dryRun) progress.finish();
+    console.log(describeImport(result, 'missions'));
+    return 0;
+  });
+}
+
+async function importOutreachCommand(rest: string[]): Promise<number> {
+  const { values, positionals } = parse(rest, { campaign: { type: 'string' }, 'dry-run': { type: 'boolean' } });
+  if (positionals.length !== 1) throw new UsageError('import-outreach takes exactly one CSV file.');
+  const file = positionals[0]!;
+  const text = readText(file);
+  return withStore('import-outreach', values.token, async (app, actor, principal) => {
+    if (principal.role === 'coordinator') {
+      if (!values.campaign) throw new AccessRefused(`demarche import-outreach was not run: a coordinator token imports for one of its campaigns; give --campaign (${principal.campaignIds?.join(', ')}).`);
+      if (!principal.campaignIds?.includes(values.campaign)) throw new AccessRefused(`demarche import-outreach was not run: token ${principal.tokenId} coordinates ${principal.campaignIds?.join(', ')}, not campaign ${values.campaign}.`);
+    }
+    const progress = new Progress('Importing outreach', 0);
+    const result = await outreachImport(app).outreachFile(file, text, importMetadata(actor, file, app), {
+      dryRun: Boolean(values['dry-run']),
+      ...(values.campaign ? { campaignId: values.campaign } : {}),
+      onProgress: (done, total) => progress.update(done, total),
+    });
+    if (!result.dryRun) progress.finish();
+    console.log(describeImport(result, 'rows'));
+    return 0;
+  });
+}
+
+/** One correlation id for everything an import records. */
+function importMetadata(actor: string, file: string, app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>>) {
+  const id = `import:${file.split(/[\\/]/).pop()}:${app.get<Clock>(CLOCK).now().toISOString()}`;
+  return { actor, correlationId: id, causationId: id };
 }
 
 async function importStatesCommand(rest: string[]): Promise<number> {

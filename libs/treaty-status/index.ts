@@ -1,4 +1,3 @@
 export * from './domain/index.js';
 export * from './infrastructure/treaty-catalog.js';
-export * from './infrastructure/states-csv.js';
 export * from './application/import-states.js';

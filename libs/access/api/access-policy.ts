@@ -9,6 +9,9 @@ const EVERYONE = only('coordinator', 'mission', 'analyst');
 const ANALYSIS = only('coordinator', 'analyst');
 const MISSION_OUTREACH: AccessRule = { kind: 'mission-outreach' };
 const CAMPAIGN_OUTREACH: AccessRule = { kind: 'campaign-outreach' };
+const CAMPAIGN_COORDINATION: AccessRule = { kind: 'campaign-coordination' };
+/** Registering missions and launching campaigns: the coordinators' work too. */
+const COORDINATION = only('coordinator');
 const FOLLOW_UP_WORK: AccessRule = { kind: 'follow-up-work' };
 
 /**
@@ -17,9 +20,11 @@ const FOLLOW_UP_WORK: AccessRule = { kind: 'follow-up-work' };
  * endpoint of the API is in it. An endpoint missing here is refused to all but admins.
  */
 export const ACCESS_POLICY: Readonly<Record<string, AccessRule>> = {
-  'POST /v1/missions': ADMIN,
+  'POST /v1/missions': COORDINATION,
+  'POST /v1/imports/missions': COORDINATION,
+  'POST /v1/campaigns/:id/imports': CAMPAIGN_COORDINATION,
   'POST /v1/missions/:id/forget': ADMIN,
-  'POST /v1/campaigns': ADMIN,
+  'POST /v1/campaigns': COORDINATION,
   'POST /v1/countries/:iso3/treaty-actions': ADMIN,
   'POST /v1/countries/:iso3/letters': MISSION_OUTREACH,
   'POST /v1/countries/:iso3/meetings': MISSION_OUTREACH,

@@ -3,7 +3,7 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { RequestMethod } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { setActor } from '../../platform/http/request-context.js';
-import { actorOf, coordinatorMayWork, mayRecordForCampaign, missionMayRecord, roleMay, type AccessDecision, type Principal } from '../domain/access.js';
+import { actorOf, coordinatesCampaign, coordinatorMayWork, mayRecordForCampaign, missionMayRecord, roleMay, type AccessDecision, type Principal } from '../domain/access.js';
 import { ScopeLookup } from '../application/scope-lookup.js';
 import { TokenService } from '../application/tokens.js';
 import { bulkOutreachTargets, ruleFor } from './access-policy.js';
@@ -89,6 +89,7 @@ export class AuthGuard implements CanActivate {
       const body = (typeof request.body === 'object' && request.body !== null ? request.body : {}) as { missionId?: unknown };
       return missionMayRecord(principal, { missionId: body.missionId, iso3 }, accreditedTo);
     }
+    if (rule.kind === 'campaign-coordination') return coordinatesCampaign(principal, String(request.params.id ?? ''));
     if (rule.kind === 'campaign-outreach') {
       const accreditedTo = principal.missionId ? await this.scopes.accreditation(principal.missionId) : undefined;
       return mayRecordForCampaign(principal, String(request.params.id ?? ''), bulkOutreachTargets(request.body), accreditedTo);

@@ -30,6 +30,8 @@ export interface TokenStore {
   list(): Promise<TokenRecord[]>;
   /** Marks a token revoked (keeps the first revocation if it is already revoked). */
   revoke(id: string, at: string, by: string): Promise<TokenRecord | undefined>;
+  /** Adds a campaign to a coordinator token's scope (once, however often asked). */
+  grantCampaign(id: string, campaignId: string): Promise<TokenRecord | undefined>;
 }
 
 export const TOKEN_STORE = Symbol('TokenStore');

@@ -94,6 +94,12 @@ export class TokenService {
     return record;
   }
 
+  /** A coordinator who launched a campaign coordinates it: its token's scope grows by it, at once. */
+  async grantCampaign(id: string, campaignId: string): Promise<void> {
+    const record = await this.store.grantCampaign(id, campaignId);
+    if (record) this.cache.delete(record.hash);
+  }
+
   /** True if a token other than DEMARCHE_ADMIN_TOKEN can act as admin now. */
   async hasUsableAdmin(): Promise<boolean> {
     const now = this.clock.now().getTime();

@@ -6,8 +6,9 @@ import { ruleViolated } from '../../kernel/index.js';
  *
  * - `admin`: everything, including issuing and revoking tokens.
  * - `coordinator`: runs campaigns (`campaignIds`): works their follow-ups (claim, complete,
- *   reassign) and reads what an analyst reads. Missions record outreach, not coordinators;
- *   missions, campaigns and treaty actions are registered by an admin.
+ *   reassign), posts and imports their letters and responses in bulk for their missions,
+ *   registers missions and launches campaigns (which its token then coordinates), and reads
+ *   what an analyst reads. Treaty actions are recorded by an admin.
  * - `mission`: an embassy (`missionId`): posts letters, meetings and responses for itself only,
  *   and only for the countries it is accredited to; reads countries and follow-ups.
  * - `analyst`: reads, exports, replays and reports; writes nothing.
@@ -34,6 +35,8 @@ export type AccessRule =
   | { readonly kind: 'mission-outreach' }
   /** Many facts of one campaign: an admin, a coordinator of the campaign, or a mission for itself in the countries it covers. */
   | { readonly kind: 'campaign-outreach' }
+  /** An admin, or a coordinator of the campaign (`:id` of the path). */
+  | { readonly kind: 'campaign-coordination' }
   /** An admin, or a coordinator of the follow-up's campaign. */
   | { readonly kind: 'follow-up-work' };
 
@@ -50,6 +53,8 @@ export function roleMay(principal: Principal, rule: AccessRule): AccessDecision 
       return rule.roles.includes(principal.role) ? ALLOWED : refuse(`the ${principal.role} role may not do this; it needs ${describeRoles(rule.roles)}`);
     case 'mission-outreach':
       return principal.role === 'mission' ? ALLOWED : refuse(`only a mission (or an admin) records letters, meetings and responses; a ${principal.role} token may not`);
+    case 'campaign-coordination':
+      return principal.role === 'coordinator' ? ALLOWED : refuse(`only a coordinator of the campaign (or an admin) may do this; a ${principal.role} token may not`);
     case 'campaign-outreach':
       return principal.role === 'mission' || principal.role === 'coordinator'
         ? ALLOWED
@@ -87,14 +92,19 @@ export function mayRecordForCampaign(
   accreditedTo: readonly string[] | undefined,
 ): AccessDecision {
   if (principal.role === 'admin') return ALLOWED;
-  if (principal.role === 'coordinator') {
-    return principal.campaignIds?.includes(campaignId) ? ALLOWED : refuse(`this token coordinates ${principal.campaignIds?.join(', ') || 'no campaign'}, not campaign ${campaignId}`);
-  }
+  if (principal.role === 'coordinator') return coordinatesCampaign(principal, campaignId);
   for (const [index, item] of items.entries()) {
     const decision = missionMayRecord(principal, { missionId: item.missionId, iso3: String(item.country ?? '') }, accreditedTo);
     if (!decision.allowed) return refuse(`item ${index}: ${decision.reason}`);
   }
   return ALLOWED;
+}
+
+/** An admin, or a coordinator whose token names the campaign. */
+export function coordinatesCampaign(principal: Principal, campaignId: string): AccessDecision {
+  if (principal.role === 'admin') return ALLOWED;
+  if (principal.role === 'coordinator' && principal.campaignIds?.includes(campaignId)) return ALLOWED;
+  return refuse(`this token coordinates ${principal.campaignIds?.join(', ') || 'no campaign'}, not campaign ${campaignId}`);
 }
 
 /** A coordinator works only the follow-ups of its campaigns. An unknown follow-up is left to the use case (404). */

@@ -39,6 +39,14 @@ function tokenStoreContract(name: string, open: () => Promise<{ store: TokenStor
       expect(refused).toMatch(/UNIQUE constraint failed|E11000 duplicate key/);
     });
 
+    it('adds a campaign to a coordinator\'s scope once, however often it is granted', async () => {
+      await store.insert(record('f'.repeat(64), 'coordinator-000000000006', { role: 'coordinator', campaignIds: ['ccm-2012'] }));
+      expect(await store.grantCampaign('coordinator-000000000006', 'att-2026')).toMatchObject({ campaignIds: ['ccm-2012', 'att-2026'] });
+      expect(await store.grantCampaign('coordinator-000000000006', 'att-2026')).toMatchObject({ campaignIds: ['ccm-2012', 'att-2026'] });
+      expect((await store.byHash('f'.repeat(64)))?.campaignIds).toEqual(['ccm-2012', 'att-2026']);
+      expect(await store.grantCampaign('coordinator-999999999999', 'att-2026')).toBeUndefined();
+    });
+
     it('revokes once: a second revocation keeps the first one\'s time and author', async () => {
       await store.insert(record('e'.repeat(64), 'analyst-000000000005'));
       expect(await store.revoke('analyst-000000000005', '2026-06-02T00:00:00.000Z', 'token:admin-env')).toMatchObject({ revokedAt: '2026-06-02T00:00:00.000Z', revokedBy: 'token:admin-env' });

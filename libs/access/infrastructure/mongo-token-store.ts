@@ -39,6 +39,13 @@ export class MongoTokenStore implements TokenStore {
     await this.tokens.updateOne({ _id: record.hash, revokedAt: { $exists: false } }, { $set: { revokedAt: at, revokedBy: by } });
     return this.byHash(record.hash);
   }
+
+  async grantCampaign(id: string, campaignId: string): Promise<TokenRecord | undefined> {
+    const record = await this.byId(id);
+    if (!record || record.campaignIds?.includes(campaignId)) return record;
+    await this.tokens.updateOne({ _id: record.hash }, { $addToSet: { campaignIds: campaignId } });
+    return this.byHash(record.hash);
+  }
 }
 
 function toRecord(doc: Stored | null): TokenRecord | undefined {

@@ -40,4 +40,16 @@ export class SqliteTokenStore implements TokenStore {
       return revoked;
     })();
   }
+
+  async grantCampaign(id: string, campaignId: string): Promise<TokenRecord | undefined> {
+    return this.db.transaction(() => {
+      const row = this.db.prepare('SELECT record FROM access_tokens WHERE id = ?').get(id) as Row | undefined;
+      if (!row) return undefined;
+      const record = JSON.parse(row.record) as TokenRecord;
+      if (record.campaignIds?.includes(campaignId)) return record;
+      const granted: TokenRecord = { ...record, campaignIds: [...(record.campaignIds ?? []), campaignId] };
+      this.db.prepare('UPDATE access_tokens SET record = ? WHERE id = ?').run(JSON.stringify(granted), id);
+      return granted;
+    })();
+  }
 }

@@ -6,7 +6,7 @@ import { principalOf } from '../../access/index.js';
 import { metadataOf } from '../../platform/http/request-context.js';
 import { InvalidRequest, RefusedFields, validatedBody } from '../../platform/http/problem.js';
 import { ID_MESSAGE, ID_PATTERN } from '../../platform/http/validators.js';
-import { OutreachBatchRefused, RecordOutreachBatchCommand, type BatchOutcome, type ItemProblem, type OutreachItem } from '../application/record-outreach-batch.handler.js';
+import { BatchRefused, RecordOutreachBatchCommand, type BatchOutcome, type ItemProblem, type OutreachItem } from '../application/record-outreach-batch.handler.js';
 import { LettersBatchDto, MeetingsBatchDto, ResponsesBatchDto, type LetterItemDto } from './outreach.dto.js';
 
 class BatchItemResult {
@@ -94,7 +94,7 @@ export class CampaignOutreachController {
       const outcome: BatchOutcome = await this.commands.execute(new RecordOutreachBatchCommand(campaignId, items, metadataOf(req), defaultMissionId ? { defaultMissionId } : {}));
       return batchResult(outcome);
     } catch (error) {
-      if (error instanceof OutreachBatchRefused) throw refusedItems(error, locate);
+      if (error instanceof BatchRefused) throw refusedItems(error, locate);
       throw error;
     }
   }
@@ -103,7 +103,7 @@ export class CampaignOutreachController {
 const itemPointer = (collection: string, p: ItemProblem) => `/${collection}/${p.index}${p.field ? `/${p.field}` : ''}`;
 
 /** A refused batch as one problem: the status its items share (422 when they differ), every item named. */
-function refusedItems(error: OutreachBatchRefused, locate: Locate): RefusedFields {
+function refusedItems(error: BatchRefused, locate: Locate): RefusedFields {
   const kinds = new Set(error.problems.map((p) => p.kind));
   const status = kinds.size === 1 ? STATUS[error.problems[0]!.kind] : 422;
   const codes = new Set(error.problems.map((p) => p.code));

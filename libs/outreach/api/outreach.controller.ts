@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestj
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiCreatedResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
+import { principalOf, TokenService } from '../../access/index.js';
 import { metadataOf } from '../../platform/http/request-context.js';
 import { InvalidRequest } from '../../platform/http/problem.js';
 import { ID_MESSAGE, ID_PATTERN, Iso3Pipe, onlyKnownQuery } from '../../platform/http/validators.js';
@@ -19,6 +20,7 @@ export class OutreachController {
   constructor(
     private readonly commands: CommandBus,
     private readonly records: OutreachRecordQuery,
+    private readonly tokens: TokenService,
   ) {}
 
   @Post('missions')
@@ -58,7 +60,11 @@ export class OutreachController {
   @ApiCreatedResponse({ type: WriteResult })
   async launchCampaign(@Body() body: LaunchCampaignDto, @Req() req: Request): Promise<WriteResult> {
     const { id, ...rest } = body;
-    return writeResult(await this.commands.execute(new LaunchCampaignCommand({ campaignId: id, ...rest }, metadataOf(req))));
+    const outcome = await this.commands.execute(new LaunchCampaignCommand({ campaignId: id, ...rest }, metadataOf(req)));
+    // A coordinator who launches a campaign coordinates it from then on.
+    const principal = principalOf(req);
+    if (principal?.role === 'coordinator') await this.tokens.grantCampaign(principal.tokenId, id);
+    return writeResult(outcome);
   }
 
   @Post('countries/:iso3/letters')

@@ -28,11 +28,11 @@ export interface ItemProblem {
   readonly message: string;
 }
 
-/** A batch with at least one bad item: nothing of it was written. */
-export class OutreachBatchRefused extends Error {
+/** A batch (of facts, of missions) with at least one bad item: nothing of it was written. */
+export class BatchRefused extends Error {
   constructor(readonly problems: readonly ItemProblem[]) {
     super(`${problems.length} item${problems.length === 1 ? '' : 's'} of the batch ${problems.length === 1 ? 'is' : 'are'} refused; nothing was recorded.`);
-    this.name = 'OutreachBatchRefused';
+    this.name = 'BatchRefused';
   }
 }
 
@@ -103,7 +103,9 @@ export class RecordOutreachBatchHandler implements ICommandHandler<RecordOutreac
     const byStream = new Map<string, Planned[]>();
     for (const p of plan) byStream.set(p.stream, [...(byStream.get(p.stream) ?? []), p]);
     const outcomes: ItemOutcome[] = [];
-    const streams = [...byStream.values()];
+    // Countries whose facts happened first go first, so that the log follows the world's order
+    // as closely as side-by-side writes allow (a regional initiative forms with its first member).
+    const streams = [...byStream.values()].sort((a, b) => (dayOf(a[0]!.command) < dayOf(b[0]!.command) ? -1 : dayOf(a[0]!.command) > dayOf(b[0]!.command) ? 1 : a[0]!.index - b[0]!.index));
     for (let i = 0; i < streams.length; i += PARALLEL_STREAMS) {
       await Promise.all(
         streams.slice(i, i + PARALLEL_STREAMS).map(async (stream) => {
@@ -126,10 +128,7 @@ export class RecordOutreachBatchHandler implements ICommandHandler<RecordOutreac
   /** Checks every item, in order, against the recorded facts and the items before it. */
   private async plan(campaign: Campaign, items: readonly OutreachItem[], defaultMissionId?: string): Promise<Planned[]> {
     const problems: ItemProblem[] = [];
-    const refuse = (index: number, error: unknown, field?: string) => {
-      if (!(error instanceof DomainError)) throw error;
-      problems.push({ index, field: field ?? error.field ?? '', kind: error.kind, code: error.code, message: error.message });
-    };
+    const refuse = (index: number, error: unknown) => problems.push(itemProblem(index, error));
     const today = toLocalDate(this.clock.now());
     const missions = new MissionDirectory(this.store, this.runner, campaign);
     const states = new Map<string, CountryOutreachState>();
@@ -150,9 +149,17 @@ export class RecordOutreachBatchHandler implements ICommandHandler<RecordOutreac
         refuse(index, error);
       }
     }
-    if (problems.length) throw new OutreachBatchRefused(problems);
+    if (problems.length) throw new BatchRefused(problems);
     return planned;
   }
+}
+
+const dayOf = (c: CountryOutreachCommandType) => (c.kind === 'deliver-letter' ? c.deliveredOn : c.kind === 'hold-meeting' ? c.heldOn : c.receivedOn);
+
+/** A domain refusal of one item, as a problem of the batch; anything else is not the item's fault. */
+export function itemProblem(index: number, error: unknown): ItemProblem {
+  if (!(error instanceof DomainError)) throw error;
+  return { index, field: error.field ?? '', kind: error.kind, code: error.code, message: error.message };
 }
 
 /** The campaign's missions, read once per batch: by id, and by the countries they cover. */

@@ -6,6 +6,9 @@ import { AccessModule } from '../../access/api/access.module.js';
 import { OutreachController } from '../../outreach/api/outreach.controller.js';
 import { CampaignOutreachController } from '../../outreach/api/campaign-outreach.controller.js';
 import { RecordOutreachBatchHandler } from '../../outreach/application/record-outreach-batch.handler.js';
+import { RegisterMissionsHandler } from '../../outreach/application/register-missions.handler.js';
+import { ImportsController } from '../../outreach/api/imports.controller.js';
+import { OutreachImport } from '../../outreach/api/outreach-import.js';
 import { LaunchCampaignHandler } from '../../outreach/application/launch-campaign.handler.js';
 import { RecordOutreachHandler } from '../../outreach/application/record-outreach.handler.js';
 import { RegisterMissionHandler } from '../../outreach/application/register-mission.handler.js';
@@ -32,8 +35,12 @@ import { RebuildsController, RebuildService } from '../http/rebuilds.controller.
 /** The api role: the HTTP contract, and the use cases behind it. */
 @Module({
   imports: [CqrsModule.forRoot(), AccessModule],
-  controllers: [RebuildsController, StatusController, ReportsController, OutreachController, CampaignOutreachController, TreatyActionsController, CountriesController, CampaignsController, FollowUpsController, EventsController, LiveUpdatesController],
-  providers: [RecordOutreachBatchHandler, RegisterMissionHandler, ForgetMissionNotesHandler, OutreachRecordQuery, LaunchCampaignHandler, RecordOutreachHandler, RecordTreatyActionHandler, WorkFollowUpHandler, CountryQuery, CampaignQuery, HistoryQuery, ReportQuery, RebuildService, LiveUpdates, { provide: APP_INTERCEPTOR, useClass: ConsistencyInterceptor }],
+  controllers: [RebuildsController, StatusController, ReportsController, OutreachController, CampaignOutreachController, ImportsController, TreatyActionsController, CountriesController, CampaignsController, FollowUpsController, EventsController, LiveUpdatesController],
+  providers: [
+    RecordOutreachBatchHandler,
+    RegisterMissionsHandler,
+    { provide: OutreachImport, useFactory: (batch: RecordOutreachBatchHandler, missions: RegisterMissionsHandler) => new OutreachImport(batch, missions), inject: [RecordOutreachBatchHandler, RegisterMissionsHandler] },
+    RegisterMissionHandler, ForgetMissionNotesHandler, OutreachRecordQuery, LaunchCampaignHandler, RecordOutreachHandler, RecordTreatyActionHandler, WorkFollowUpHandler, CountryQuery, CampaignQuery, HistoryQuery, ReportQuery, RebuildService, LiveUpdates, { provide: APP_INTERCEPTOR, useClass: ConsistencyInterceptor }],
 })
 export class ApiModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

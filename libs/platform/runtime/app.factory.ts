@@ -25,7 +25,7 @@ import { CLOCK, TREATIES } from './tokens.js';
 import { WorkerModule } from './worker.module.js';
 
 /** The endpoints that take many facts in one body. */
-const BULK_PATHS = ['/v1/campaigns/:id/letters', '/v1/campaigns/:id/meetings', '/v1/campaigns/:id/responses'];
+const BULK_PATHS = ['/v1/campaigns/:id/letters', '/v1/campaigns/:id/meetings', '/v1/campaigns/:id/responses', '/v1/campaigns/:id/imports', '/v1/imports/missions'];
 
 /** The stores of the configured profile. */
 export function persistenceFor(config: DemarcheConfig): DynamicModule {

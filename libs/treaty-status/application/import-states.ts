@@ -1,4 +1,4 @@
-import { isIso3Shape, isLocalDate, toLocalDate, type Clock, type EventMetadata, type Iso3, type LocalDate } from '../../kernel/index.js';
+import { ImportError, isIso3Shape, isLocalDate, toLocalDate, type Clock, type CsvRecord, type EventMetadata, type Iso3, type LocalDate } from '../../kernel/index.js';
 import { DomainError } from '../../kernel/index.js';
 import type { CommandRunner } from '../../event-store/index.js';
 import { decideTreatyAction, treatyStatusDecider } from '../domain/treaty-status.decider.js';
@@ -33,17 +33,6 @@ const countryDecider = {
  * is already stored) before anything is written, so a bad row stops the import with its line
  * number and nothing half-written; a second run adds nothing.
  */
-/** One parsed line of an input file, with its line number for error messages. */
-export interface CsvRecord {
-  readonly line: number;
-  readonly fields: Readonly<Record<string, string>>;
-}
-
-/** Why an import stopped; nothing was written when it is thrown. */
-export class ImportError extends Error {
-  override name = 'ImportError';
-}
-
 /** A parsed input file and its name, for error messages. */
 export interface ImportFile {
   readonly file: string;

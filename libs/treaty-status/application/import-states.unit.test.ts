@@ -10,7 +10,7 @@ import { fold } from '../../kernel/index.js';
 import { inForceOn, statusOn } from '../domain/treaty-standing.js';
 import { treatyStatusDecider } from '../domain/treaty-status.decider.js';
 import type { StatusChanged } from '../domain/treaty-status.events.js';
-import { ImportError } from './import-states.js';
+import { ImportError } from '../../kernel/index.js';
 
 const states = join(projectRoot(), 'reference/ccm-states.csv');
 const withdrawals = join(projectRoot(), 'reference/ccm-withdrawals.csv');
