@@ -9,7 +9,7 @@ import { RAW_READ_MODEL_STORE, rebuildProjection, type ReadModelStore, type Rebu
 import { READ_MODEL_PROJECTIONS } from '../../libs/platform/runtime/projection-catalog.js';
 import { CommandRunner, EVENT_STORE, EventRegistry, historyPages, PAYLOAD_CODEC, type EventStore, type PayloadCodec } from '../../libs/event-store/index.js';
 import { DomainError, ImportError, isLocalDate, toLocalDate, type Clock } from '../../libs/kernel/index.js';
-import { buildReport, historiesFromLog } from '../../libs/analysis/application/report-query.js';
+import { buildReport, campaignSourcesFromLog, historiesFromLog } from '../../libs/analysis/application/report-query.js';
 import { renderWhatIfMarkdown, whatIf } from '../../libs/analysis/application/what-if.js';
 import { readPlaybookFile, type PlaybookCatalog } from '../../libs/follow-ups/index.js';
 import { renderReportMarkdown } from '../../libs/analysis/domain/universalization-report.js';
@@ -47,9 +47,10 @@ Commands:
       README). --campaign names the campaign of rows that leave it empty; --dry-run says
       what each row would record and writes nothing.
 
-  report [--treaty CCM] [--as-of DATE] [--since DATE] [--format markdown|json] [--out FILE]
+  report [--treaty CCM] [--as-of DATE] [--since DATE] [--campaign ID] [--format markdown|json] [--out FILE]
       The universalization report: totals on a day, who joined since the last meeting,
-      signatories by region, response groups, obstacles, regional initiatives, follow-ups.
+      signatories by region, response groups, obstacles, regional initiatives, follow-ups,
+      and what each campaign of the treaty did (or only the one --campaign names).
       Markdown by default, to standard output unless --out names a file.
 
   export [--out FILE] [--type T[,T]] [--country ISO3] [--campaign ID]
@@ -161,7 +162,7 @@ async function withStore<T>(command: string, token: string | undefined, work: (a
 }
 
 async function reportCommand(rest: string[]): Promise<number> {
-  const { values, positionals } = parse(rest, { treaty: { type: 'string', default: 'CCM' }, 'as-of': { type: 'string' }, since: { type: 'string' }, format: { type: 'string', default: 'markdown' }, out: { type: 'string' } });
+  const { values, positionals } = parse(rest, { treaty: { type: 'string', default: 'CCM' }, 'as-of': { type: 'string' }, since: { type: 'string' }, campaign: { type: 'string' }, format: { type: 'string', default: 'markdown' }, out: { type: 'string' } });
   if (positionals.length) throw new UsageError(`report takes no positional arguments (got ${positionals.join(' ')}).`);
   for (const [name, value] of [['--as-of', values['as-of']], ['--since', values.since]] as const) {
     if (value !== undefined && !isLocalDate(value)) throw new UsageError(`${name} must be a calendar date written YYYY-MM-DD, not "${value}".`);
@@ -173,7 +174,8 @@ async function reportCommand(rest: string[]): Promise<number> {
     const since = values.since;
     if (since && since >= asOf) throw new UsageError(`--since (${since}) must be before --as-of (${asOf}).`);
     const store = app.get<EventStore>(EVENT_STORE);
-    const report = await buildReport(await historiesFromLog(store), store, treaty.code, asOf, since);
+    const report = buildReport(await historiesFromLog(store), await campaignSourcesFromLog(store), treaty.code, asOf, since, values.campaign);
+    if (values.campaign && !report.campaigns.length) throw new CliError(`There is no campaign "${values.campaign}" of ${treaty.code} started by ${asOf}.`);
     const text = values.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderReportMarkdown(report);
     if (values.out) {
       writeFileSync(resolve(values.out), text);

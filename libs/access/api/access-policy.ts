@@ -37,6 +37,7 @@ export const ACCESS_POLICY: Readonly<Record<string, AccessRule>> = {
   /** The letters, meetings and responses with their notes in clear: not for other missions. */
   'GET /v1/countries/:iso3/outreach': ANALYSIS,
   'GET /v1/campaigns/:id': ANALYSIS,
+  'GET /v1/campaigns/:id/countries': ANALYSIS,
   'GET /v1/follow-ups': EVERYONE,
   'GET /v1/follow-ups/jobs/failed': ANALYSIS,
   'POST /v1/follow-ups/:id/claim': FOLLOW_UP_WORK,

@@ -1,15 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { LocalDate, RecordedEvent } from '../../kernel/index.js';
-import { EVENT_STORE, type EventStore } from '../../event-store/index.js';
-import { FOLLOW_UP_EVENT_TYPES, type FollowUpEvent } from '../../follow-ups/index.js';
+import type { EventStore } from '../../event-store/index.js';
+import { FOLLOW_UPS, followUpQueueProjection, type FollowUpView } from '../../follow-ups/index.js';
 import type { TreatyCatalog } from '../../treaty-status/index.js';
 import { TREATIES } from '../../platform/runtime/tokens.js';
+import { CAMPAIGNS, campaignSummaryProjection, MISSIONS, type CampaignDoc } from '../../reporting/application/campaign-summary.projection.js';
+import { pictureFrom, type CampaignSources } from '../../reporting/application/campaign-query.js';
+import { COUNTRIES, countryStatusProjection, type CountryDoc } from '../../reporting/application/country-status.projection.js';
+import type { MissionFacts } from '../../reporting/domain/campaign-picture.js';
 import type { StateHistory } from '../domain/history.js';
 import { universalizationReport, type UniversalizationReport } from '../domain/universalization-report.js';
 import { HistoryQuery } from './history-query.js';
-import { applyBatch, InMemoryReadModelStore, withoutBookkeeping, type Projection } from '../../projections/index.js';
+import { applyBatch, InMemoryReadModelStore, READ_MODEL_STORE, withoutBookkeeping, type Projection, type ReadModelStore } from '../../projections/index.js';
 import { STATE_HISTORIES, stateHistoryProjection } from './state-history.projection.js';
-
 
 /** Reads every event of the given types, page by page. */
 export async function readAllOfTypes(store: EventStore, types: readonly string[], pageSize = 5000): Promise<RecordedEvent[]> {
@@ -22,22 +25,38 @@ export async function readAllOfTypes(store: EventStore, types: readonly string[]
   }
 }
 
-export async function buildReport(histories: readonly StateHistory[], store: EventStore, treaty: string, asOf: LocalDate, since?: LocalDate): Promise<UniversalizationReport> {
-  const followUps = (await readAllOfTypes(store, FOLLOW_UP_EVENT_TYPES)) as unknown as (FollowUpEvent & { streamId: string })[];
-  return universalizationReport(histories, followUps, treaty, asOf, since);
+/** The report on a day: the treaty's totals from the histories, and each campaign of the treaty (or the one asked for). */
+export function buildReport(histories: readonly StateHistory[], sources: CampaignSources, treaty: string, asOf: LocalDate, since?: LocalDate, campaignId?: string): UniversalizationReport {
+  const campaigns = sources.campaigns
+    .filter((c) => c.treaty === treaty && c.startsOn && c.startsOn <= asOf && (!campaignId || c.campaignId === campaignId))
+    .map((c) => pictureFrom(sources, c.campaignId, asOf)!)
+    .sort((a, b) => (a.startsOn < b.startsOn ? -1 : a.startsOn > b.startsOn ? 1 : a.campaignId < b.campaignId ? -1 : 1));
+  const timelines = sources.followUps.map((f) => f.timeline);
+  return universalizationReport(histories, timelines, treaty, asOf, { ...(since ? { since } : {}), ...(campaignId ? { campaignId } : {}), campaigns });
+}
+
+/** What the report reads, from the read models that serve the API. */
+export async function campaignSourcesOf(readModels: ReadModelStore): Promise<CampaignSources> {
+  const [campaigns, missions, countries, followUps] = await Promise.all([
+    readModels.find<CampaignDoc>(CAMPAIGNS),
+    readModels.find<MissionFacts>(MISSIONS),
+    readModels.find<CountryDoc>(COUNTRIES),
+    readModels.find<FollowUpView>(FOLLOW_UPS),
+  ]);
+  return { campaigns: campaigns.map(withoutBookkeeping), missions: missions.map(withoutBookkeeping), countries: countries.map(withoutBookkeeping), followUps: followUps.map(withoutBookkeeping) };
 }
 
 @Injectable()
 export class ReportQuery {
   constructor(
     private readonly history: HistoryQuery,
-    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
     @Inject(TREATIES) private readonly treaties: TreatyCatalog,
   ) {}
 
-  async universalization(treaty: string, asOf: LocalDate, since?: LocalDate): Promise<UniversalizationReport> {
+  async universalization(treaty: string, asOf: LocalDate, since?: LocalDate, campaignId?: string): Promise<UniversalizationReport> {
     this.treaties.require(treaty);
-    return buildReport(await this.history.histories(), this.store, treaty, asOf, since);
+    return buildReport(await this.history.histories(), await campaignSourcesOf(this.readModels), treaty, asOf, since, campaignId);
   }
 }
 
@@ -49,10 +68,24 @@ export async function historiesFromLog(store: EventStore): Promise<StateHistory[
   return (await replayFromLog<StateHistory>(store, stateHistoryProjection, STATE_HISTORIES)).filter((h) => h.name);
 }
 
+/** What the report reads, replayed straight from the log. */
+export async function campaignSourcesFromLog(store: EventStore): Promise<CampaignSources> {
+  const readModels = await replayAll(store, [campaignSummaryProjection, countryStatusProjection, followUpQueueProjection]);
+  return campaignSourcesOf(readModels);
+}
+
 /** One projection's documents, built in memory from the events it reads. */
 export async function replayFromLog<T extends object>(store: EventStore, projection: Projection, collection: string): Promise<T[]> {
-  const readModels = new InMemoryReadModelStore();
-  const events = await readAllOfTypes(store, projection.handles);
-  for (let i = 0; i < events.length; i += 1000) await applyBatch(projection, readModels, events.slice(i, i + 1000));
+  const readModels = await replayAll(store, [projection]);
   return (await readModels.find<T>(collection)).map((d) => withoutBookkeeping(d));
+}
+
+/** Projections built in memory from the events they read. */
+async function replayAll(store: EventStore, projections: readonly Projection[]): Promise<ReadModelStore> {
+  const readModels = new InMemoryReadModelStore();
+  for (const projection of projections) {
+    const events = await readAllOfTypes(store, projection.handles);
+    for (let i = 0; i < events.length; i += 1000) await applyBatch(projection, readModels, events.slice(i, i + 1000));
+  }
+  return readModels;
 }

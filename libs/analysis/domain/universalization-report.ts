@@ -4,6 +4,7 @@ import { statusOn } from '../../treaty-status/domain/index.js';
 import { followUpOn, type FollowUpState } from '../../follow-ups/domain/follow-up.decider.js';
 import type { FollowUpEvent } from '../../follow-ups/domain/follow-up.events.js';
 import { QUEUES, type Queue } from '../../follow-ups/domain/playbook.js';
+import type { CampaignPicture } from '../../reporting/domain/campaign-picture.js';
 import { changesBetween, counted, groupsAt, standingAt, statusPicture, type StateHistory } from './history.js';
 
 type Named = { readonly iso3: Iso3; readonly name: string };
@@ -30,22 +31,37 @@ export interface UniversalizationReport {
   readonly obstaclesCited: Readonly<Partial<Record<Obstacle, number>>>;
   readonly regionalInitiatives: readonly { id: string; subregion: string | null; countries: readonly Iso3[]; state: string; dueOn: LocalDate }[];
   readonly followUps: Readonly<Record<Queue, { open: number; done: number; retracted: number }>>;
+  /** The one campaign the report was asked for, if any: its responses and follow-ups are the campaign's only. */
+  readonly campaignId: string | null;
+  /** What each campaign of the treaty did by the report's day, as its coordinators tell it. */
+  readonly campaigns: readonly CampaignSection[];
 }
 
+/** A campaign's part of the report: its counts on the report's day. */
+export type CampaignSection = Omit<CampaignPicture, 'rows' | 'weekly'>;
+
 /** Every follow-up as it stood at the end of `asOf` (events that happened by then, in order). */
-export function followUpsAt(events: readonly (FollowUpEvent & { readonly streamId: string })[], asOf: LocalDate): NonNullable<FollowUpState>[] {
-  const byTask = new Map<string, FollowUpEvent[]>();
-  for (const e of events) byTask.set(e.streamId, [...(byTask.get(e.streamId) ?? []), e]);
-  return [...byTask.values()].map((history) => followUpOn(history, asOf)).filter((t): t is NonNullable<FollowUpState> => t !== undefined);
+/** Every follow-up as it stood at the end of `asOf`, from each task's events in order. */
+export function followUpsAt(timelines: readonly (readonly FollowUpEvent[])[], asOf: LocalDate): NonNullable<FollowUpState>[] {
+  return timelines.map((history) => followUpOn(history, asOf)).filter((t): t is NonNullable<FollowUpState> => t !== undefined);
+}
+
+export interface ReportScope {
+  /** The last meeting of States Parties: what happened since is listed. */
+  readonly since?: LocalDate;
+  /** One campaign: the responses, obstacles and follow-ups are that campaign's. */
+  readonly campaignId?: string;
+  readonly campaigns?: readonly CampaignPicture[];
 }
 
 export function universalizationReport(
   histories: readonly StateHistory[],
-  followUpEvents: readonly (FollowUpEvent & { readonly streamId: string })[],
+  followUpTimelines: readonly (readonly FollowUpEvent[])[],
   treaty: string,
   asOf: LocalDate,
-  since?: LocalDate,
+  scope: ReportScope = {},
 ): UniversalizationReport {
+  const { since, campaignId } = scope;
   const at = { asOf };
   const picture = statusPicture(histories, treaty, at);
   const named = (h: Named): Named => ({ iso3: h.iso3, name: h.name });
@@ -77,7 +93,7 @@ export function universalizationReport(
     const status = statusOn(standing, asOf);
     if (status === 'signatory') (signatoriesByRegion[h.region] ??= []).push({ ...named(h), signedOn: standing.signedOn! });
     if (status === 'state-party') continue;
-    const [latest] = groupsAt(h, treaty, at);
+    const [latest] = groupsAt(h, treaty, at).filter((m) => !campaignId || m.campaignId === campaignId);
     if (!latest) continue;
     const group = responses[latest.group];
     group.count++;
@@ -87,7 +103,7 @@ export function universalizationReport(
     for (const o of latest.obstacles) obstaclesCited[o] = (obstaclesCited[o] ?? 0) + 1;
   }
 
-  const tasks = followUpsAt(followUpEvents, asOf).filter((t) => t.treaty === treaty);
+  const tasks = followUpsAt(followUpTimelines, asOf).filter((t) => t.treaty === treaty && (!campaignId || t.campaignId === campaignId));
   const followUps = Object.fromEntries(QUEUES.map((q) => [q, { open: 0, done: 0, retracted: 0 }])) as Record<Queue, { open: number; done: number; retracted: number }>;
   for (const t of tasks) {
     const tally = followUps[t.queue];
@@ -112,6 +128,8 @@ export function universalizationReport(
     obstaclesCited: Object.fromEntries(Object.entries(obstaclesCited).sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1))),
     regionalInitiatives,
     followUps,
+    campaignId: campaignId ?? null,
+    campaigns: (scope.campaigns ?? []).map(({ rows: _, weekly: __, ...section }) => section),
   };
 }
 
@@ -153,5 +171,38 @@ export function renderReportMarkdown(r: UniversalizationReport): string {
   lines.push(r.regionalInitiatives.length ? r.regionalInitiatives.map((i) => `- ${i.subregion ?? 'unknown sub-region'}: ${i.countries.join(', ')} (due ${i.dueOn})`).join('\n') : 'None.', '');
   lines.push('## Follow-ups', '', '| queue | open | done | retracted |', '|---|---|---|---|');
   for (const [q, f] of Object.entries(r.followUps)) lines.push(`| ${q} | ${f.open} | ${f.done} | ${f.retracted} |`);
+  for (const c of r.campaigns) lines.push('', ...campaignMarkdown(c));
   return lines.join('\n') + '\n';
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** A campaign's section, worded as its coordinators report it. */
+function campaignMarkdown(c: CampaignSection): string[] {
+  const k = c.counts;
+  const l = k.letters;
+  const lines = [`## Campaign: ${c.title} (${c.coordinators.join(', ')}), as of ${c.asOf}`, ''];
+  if (l.delivered) {
+    const window = l.firstOn === l.lastOn ? `on ${l.firstOn}` : `between ${l.firstOn} and ${l.lastOn}`;
+    lines.push(
+      `Through ${plural(l.residentMissions, 'resident mission')} and ${plural(l.nonResidentContacts, 'non-resident point of contact', 'non-resident points of contact')}, ` +
+        `the coordinators delivered a joint letter${l.cosignedBy.length ? `, co-signed by ${l.cosignedBy.join(', ')},` : ''} to ${plural(l.states, 'state')} ${window}. ` +
+        `${plural(k.responded, 'state')} responded; ${k.noResponse} had not responded by ${c.asOf}.`,
+      '',
+    );
+  } else lines.push('No letter delivered yet.', '');
+  const g = k.groups;
+  lines.push('| group | states | who |', '|---|---|---|');
+  lines.push(`| I — joining soon | ${g.I.count} | ${list(g.I.countries)} |`);
+  lines.push(`| II — obstacles named | ${g.II.count} | ${list(g.II.countries)} |`);
+  lines.push(`| III — major change needed | ${g.III.count} | ${list(g.III.countries)} |`, '');
+  lines.push(`Group I: ratification under way in ${list(g.I.ratificationUnderWay)}; wishing to sign first: ${list(g.I.wishesToSign)}.`);
+  if (k.expectedSoon.length) lines.push(`Expected to join soon, their deposit announced (not counted in Group I): ${list(k.expectedSoon)}.`);
+  if (k.joinedSince.length) lines.push(`Joined since they responded: ${k.joinedSince.map((j) => `${j.name} (${j.depositedOn})`).join('; ')}.`);
+  const obstacles = Object.entries(k.obstacles);
+  lines.push('', `Obstacles cited: ${obstacles.length ? obstacles.map(([o, n]) => `${o} ${n}`).join(', ') : 'none'}.`, '');
+  lines.push(`Regional initiatives forming: ${k.regionalInitiatives.length ? k.regionalInitiatives.map((i) => `${i.subregion ?? 'unknown sub-region'} (${i.countries.join(', ')})`).join('; ') : 'none'}.`, '');
+  lines.push('| follow-ups | open | done | retracted |', '|---|---|---|---|');
+  for (const [q, f] of Object.entries(k.followUps)) lines.push(`| ${q} | ${f.open} | ${f.done} | ${f.retracted} |`);
+  return lines;
 }

@@ -1,18 +1,32 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiQuery, ApiTags } from '@nestjs/swagger';
 import { InvalidRequest } from '../../platform/http/problem.js';
-import { ID_MESSAGE, ID_PATTERN, onlyKnownQuery } from '../../platform/http/validators.js';
+import { dateQuery, ID_MESSAGE, ID_PATTERN, onlyKnownQuery } from '../../platform/http/validators.js';
 import { CampaignQuery } from '../application/campaign-query.js';
+
+const checkId = (id: string) => {
+  if (!ID_PATTERN.test(id)) throw new InvalidRequest([{ field: 'id', message: `id ${ID_MESSAGE}` }]);
+  return id;
+};
 
 @ApiTags('campaigns')
 @Controller('v1/campaigns')
 export class CampaignsController {
   constructor(private readonly campaigns: CampaignQuery) {}
 
+  /** The campaign's counts on a day: letters and who carried them, responses by group, obstacles, initiatives, follow-ups. */
   @Get(':id')
+  @ApiQuery({ name: 'asOf', required: false, description: 'YYYY-MM-DD; default today' })
   async summary(@Param('id') id: string, @Query() query: Record<string, string>) {
-    onlyKnownQuery(query, []);
-    if (!ID_PATTERN.test(id)) throw new InvalidRequest([{ field: 'id', message: `id ${ID_MESSAGE}` }]);
-    return this.campaigns.summary(id);
+    onlyKnownQuery(query, ['asOf']);
+    return this.campaigns.summary(checkId(id), dateQuery('asOf', query.asOf));
+  }
+
+  /** Every country the campaign covers, as the campaign page shows it, with the counts and the weekly activity. */
+  @Get(':id/countries')
+  @ApiQuery({ name: 'asOf', required: false, description: 'YYYY-MM-DD; default today' })
+  async countries(@Param('id') id: string, @Query() query: Record<string, string>) {
+    onlyKnownQuery(query, ['asOf']);
+    return this.campaigns.picture(checkId(id), dateQuery('asOf', query.asOf));
   }
 }

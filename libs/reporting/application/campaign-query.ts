@@ -1,14 +1,38 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { notFound, toLocalDate, type Clock } from '../../kernel/index.js';
+import { notFound, toLocalDate, type Clock, type Iso3, type LocalDate } from '../../kernel/index.js';
 import { READ_MODEL_STORE, withoutBookkeeping, type ReadModelStore } from '../../projections/index.js';
-import { statusOn } from '../../treaty-status/index.js';
+import { FOLLOW_UPS, followUpViewOn, type FollowUpView } from '../../follow-ups/index.js';
 import { CLOCK } from '../../platform/runtime/tokens.js';
-import { CAMPAIGNS, type CampaignDoc } from './campaign-summary.projection.js';
+import { campaignPicture, latestResponse, type CampaignFacts, type CampaignPicture, type MissionFacts, type StateFacts, type TaskOnDay } from '../domain/campaign-picture.js';
+import { CAMPAIGNS, MISSIONS, type CampaignDoc } from './campaign-summary.projection.js';
 import { COUNTRIES, type CountryDoc } from './country-status.projection.js';
 
 const tally = (values: readonly string[]) => values.reduce<Record<string, number>>((acc, v) => ({ ...acc, [v]: (acc[v] ?? 0) + 1 }), {});
 
-/** A campaign's summary: the approached countries counted by treaty status, group, obstacle and region, today. */
+/** What a campaign picture is made of, wherever it is read from (the read models, or a replay of the log). */
+export interface CampaignSources {
+  readonly campaigns: readonly CampaignDoc[];
+  readonly missions: readonly MissionFacts[];
+  readonly countries: readonly CountryDoc[];
+  readonly followUps: readonly FollowUpView[];
+}
+
+/** The campaign on a day, from its sources; undefined for a campaign never launched. */
+export function pictureFrom(sources: CampaignSources, campaignId: string, asOf: LocalDate): CampaignPicture | undefined {
+  const doc = sources.campaigns.find((c) => c.campaignId === campaignId);
+  if (!doc?.treaty || !doc.startsOn) return undefined;
+  const campaign = doc as CampaignDoc & CampaignFacts;
+  const states = new Map<Iso3, StateFacts>(
+    sources.countries.filter((c) => c.name).map((c) => [c.iso3, { iso3: c.iso3, name: c.name!, region: c.region ?? '', subregion: c.subregion ?? '', standing: c.treaties[campaign.treaty]?.standing ?? {} }]),
+  );
+  const tasks = sources.followUps
+    .filter((f) => f.campaignId === campaignId)
+    .map((f) => followUpViewOn(f, asOf))
+    .filter((f): f is FollowUpView => f !== undefined);
+  return campaignPicture(campaign, sources.missions, states, tasks as TaskOnDay[], asOf);
+}
+
+/** A campaign's page and summary: every country it covers, and the counts, on a day (default today). */
 @Injectable()
 export class CampaignQuery {
   constructor(
@@ -16,26 +40,45 @@ export class CampaignQuery {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async summary(campaignId: string) {
+  async picture(campaignId: string, asOf?: LocalDate): Promise<CampaignPicture> {
     const doc = await this.readModels.get<CampaignDoc>(CAMPAIGNS, campaignId);
-    if (!doc?.treaty) throw notFound('unknown-campaign', `There is no campaign "${campaignId}".`, 'id');
-    const { countries, ...campaign } = withoutBookkeeping(doc);
-    const today = toLocalDate(this.clock.now());
-    const rows = await Promise.all(
-      Object.entries(countries).map(async ([iso3, c]) => {
-        const country = await this.readModels.get<CountryDoc>(COUNTRIES, iso3);
-        return { ...c, region: country?.region ?? 'unknown', treatyStatus: statusOn(country?.treaties[doc.treaty!]?.standing ?? {}, today) };
-      }),
-    );
+    const [missions, countries, followUps] = doc?.treaty
+      ? await Promise.all([this.readModels.find<MissionFacts>(MISSIONS), this.readModels.find<CountryDoc>(COUNTRIES), this.readModels.find<FollowUpView>(FOLLOW_UPS, { campaignId })])
+      : [[], [], []];
+    const picture = doc && pictureFrom({ campaigns: [withoutBookkeeping(doc)], missions: missions.map(withoutBookkeeping), countries: countries.map(withoutBookkeeping), followUps }, campaignId, asOf ?? toLocalDate(this.clock.now()));
+    if (!picture) throw notFound('unknown-campaign', `There is no campaign "${campaignId}".`, 'id');
+    return picture;
+  }
+
+  /**
+   * The counts of `picture`, with the campaign's own summary: the countries it approached (that
+   * it recorded anything about) by treaty status, latest group, obstacle and region.
+   */
+  async summary(campaignId: string, asOf?: LocalDate) {
+    const picture = await this.picture(campaignId, asOf);
+    const doc = withoutBookkeeping((await this.readModels.get<CampaignDoc>(CAMPAIGNS, campaignId))!);
+    const approached = picture.rows.filter((r) => doc.countries[r.iso3]);
+    const latest = approached.map((r) => latestResponse(doc.countries[r.iso3]!, picture.asOf));
+    const { rows: _, weekly: __, counts, ...campaign } = picture;
     return {
       ...campaign,
-      countries: rows.length,
-      lettersDelivered: rows.reduce((n, r) => n + r.letters, 0),
-      responded: rows.filter((r) => r.responded).length,
-      byTreatyStatus: tally(rows.map((r) => r.treatyStatus)),
-      byGroup: tally(rows.map((r) => r.group ?? 'none')),
-      byObstacle: tally(rows.flatMap((r) => r.obstacles)),
-      byRegion: tally(rows.map((r) => r.region)),
+      lastActivityOn: doc.lastActivityOn ?? null,
+      countries: approached.length,
+      lettersDelivered: counts.letters.delivered,
+      responded: counts.responded,
+      byTreatyStatus: tally(approached.map((r) => r.status)),
+      byGroup: tally(latest.map((r) => r?.group ?? 'none')),
+      byObstacle: tally(latest.flatMap((r) => r?.obstacles ?? [])),
+      byRegion: tally(approached.map((r) => r.region)),
+      covered: counts.countries,
+      letters: counts.letters,
+      noResponse: counts.noResponse,
+      groups: counts.groups,
+      expectedSoon: counts.expectedSoon,
+      joinedSince: counts.joinedSince,
+      obstacles: counts.obstacles,
+      regionalInitiatives: counts.regionalInitiatives,
+      followUps: counts.followUps,
     };
   }
 }

@@ -3,7 +3,7 @@ import { applyBatch } from '../../projections/index.js';
 import { outreachStreamId } from '../../outreach/index.js';
 import { READ_MODEL_PROJECTIONS } from '../../platform/runtime/projection-catalog.js';
 import { COUNTRIES, COUNTRY_CAMPAIGNS, countryCampaignId, type CountryCampaignDoc, type CountryDoc } from './country-status.projection.js';
-import { CAMPAIGNS, type CampaignDoc } from './campaign-summary.projection.js';
+import { CAMPAIGNS, MISSIONS, type CampaignDoc } from './campaign-summary.projection.js';
 
 async function busyCampaign(): Promise<Scenario> {
   const s = new Scenario();
@@ -52,10 +52,13 @@ describe('read model projections', () => {
     expect(Object.values(ken.followUps).map((f) => f.kind)).toEqual(['regional-initiative']);
     const campaign = (await s.engine.readModels.get<CampaignDoc>(CAMPAIGNS, 'c1'))!;
     expect(campaign).toMatchObject({ treaty: 'CCM', coordinators: ['NOR'], lastActivityOn: '2026-02-03' });
+    const letter = { missionId: 'm1', deliveredOn: '2026-01-20', cosignedBy: ['NOR'] };
+    const response = (receivedOn: string, group: string, obstacles: string[]) => ({ missionId: 'm1', receivedOn, group, ratificationUnderWay: false, wishesToSign: false, obstacles });
     expect(campaign.countries).toEqual({
-      KEN: { letters: 1, responded: true, group: 'II', obstacles: ['regional-reciprocity'] },
-      UGA: { letters: 1, responded: true, group: 'II', obstacles: ['capacity', 'regional-reciprocity'] },
-      ETH: { letters: 0, responded: true, group: 'III', obstacles: [] },
+      KEN: { letters: [letter], meetings: [], responses: [response('2026-02-01', 'II', ['regional-reciprocity'])] },
+      UGA: { letters: [letter], meetings: [], responses: [response('2026-02-02', 'II', ['capacity', 'regional-reciprocity'])] },
+      ETH: { letters: [], meetings: [], responses: [response('2026-02-03', 'III', [])] },
     });
+    expect(await s.engine.readModels.get(MISSIONS, 'm1')).toMatchObject({ missionId: 'm1', kind: 'non-resident', coordinator: 'NOR', accreditedTo: ['KEN', 'UGA', 'ETH'] });
   });
 });
