@@ -20,6 +20,8 @@ export interface FollowUpView extends FollowUp {
 }
 
 const dayOf = (e: { occurredAt: string }) => e.occurredAt.slice(0, 10);
+const closing = (e: FollowUpEvent) => e.type === 'FollowUpCompleted' || e.type === 'FollowUpRetracted';
+const earliest = (a: LocalDate | undefined, b: LocalDate) => (a !== undefined && a < b ? a : b);
 
 /**
  * The follow-up queues: one document per task, folded with the task's own rules.
@@ -43,7 +45,7 @@ export const followUpQueueProjection: Projection = {
         state: next.status,
         updatedAt: event.recordedAt,
         openedOn: doc?.openedOn ?? dayOf(e),
-        ...(closed ? { closedOn: doc?.closedOn ?? dayOf(e) } : {}),
+        ...(closed ? { closedOn: closing(e) ? earliest(doc?.closedOn, dayOf(e)) : (doc?.closedOn ?? dayOf(e)) } : {}),
         history: [...(doc?.history ?? []), { type, at: event.recordedAt, on: dayOf(e), actor: event.actor }],
         timeline: [...(doc?.timeline ?? []), { type, occurredAt, data } as FollowUpEvent],
       };
@@ -62,7 +64,9 @@ export function followUpViewOn(doc: FollowUpView, day: LocalDate): FollowUpView 
   const then = followUpOn(doc.timeline, day);
   const timeline = doc.timeline.filter((e) => dayOf(e) <= day);
   if (!then) return undefined;
-  const closedOn = then.status === 'completed' || then.status === 'retracted' ? dayOf(timeline.findLast((e) => e.type === 'FollowUpCompleted' || e.type === 'FollowUpRetracted')!) : undefined;
+  // A retraction dated again earlier (a fact entered later) counts from its earliest day since the task last reopened.
+  const sinceReopened = timeline.slice(timeline.findLastIndex((e) => e.type === 'FollowUpReinstated') + 1);
+  const closedOn = then.status === 'completed' || then.status === 'retracted' ? sinceReopened.filter(closing).map(dayOf).sort()[0] : undefined;
   const { id, updatedAt, openedOn, history } = doc;
   return { ...then, id, state: then.status, updatedAt, openedOn, history, timeline, ...(closedOn ? { closedOn } : {}) };
 }

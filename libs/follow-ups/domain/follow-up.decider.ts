@@ -25,6 +25,8 @@ export interface FollowUp extends Omit<FollowUpScheduled['data'], 'countries'> {
   readonly overdue?: boolean;
   /** The day it was retracted, while it is. */
   readonly retractedOn?: string;
+  /** Members that left a gathering task, and the day each left. */
+  readonly leftOn?: Readonly<Record<Iso3, string>>;
   /**
    * The log position of the latest event the playbook shaped this task in reaction to.
    * Reacting to an event at or before it changes nothing: that is a replay, and the task
@@ -56,6 +58,8 @@ export type FollowUpCommand =
 const isActive = (s: FollowUpState): s is FollowUp => s?.status === 'open' || s?.status === 'claimed';
 const isReplay = (s: FollowUp, trigger: Trigger) => trigger.position <= (s.shapedUpTo ?? 0);
 const shaped = (s: FollowUp, trigger: Trigger) => Math.max(s.shapedUpTo ?? 0, trigger.position);
+const retractedLater = (s: FollowUp, day: string) => s.status === 'retracted' && s.retractedOn !== undefined && day < s.retractedOn;
+const earlier = (a: string | undefined, b: string) => (a !== undefined && a < b ? a : b);
 
 /**
  * A follow-up task's life. Scheduling an existing task, widening with a member, retracting
@@ -85,11 +89,21 @@ export function decideFollowUp(command: FollowUpCommand, state: FollowUpState): 
       return widening(state, command);
     }
     case 'narrow': {
-      if (!isActive(state) || !state.countries.includes(command.iso3) || isReplay(state, command.triggeredBy)) return [];
-      return narrowing(state, command.iso3, { on: command.on, reason: command.reason }, command.triggeredBy);
+      if (!state || isReplay(state, command.triggeredBy)) return [];
+      const until = { on: command.on, reason: command.reason };
+      if (isActive(state) && state.countries.includes(command.iso3)) return narrowing(state, command.iso3, until, command.triggeredBy);
+      // A fact entered later shows the member left earlier than recorded: its leaving is dated again.
+      const left = state.leftOn?.[command.iso3];
+      if (left && command.on < left) {
+        const e: FollowUpNarrowed = { type: 'FollowUpNarrowed', occurredAt: command.on, data: { followUpId: state.followUpId, iso3: command.iso3, countries: state.countries, reason: command.reason, triggeredBy: command.triggeredBy } };
+        return [e];
+      }
+      return retractedLater(state, command.on) && state.countries.includes(command.iso3) ? [retraction(state, until, command.triggeredBy)] : [];
     }
     case 'retract':
-      return isActive(state) ? [retraction(state, command, command.triggeredBy)] : [];
+      if (isActive(state)) return [retraction(state, command, command.triggeredBy)];
+      // Retracted on a later day (a deposit known in advance), and now shown moot earlier: dated again.
+      return state && retractedLater(state, command.on) && !isReplay(state, command.triggeredBy) ? [retraction(state, command, command.triggeredBy)] : [];
     case 'fall-due': {
       if (!isActive(state) || state.overdue) return [];
       const e: FollowUpFellDue = { type: 'FollowUpFellDue', occurredAt: command.on, data: { followUpId: state.followUpId, dueOn: state.dueOn, countries: state.countries } };
@@ -154,10 +168,16 @@ export function evolveFollowUp(state: FollowUpState, event: FollowUpEvent): Foll
       return { ...event.data, status: 'open', shapedUpTo: event.data.triggeredBy.position };
     // Membership changes by the country that joined or left, so that events read up to a past
     // day (some entered out of the order they happened) give the members of that day.
-    case 'FollowUpWidened':
-      return state && { ...state, countries: [...new Set([...state.countries, event.data.iso3])].sort(), shapedUpTo: shaped(state, event.data.triggeredBy) };
-    case 'FollowUpNarrowed':
-      return state && { ...state, countries: state.countries.filter((c) => c !== event.data.iso3), shapedUpTo: shaped(state, event.data.triggeredBy) };
+    case 'FollowUpWidened': {
+      if (!state) return state;
+      const { [event.data.iso3]: _, ...leftOn } = state.leftOn ?? {};
+      return { ...state, countries: [...new Set([...state.countries, event.data.iso3])].sort(), leftOn, shapedUpTo: shaped(state, event.data.triggeredBy) };
+    }
+    case 'FollowUpNarrowed': {
+      if (!state) return state;
+      const leftOn = { ...state.leftOn, [event.data.iso3]: earlier(state.leftOn?.[event.data.iso3], event.occurredAt.slice(0, 10)) };
+      return { ...state, countries: state.countries.filter((c) => c !== event.data.iso3), leftOn, shapedUpTo: shaped(state, event.data.triggeredBy) };
+    }
     case 'FollowUpReinstated': {
       if (!state) return state;
       const { retractedOn: _, assignee: __, ...rest } = state;
@@ -169,7 +189,7 @@ export function evolveFollowUp(state: FollowUpState, event: FollowUpEvent): Foll
     case 'FollowUpCompleted':
       return state && { ...state, status: 'completed', outcome: event.data.outcome };
     case 'FollowUpRetracted':
-      return state && { ...state, status: 'retracted', retractedOn: event.occurredAt.slice(0, 10), shapedUpTo: shaped(state, event.data.triggeredBy) };
+      return state && { ...state, status: 'retracted', retractedOn: earlier(state.status === 'retracted' ? state.retractedOn : undefined, event.occurredAt.slice(0, 10)), shapedUpTo: shaped(state, event.data.triggeredBy) };
     case 'FollowUpFellDue':
       return state && { ...state, overdue: true };
   }

@@ -25,10 +25,19 @@ export interface CountryFacts {
   readonly standings: Readonly<Record<string, TreatyStanding>>;
 }
 
-/** A task the workflow keeps open, and the day it opened (nothing closes it on an earlier day). */
+/** A task the workflow opened, and the day it opened (nothing closes it on an earlier day). */
 export interface OpenTask {
   readonly kind: string;
   readonly openedOn: LocalDate;
+}
+
+/**
+ * A task of a case with the day it closed, once that is known. A fact recorded in advance (a
+ * deposit of a later year) may close it ahead of facts entered after it: one dated before that
+ * day still closes it earlier, so a closed task is kept, not forgotten.
+ */
+export interface CaseTask extends OpenTask {
+  readonly closedOn?: LocalDate;
 }
 
 /** The workflow's memory of one case. */
@@ -38,8 +47,8 @@ export interface CaseState {
   /** The days of the responses received, in order, each once. */
   readonly respondedOn: readonly LocalDate[];
   readonly assessment?: Assessment;
-  /** The case's own open tasks (not the regional initiatives it belongs to), by id. */
-  readonly open: Readonly<Record<string, OpenTask>>;
+  /** The case's own tasks (not the regional initiatives it belongs to), by id. */
+  readonly tasks: Readonly<Record<string, CaseTask>>;
   /** The latest occurrence of each repeating kind: only its completion brings the next one. */
   readonly latest: Readonly<Record<string, { readonly id: string; readonly occurrence: number }>>;
 }
@@ -55,6 +64,8 @@ export interface InitiativeState {
    * that day (entered later) reinstates it rather than forming another.
    */
   readonly last?: InitiativeTask & { readonly retractedOn: LocalDate };
+  /** Members that left, the task they left and the day: a fact dated earlier moves the day. */
+  readonly left: Readonly<Record<Iso3, { readonly id: string; readonly on: LocalDate }>>;
 }
 
 export interface InitiativeTask extends OpenTask {
@@ -103,9 +114,9 @@ export type WorkflowCommand =
   | { readonly type: 'set-timer'; readonly timerId: string; readonly dueOn: LocalDate; readonly payload: TimerPayload }
   | { readonly type: 'cancel-timer'; readonly timerId: string };
 
-export const emptyCase = (campaignId: string, iso3: Iso3): CaseState => ({ campaignId, iso3, respondedOn: [], open: {}, latest: {} });
+export const emptyCase = (campaignId: string, iso3: Iso3): CaseState => ({ campaignId, iso3, respondedOn: [], tasks: {}, latest: {} });
 export const emptyCountry = (iso3: Iso3): CountryFacts => ({ iso3, campaigns: [], standings: {} });
-export const EMPTY_INITIATIVE: InitiativeState = { members: [], formed: 0 };
+export const EMPTY_INITIATIVE: InitiativeState = { members: [], formed: 0, left: {} };
 
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 
@@ -148,7 +159,9 @@ function mootAfter(rule: PlaybookRule, ctx: CaseContext, day: LocalDate, also: {
 
 const standingOf = (ctx: CaseContext): TreatyStanding => ctx.country.standings[ctx.treaty.code] ?? {};
 const ruleOf = (playbook: Playbook, kind: string) => playbook.rules.find((r) => r.kind === kind);
-const openOfKind = (c: CaseState, kind: string) => Object.entries(c.open).filter(([, t]) => t.kind === kind);
+/** The tasks of a kind not closed by the end of `day`. */
+const liveOfKind = (c: CaseState, kind: string, day: LocalDate) => Object.entries(c.tasks).filter(([, t]) => t.kind === kind && (!t.closedOn || t.closedOn > day));
+const earlier = (a: LocalDate | undefined, b: LocalDate) => (a !== undefined && a < b ? a : b);
 
 /** Builds the commands of one decision in the order the processor must carry them out. */
 class Decision {
@@ -174,8 +187,11 @@ class Decision {
     if (!until) this.commands.push({ type: 'set-timer', timerId: dueTimerId(task.followUpId), dueOn: task.dueOn, payload: { purpose: 'due', queue: rule.queue, followUpId: task.followUpId } });
   }
 
-  retract(followUpId: string, task: OpenTask, on: LocalDate, reason: string): void {
-    this.send(followUpId, { kind: 'retract', reason, triggeredBy: this.input.trigger, on: maxDate(on, task.openedOn) });
+  /** Closes a task on `on` (never before it opened), unless it closed on that day or earlier already. */
+  retract(followUpId: string, task: CaseTask, on: LocalDate, reason: string): void {
+    const at = maxDate(on, task.openedOn);
+    if (task.closedOn && task.closedOn <= at) return;
+    this.send(followUpId, { kind: 'retract', reason, triggeredBy: this.input.trigger, on: at });
     this.commands.push({ type: 'cancel-timer', timerId: dueTimerId(followUpId) });
   }
 
@@ -200,11 +216,16 @@ class Decision {
     this.send(initiative.open.id, { kind: 'widen', iso3, triggeredBy: input.trigger, on: maxDate(day, initiative.open.openedOn), ...(until ? { until } : {}) });
   }
 
+  /** The country leaves its initiative on `on`; if it left on a later day already, it left on `on`. */
   leave(rule: PlaybookRule, on: LocalDate, reason: string): void {
     const initiative = this.ctx.initiatives[rule.kind];
     const iso3 = this.ctx.case.iso3;
-    if (!initiative?.open || !initiative.members.includes(iso3)) return;
-    this.send(initiative.open.id, { kind: 'narrow', iso3, reason, triggeredBy: this.input.trigger, on: maxDate(on, initiative.open.openedOn) });
+    if (!initiative) return;
+    const narrow = (task: InitiativeTask) => this.send(task.id, { kind: 'narrow', iso3, reason, triggeredBy: this.input.trigger, on: maxDate(on, task.openedOn) });
+    if (initiative.open && initiative.members.includes(iso3)) return narrow(initiative.open);
+    const left = initiative.left[iso3];
+    const task = [initiative.open, initiative.last].find((t) => t && t.id === left?.id);
+    if (left && task && maxDate(on, task.openedOn) < left.on) narrow(task);
   }
 }
 
@@ -231,14 +252,14 @@ export function decideCase(input: CaseInput, ctx: CaseContext): WorkflowCommand[
       break;
     case 'no-response-timer': {
       const rule = ruleOf(playbook, input.kind);
-      if (!rule || !appliesNoResponse(rule, ctx, input.on) || openOfKind(c, rule.kind).length) break;
+      if (!rule || !appliesNoResponse(rule, ctx, input.on) || liveOfKind(c, rule.kind, input.on).length) break;
       const answered = c.respondedOn.filter((r) => r > input.on).map((r) => ({ on: r, what: 'responded' }));
       const followUpId = caseTaskId(rule.kind, campaignId, iso3, input.letterEventId);
       d.schedule(rule, { followUpId, countries: [iso3], dueOn: addDays(input.on, rule.dueInDays), occurrence: 1 }, input.on, mootAfter(rule, ctx, input.on, answered.slice(0, 1)));
       break;
     }
     case 'response-received':
-      for (const [id, task] of Object.entries(c.open)) {
+      for (const [id, task] of Object.entries(c.tasks)) {
         const rule = ruleOf(playbook, task.kind);
         if (rule && isNoResponseTrigger(rule.when)) d.retract(id, task, input.on, `${iso3} responded on ${input.on}`);
       }
@@ -254,7 +275,7 @@ export function decideCase(input: CaseInput, ctx: CaseContext): WorkflowCommand[
           else d.leave(rule, day, `${iso3} no longer cites what this initiative addresses`);
           continue;
         }
-        const open = openOfKind(c, rule.kind);
+        const open = liveOfKind(c, rule.kind, day);
         if (applies && !open.length) {
           const followUpId = caseTaskId(rule.kind, campaignId, iso3, input.trigger.eventId);
           d.schedule(rule, { followUpId, countries: [iso3], dueOn: addDays(day, rule.dueInDays), occurrence: 1 }, day, mootAfter(rule, ctx, day));
@@ -269,7 +290,7 @@ export function decideCase(input: CaseInput, ctx: CaseContext): WorkflowCommand[
       const deposit = isDeposit(act.action);
       if (!deposit && act.action !== 'signature') break;
       const reason = `${iso3} ${deposit ? `deposited its instrument of ${act.action}` : 'signed'} on ${act.on}`;
-      for (const [id, task] of Object.entries(c.open)) {
+      for (const [id, task] of Object.entries(c.tasks)) {
         if (deposit || ruleOf(playbook, task.kind)?.retractOn?.includes('signature')) d.retract(id, task, act.on, reason);
       }
       if (deposit) for (const rule of playbook.rules.filter(isInitiativeRule)) d.leave(rule, act.on, reason);
@@ -303,12 +324,12 @@ export function evolveCase(view: CaseView, event: CaseInput | FollowUpEvent): Ca
     case 'group-assigned':
       return { ...view, case: { ...c, assessment: event.assessment } };
     case 'task-completed':
-      return { ...view, case: { ...c, open: without(c.open, event.followUpId) } };
+      return { ...view, case: closeTask(c, event.followUpId, event.on) };
     case 'FollowUpScheduled': {
       const { followUpId, kind, subregion, occurrence } = event.data;
       if (subregion !== undefined) return { ...view, initiatives: { ...view.initiatives, [kind]: evolveInitiative(view.initiatives[kind] ?? EMPTY_INITIATIVE, event) } };
       const openedOn = event.occurredAt.slice(0, 10);
-      return { ...view, case: { ...c, open: { ...c.open, [followUpId]: { kind, openedOn } }, latest: { ...c.latest, [kind]: { id: followUpId, occurrence } } } };
+      return { ...view, case: { ...c, tasks: { ...c.tasks, [followUpId]: { kind, openedOn } }, latest: { ...c.latest, [kind]: { id: followUpId, occurrence } } } };
     }
     case 'FollowUpWidened':
     case 'FollowUpNarrowed':
@@ -317,44 +338,59 @@ export function evolveCase(view: CaseView, event: CaseInput | FollowUpEvent): Ca
     case 'FollowUpCompleted': {
       const initiatives = Object.fromEntries(Object.entries(view.initiatives).map(([kind, i]) => [kind, evolveInitiative(i, event)]));
       const closed = event.type === 'FollowUpRetracted' || event.type === 'FollowUpCompleted';
-      return { ...view, initiatives, case: closed ? { ...c, open: without(c.open, event.data.followUpId) } : c };
+      return { ...view, initiatives, case: closed ? closeTask(c, event.data.followUpId, event.occurredAt.slice(0, 10)) : c };
     }
     default:
       return view;
   }
 }
 
-/** A regional initiative after an event of a task: only the events of its open task change it. */
+/** A case task closed on `day`, or earlier if it was closed earlier already. */
+function closeTask(c: CaseState, followUpId: string, day: LocalDate): CaseState {
+  const task = c.tasks[followUpId];
+  return task ? { ...c, tasks: { ...c.tasks, [followUpId]: { ...task, closedOn: earlier(task.closedOn, day) } } } : c;
+}
+
+/** A regional initiative after an event of a task: only the events of its open (or last) task change it. */
 export function evolveInitiative(state: InitiativeState, event: FollowUpEvent): InitiativeState {
+  const day = event.occurredAt.slice(0, 10);
+  const leaving = (left: InitiativeState['left'], id: string, countries: readonly Iso3[]) =>
+    Object.fromEntries([...Object.entries(left), ...countries.map((c) => [c, { id, on: left[c]?.id === id ? earlier(left[c]!.on, day) : day }] as const)]);
   switch (event.type) {
     case 'FollowUpScheduled': {
       const { followUpId, kind, countries, dueOn } = event.data;
       const n = initiativeNumber(followUpId);
       // An earlier initiative's history read again (a replay) never reopens it.
       if (n < state.formed) return state;
-      return { open: { id: followUpId, kind, openedOn: event.occurredAt.slice(0, 10), dueOn }, members: countries, formed: Math.max(state.formed, n) };
+      return { open: { id: followUpId, kind, openedOn: day, dueOn }, members: countries, formed: Math.max(state.formed, n), left: state.left };
     }
-    case 'FollowUpWidened':
-      return state.open?.id === event.data.followUpId ? { ...state, members: [...new Set([...state.members, event.data.iso3])].sort() } : state;
-    case 'FollowUpNarrowed':
-      return state.open?.id === event.data.followUpId ? { ...state, members: state.members.filter((m) => m !== event.data.iso3) } : state;
-    case 'FollowUpRetracted':
-      return state.open?.id === event.data.followUpId ? { members: [], formed: state.formed, last: { ...state.open, retractedOn: event.occurredAt.slice(0, 10) } } : state;
+    case 'FollowUpWidened': {
+      if (state.open?.id !== event.data.followUpId) return state;
+      const { [event.data.iso3]: _, ...left } = state.left;
+      return { ...state, members: [...new Set([...state.members, event.data.iso3])].sort(), left };
+    }
+    case 'FollowUpNarrowed': {
+      const id = event.data.followUpId;
+      if (state.open?.id !== id && state.last?.id !== id) return state;
+      return { ...state, members: state.open?.id === id ? state.members.filter((m) => m !== event.data.iso3) : state.members, left: leaving(state.left, id, [event.data.iso3]) };
+    }
+    case 'FollowUpRetracted': {
+      const id = event.data.followUpId;
+      if (state.open?.id === id) return { members: [], formed: state.formed, last: { ...state.open, retractedOn: day }, left: leaving(state.left, id, event.data.countries) };
+      // Retracted again on an earlier day: a fact entered later ended it sooner.
+      if (state.last?.id === id) return { ...state, last: { ...state.last, retractedOn: earlier(state.last.retractedOn, day) }, left: leaving(state.left, id, event.data.countries) };
+      return state;
+    }
     case 'FollowUpCompleted':
-      return state.open?.id === event.data.followUpId ? { members: [], formed: state.formed } : state;
+      return state.open?.id === event.data.followUpId ? { members: [], formed: state.formed, left: state.left } : state;
     case 'FollowUpReinstated': {
       if (state.last?.id !== event.data.followUpId) return state;
       const { retractedOn: _, ...task } = state.last;
-      return { open: task, members: event.data.countries, formed: state.formed };
+      return { open: task, members: event.data.countries, formed: state.formed, left: state.left };
     }
     default:
       return state;
   }
-}
-
-function without<T>(record: Readonly<Record<string, T>>, key: string): Record<string, T> {
-  const { [key]: _, ...rest } = record;
-  return rest;
 }
 
 /** The country's facts after a registration, an act or an approach in a campaign. */

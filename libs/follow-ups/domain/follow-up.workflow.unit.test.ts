@@ -48,6 +48,8 @@ const response = (since: string, assessment: Partial<Extract<CaseInput, { type: 
   on: since,
   assessment: { ratificationUnderWay: false, wishesToSign: false, obstacles: [], since, ...assessment },
 });
+/** The case's tasks still open, by id. */
+const openTasks = (v: CaseView) => Object.fromEntries(Object.entries(v.case.tasks).filter(([, t]) => !t.closedOn));
 const sends = (commands: WorkflowCommand[]) => commands.flatMap((c) => (c.type === 'send' ? [`${c.command.kind} ${c.followUpId.split('.')[0]} on ${c.command.on}${'until' in c.command && c.command.until ? ` until ${c.command.until.on}` : ''}`] : []));
 const timers = (commands: WorkflowCommand[]) => commands.flatMap((c) => (c.type === 'set-timer' ? [`set ${c.timerId.split('.')[0]} ${c.dueOn}`] : c.type === 'cancel-timer' ? [`cancel ${c.timerId.split('.')[0]}`] : []));
 
@@ -65,7 +67,7 @@ describe('the follow-up workflow, decided on the day of its trigger', () => {
     expect(timers(commands)).toEqual([]);
     expect(g.produced.map((e) => `${e.type} ${e.occurredAt}`)).toEqual(['FollowUpScheduled 2012-06-20', 'FollowUpRetracted 2015-03-16']);
     expect(g.produced[1]).toMatchObject({ data: { reason: 'ETH deposited its instrument of ratification on 2015-03-16' } });
-    expect(g.view().case.open).toEqual({});
+    expect(openTasks(g.view())).toEqual({});
   });
 
   it('opens nothing for a country that was already a party on the response day', () => {
@@ -75,11 +77,11 @@ describe('the follow-up workflow, decided on the day of its trigger', () => {
   it('encourages every Group I state with neither sub-case, and repeats only after the previous approach is done', () => {
     const g = given();
     expect(sends(g.when(response('2012-07-01', { group: 'I' })))).toEqual(['schedule encourage-ratification on 2012-07-01']);
-    const [first] = Object.keys(g.view().case.open);
+    const [first] = Object.keys(openTasks(g.view()));
     const done = g.when({ type: 'task-completed', trigger: trigger('FollowUpCompleted'), on: '2026-12-07', followUpId: first!, kind: 'encourage-ratification', occurrence: 1 });
     expect(sends(done)).toEqual(['schedule encourage-ratification on 2026-12-07']);
     expect(timers(done)).toEqual(['cancel encourage-ratification', 'set encourage-ratification 2027-03-07']);
-    const [second] = Object.keys(g.view().case.open);
+    const [second] = Object.keys(openTasks(g.view()));
     expect(second).toBe(`${first}~2`);
     // Completing an earlier occurrence again (a replay) brings no third one.
     expect(sends(g.when({ type: 'task-completed', trigger: trigger('FollowUpCompleted'), on: '2026-12-08', followUpId: first!, kind: 'encourage-ratification', occurrence: 1 }))).toEqual([]);
@@ -147,12 +149,32 @@ describe('the follow-up workflow, decided on the day of its trigger', () => {
     g.when(response('2026-02-01', { group: 'II', obstacles: ['regional-reciprocity', 'capacity'] }));
     const deposit = g.when({ type: 'treaty-act', trigger: trigger('StatusChanged'), on: '2026-03-02', act: { action: 'accession', on: '2026-03-02' } });
     expect(sends(deposit).sort()).toEqual(['narrow regional-initiative on 2026-03-02', 'retract bilateral-approach on 2026-03-02']);
-    expect(g.view().case.open).toEqual({});
+    expect(openTasks(g.view())).toEqual({});
     expect(g.view().initiatives['regional-initiative']).toEqual({
       members: [],
       formed: 1,
       last: { id: 'regional-initiative.c1.eastern-africa.1', kind: 'regional-initiative', openedOn: '2026-02-01', dueOn: '2026-05-02', retractedOn: '2026-03-02' },
+      left: { ETH: { id: 'regional-initiative.c1.eastern-africa.1', on: '2026-03-02' } },
     });
+  });
+
+  it('closes earlier a task already closed by a later deposit, when an earlier answer is entered after it', () => {
+    const g = given({ standing: { signedOn: '2008-12-03', depositedOn: '2012-10-08', depositType: 'ratification' } });
+    const chased = g.when({ type: 'no-response-timer', trigger: trigger('TimerElapsed'), on: '2012-07-06', kind: 'chase-response', letterEventId: 'letter01' });
+    expect(sends(chased)).toEqual(['schedule chase-response on 2012-07-06 until 2012-10-08']);
+    const answered = g.when({ type: 'response-received', trigger: trigger('ResponseReceived'), on: '2012-07-05' });
+    expect(sends(answered)).toEqual(['retract chase-response on 2012-07-06']);
+    expect(g.produced.map((e) => `${e.type} ${e.occurredAt}`)).toEqual(['FollowUpScheduled 2012-07-06', 'FollowUpRetracted 2012-10-08', 'FollowUpRetracted 2012-07-06']);
+    // Entered again, nothing changes: the task closes on that day already.
+    expect(sends(g.when({ type: 'response-received', trigger: trigger('ResponseReceived'), on: '2012-07-05' }))).toEqual([]);
+  });
+
+  it('moves a member\'s leaving of an initiative earlier when it is re-assessed before the deposit that took it out', () => {
+    const g = given({ standing: { depositedOn: '2023-08-03', depositType: 'accession' } });
+    g.when(response('2012-07-01', { group: 'II', obstacles: ['regional-reciprocity'] }));
+    expect(g.produced.map((e) => `${e.type} ${e.occurredAt}`)).toEqual(['FollowUpScheduled 2012-07-01', 'FollowUpRetracted 2023-08-03']);
+    expect(sends(g.when(response('2013-01-10', { group: 'III' })))).toEqual(['narrow regional-initiative on 2013-01-10', 'schedule high-level-engagement on 2013-01-10 until 2023-08-03']);
+    expect(g.produced.slice(2).map((e) => `${e.type} ${e.occurredAt}`)).toContain('FollowUpRetracted 2013-01-10');
   });
 
   it('moves the tasks when a country is re-assessed, never closing one before it opened', () => {

@@ -78,8 +78,8 @@ interface Planned {
   readonly recorded: boolean;
 }
 
-/** Streams written side by side: each is its own country, so they never conflict. */
-const PARALLEL_STREAMS = 8;
+/** Facts written side by side, each in its own country's stream, so they never conflict. */
+const PARALLEL_WRITES = 8;
 
 /**
  * Every item is checked against the rules and against what is recorded before anything is
@@ -99,24 +99,33 @@ export class RecordOutreachBatchHandler implements ICommandHandler<RecordOutreac
     const campaign = await this.runner.loadRegistration(campaignStreamId(campaignId), campaignDecider);
     if (!campaign) throw notFound('unknown-campaign', `There is no campaign "${campaignId}"; launch it first (POST /v1/campaigns).`, 'id');
     const plan = await this.plan(campaign, items, options.defaultMissionId);
-    if (options.dryRun) return { items: plan.map((p) => this.outcomeOf(p)), position: 0 };
-    const byStream = new Map<string, Planned[]>();
-    for (const p of plan) byStream.set(p.stream, [...(byStream.get(p.stream) ?? []), p]);
+    if (options.dryRun) return { items: plan.map((p) => this.outcomeOf(p)).sort((a, b) => a.index - b.index), position: 0 };
+    // A country's facts never go side by side: each waits for the one before it in its stream.
     const outcomes: ItemOutcome[] = [];
-    // Countries whose facts happened first go first, so that the log follows the world's order
-    // as closely as side-by-side writes allow (a regional initiative forms with its first member).
-    const streams = [...byStream.values()].sort((a, b) => (dayOf(a[0]!.command) < dayOf(b[0]!.command) ? -1 : dayOf(a[0]!.command) > dayOf(b[0]!.command) ? 1 : a[0]!.index - b[0]!.index));
-    for (let i = 0; i < streams.length; i += PARALLEL_STREAMS) {
-      await Promise.all(
-        streams.slice(i, i + PARALLEL_STREAMS).map(async (stream) => {
-          for (const p of stream) {
-            const outcome = await this.runner.run(p.stream, countryOutreachDecider, p.command, metadata);
-            outcomes.push({ ...this.outcomeOf(p), recorded: outcome.events.length > 0, eventIds: outcome.eventIds, streamVersion: outcome.streamVersion, position: outcome.position });
-            options.onProgress?.(outcomes.length, plan.length);
-          }
-        }),
+    const previous = new Map<string, Promise<unknown>>();
+    const inFlight = new Set<Promise<unknown>>();
+    let failure: { error: unknown } | undefined;
+    for (const p of plan) {
+      // A failed write stops the batch once the writes under way have ended; a retry completes it.
+      if (failure) break;
+      const write = (previous.get(p.stream) ?? Promise.resolve()).then(async () => {
+        const outcome = await this.runner.run(p.stream, countryOutreachDecider, p.command, metadata);
+        outcomes.push({ ...this.outcomeOf(p), recorded: outcome.events.length > 0, eventIds: outcome.eventIds, streamVersion: outcome.streamVersion, position: outcome.position });
+        options.onProgress?.(outcomes.length, plan.length);
+      });
+      previous.set(p.stream, write);
+      inFlight.add(write);
+      write.then(
+        () => inFlight.delete(write),
+        (error: unknown) => {
+          inFlight.delete(write);
+          failure ??= { error };
+        },
       );
+      if (inFlight.size >= PARALLEL_WRITES) await Promise.race(inFlight).catch(() => undefined);
     }
+    await Promise.allSettled(inFlight);
+    if (failure) throw failure.error;
     outcomes.sort((a, b) => a.index - b.index);
     return { items: outcomes, position: outcomes.reduce((max, o) => Math.max(max, o.position), 0) };
   }
@@ -125,7 +134,11 @@ export class RecordOutreachBatchHandler implements ICommandHandler<RecordOutreac
     return { index: p.index, iso3: p.command.iso3, missionId: p.command.mission.missionId, recorded: p.recorded, eventIds: [], streamVersion: 0, position: 0 };
   }
 
-  /** Checks every item, in order, against the recorded facts and the items before it. */
+  /**
+   * Checks every item against the recorded facts and the items before it, in the order the facts
+   * happened (the order they are then written in, so that the log follows the world's order as
+   * closely as side-by-side writes allow: a regional initiative forms with its first member).
+   */
   private async plan(campaign: Campaign, items: readonly OutreachItem[], defaultMissionId?: string): Promise<Planned[]> {
     const problems: ItemProblem[] = [];
     const refuse = (index: number, error: unknown) => problems.push(itemProblem(index, error));
@@ -133,7 +146,8 @@ export class RecordOutreachBatchHandler implements ICommandHandler<RecordOutreac
     const missions = new MissionDirectory(this.store, this.runner, campaign);
     const states = new Map<string, CountryOutreachState>();
     const planned: Planned[] = [];
-    for (const [index, item] of items.entries()) {
+    const inWorldOrder = [...items.entries()].sort(([i, a], [j, b]) => (dayOfItem(a) < dayOfItem(b) ? -1 : dayOfItem(a) > dayOfItem(b) ? 1 : i - j));
+    for (const [index, item] of inWorldOrder) {
       try {
         await requireKnownCountry(this.store, item.iso3, 'country');
         const cosigners = item.details.kind === 'deliver-letter' ? (item.details.cosignedBy ?? []) : [];
@@ -149,12 +163,12 @@ export class RecordOutreachBatchHandler implements ICommandHandler<RecordOutreac
         refuse(index, error);
       }
     }
-    if (problems.length) throw new BatchRefused(problems);
+    if (problems.length) throw new BatchRefused(problems.sort((a, b) => a.index - b.index));
     return planned;
   }
 }
 
-const dayOf = (c: CountryOutreachCommandType) => (c.kind === 'deliver-letter' ? c.deliveredOn : c.kind === 'hold-meeting' ? c.heldOn : c.receivedOn);
+const dayOfItem = ({ details: d }: OutreachItem) => (d.kind === 'deliver-letter' ? d.deliveredOn : d.kind === 'hold-meeting' ? d.heldOn : d.receivedOn);
 
 /** A domain refusal of one item, as a problem of the batch; anything else is not the item's fault. */
 export function itemProblem(index: number, error: unknown): ItemProblem {
