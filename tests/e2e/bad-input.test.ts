@@ -105,6 +105,34 @@ const outreachCases = (kind: string, base: Body, dateField: string, required: re
   ];
 };
 
+// Bulk bodies and spreadsheets: each case spoils one item, one field or one cell; the item is named by its pointer, the cell by its line.
+const ITEM = { country: 'KEN', missionId: 'nor-nairobi' };
+const BULK_LETTERS: Body = { missionId: 'nor-nairobi', deliveredOn: '2026-02-02', countries: ['KEN', 'UGA'] };
+const BULK_MEETINGS: Body = { meetings: [{ ...ITEM, heldOn: '2026-02-03' }, { ...ITEM, country: 'UGA', heldOn: '2026-02-03' }] };
+const BULK_RESPONSES: Body = { responses: [{ ...ITEM, receivedOn: '2026-02-04', group: 'II', obstacles: ['capacity'] }, { ...ITEM, country: 'UGA', receivedOn: '2026-02-04', group: 'III' }] };
+const spoil = (base: Body, key: string, index: number, patch: Body): Body => ({ ...base, [key]: (base[key] as Body[]).map((item, i) => (i === index ? { ...item, ...patch } : item)) });
+const OUTREACH_HEADER = 'kind,country,mission,date,group,ratification_under_way,wishes_to_sign,deposit_announced,obstacles,cosigned_by';
+const GOOD_ROW = 'response,KEN,nor-nairobi,2026-02-05,II,,,,capacity,';
+const csv = (...rows: string[]) => ({ csv: [OUTREACH_HEADER, GOOD_ROW, ...rows].join('\n') });
+const MISSIONS_HEADER = 'id,name,kind,coordinator,accredited_to';
+const missionsCsv = (...rows: string[]) => ({ csv: [MISSIONS_HEADER, 'nor-csv-ok,Norway in Kampala,resident,NOR,UGA', ...rows].join('\n') });
+
+const bulkCases = (kind: string, base: Body): Case[] => {
+  const path = `/v1/campaigns/ccm-2026/${kind}`;
+  return [
+    { name: 'an unknown campaign', path: `/v1/campaigns/no-such/${kind}`, body: base, status: 404, code: 'unknown-campaign', field: 'id' },
+    { name: 'a campaign id in upper case', path: `/v1/campaigns/CCM-2026/${kind}`, body: base, status: 400, field: 'id' },
+    { name: 'an unknown field', path, body: { ...base, colour: 'blue' }, status: 400, field: '/colour' },
+    { name: 'a __proto__ field', path, raw: withRawKey(base, '__proto__', { admin: true }), status: 400, field: '__proto__' },
+    { name: 'malformed JSON', path, raw: '{"countries": [', status: 400 },
+    { name: 'a JSON array', path, body: [base] },
+    { name: 'an empty body', path, raw: '', status: 400 },
+    { name: 'a text/plain body', path, raw: JSON.stringify(base), contentType: 'text/plain', status: 415 },
+    { name: 'a body over 5 MB', path, body: { ...base, padding: 'x'.repeat(5_300_000) }, status: 413 },
+    { name: 'a query parameter on the write', path: `${path}?dryRun=true`, body: base, status: 400, field: 'dryRun' },
+  ];
+};
+
 const TABLES: [string, Case[]][] = [
   ['POST /v1/missions', [
     ...commonCases('/v1/missions', MISSION, ['id', 'name', 'kind', 'coordinator', 'accreditedTo'], ['id', 'name', 'coordinator']),
@@ -194,6 +222,85 @@ const TABLES: [string, Case[]][] = [
       ['an act after withdrawal', 'LTU', { action: 'ratification', on: '2026-01-01' }, 409, 'withdrawn', 'action'],
     ] as const).map(([name, iso3, patch, status, code, field]): Case => ({ name, path: `/v1/countries/${iso3}/treaty-actions`, body: { ...ACTION, ...patch }, status, code, field })),
   ]],
+  ['POST /v1/campaigns/{id}/letters', [
+    ...bulkCases('letters', BULK_LETTERS),
+    ...([['no countries nor deliveries', { countries: undefined }, '/countries'], ['an empty list of countries', { countries: [] }, '/countries'],
+      ['a lower-case country', { countries: ['KEN', 'uga'] }, '/countries'], ['countries as a string', { countries: 'KEN' }, '/countries'],
+      ['501 countries', { countries: Array.from({ length: 501 }, () => 'KEN') }, '/countries'], ['no deliveredOn', { deliveredOn: undefined }, '/deliveredOn'],
+      ['deliveredOn 2026-02-30', { deliveredOn: '2026-02-30' }, '/deliveredOn'], ['deliveredOn as an operator', { deliveredOn: INJECTION }, '/deliveredOn'],
+      ['missionId in upper case', { missionId: 'NOR' }, '/missionId'], ['cosignedBy empty', { cosignedBy: [] }, '/cosignedBy'], ['cosignedBy lower case', { cosignedBy: ['nor'] }, '/cosignedBy'],
+      ['countries and deliveries both', { deliveries: [{ country: 'KEN', deliveredOn: '2026-02-02' }] }, '/deliveries'],
+      ['deliveries with a shared deliveredOn', { countries: undefined, deliveries: [{ country: 'KEN', deliveredOn: '2026-02-02' }] }, '/deliveredOn'],
+      ['a delivery without its day', { countries: undefined, deliveredOn: undefined, deliveries: [{ country: 'KEN' }] }, '/deliveries/0/deliveredOn'],
+      ['a delivery with an unknown field', { countries: undefined, deliveredOn: undefined, deliveries: [{ country: 'KEN', deliveredOn: '2026-02-02', colour: 'blue' }] }, '/deliveries/0/colour'],
+    ] as const).map(([name, patch, field]): Case => ({ name, path: '/v1/campaigns/ccm-2026/letters', body: { ...BULK_LETTERS, ...patch }, status: 400, field })),
+    ...([['an unknown country in the list', { countries: ['KEN', 'XXX'] }, 404, 'unknown-country', '/countries/1'], ['an unknown mission', { missionId: 'no-such-mission' }, 404, 'unknown-mission', '/missionId'],
+      ['a country the mission does not cover', { countries: ['KEN', 'NGA'] }, 422, 'not-accredited', '/countries/1'], ['a day before the campaign', { deliveredOn: '2026-01-09' }, 422, 'before-campaign', '/deliveredOn'],
+      ['a day in the future', { deliveredOn: '2099-01-01' }, 422, 'in-the-future', '/deliveredOn'], ['an unknown co-signatory', { cosignedBy: ['NOR', 'XXX'] }, 404, 'unknown-country', '/cosignedBy/1'],
+      ['a co-signatory twice', { cosignedBy: ['NOR', 'NOR'] }, 422, 'duplicate-cosignatory', '/cosignedBy'],
+    ] as const).map(([name, patch, status, code, field]): Case => ({ name, path: '/v1/campaigns/ccm-2026/letters', body: { ...BULK_LETTERS, ...patch }, status, code, field })),
+  ]],
+  ['POST /v1/campaigns/{id}/meetings', [
+    ...bulkCases('meetings', BULK_MEETINGS),
+    ...([['no meetings', { meetings: [] }, '/meetings'], ['meetings as an object', { meetings: { 0: {} } }, '/meetings'],
+      ['an item without its day', spoil(BULK_MEETINGS, 'meetings', 1, { heldOn: undefined }), '/meetings/1/heldOn'],
+      ['a summary of 5000 characters', spoil(BULK_MEETINGS, 'meetings', 1, { summary: LONG }), '/meetings/1/summary'],
+      ['21 interlocutors', spoil(BULK_MEETINGS, 'meetings', 0, { interlocutors: Array.from({ length: 21 }, () => 'X') }), '/meetings/0/interlocutors'],
+    ] as const).map(([name, body, field]): Case => ({ name, path: '/v1/campaigns/ccm-2026/meetings', body: name.startsWith('no ') || name.startsWith('meetings as') ? { ...BULK_MEETINGS, ...body } : body, status: 400, field })),
+    { name: 'a meeting before the campaign', path: '/v1/campaigns/ccm-2026/meetings', body: spoil(BULK_MEETINGS, 'meetings', 1, { heldOn: '2026-01-02' }), status: 422, code: 'before-campaign', field: '/meetings/1/heldOn' },
+  ]],
+  ['POST /v1/campaigns/{id}/responses', [
+    ...bulkCases('responses', BULK_RESPONSES),
+    ...([['group IV', { group: 'IV' }, '/responses/1/group'], ['an unknown obstacle', { obstacles: ['money'] }, '/responses/1/obstacles'], ['a flag "yes"', { ratificationUnderWay: 'yes' }, '/responses/1/ratificationUnderWay'],
+      ['depositAnnounced as a number', { depositAnnounced: 1 }, '/responses/1/depositAnnounced'], ['a lower-case country', { country: 'uga' }, '/responses/1/country'], ['notes null', { notes: null }, '/responses/1/notes'],
+    ] as const).map(([name, patch, field]): Case => ({ name, path: '/v1/campaigns/ccm-2026/responses', body: spoil(BULK_RESPONSES, 'responses', 1, patch), status: 400, field })),
+    { name: '501 responses', path: '/v1/campaigns/ccm-2026/responses', body: { responses: Array.from({ length: 501 }, () => (BULK_RESPONSES.responses as Body[])[0]) }, status: 400, field: '/responses' },
+    ...([['group II without obstacles', { group: 'II', obstacles: undefined }, 422, 'obstacles-required', '/responses/1/obstacles'], ['depositAnnounced on group III', { depositAnnounced: true }, 422, 'group-mismatch', '/responses/1/depositAnnounced'],
+      ['an unknown country', { country: 'XXX' }, 404, 'unknown-country', '/responses/1/country'], ['a country the mission does not cover', { country: 'NGA' }, 422, 'not-accredited', '/responses/1/missionId'],
+      ['a mission of a state outside the campaign', { missionId: 'aut-nairobi', country: 'KEN' }, 422, 'mission-not-in-campaign', '/responses/1/missionId'],
+    ] as const).map(([name, patch, status, code, field]): Case => ({ name, path: '/v1/campaigns/ccm-2026/responses', body: spoil(BULK_RESPONSES, 'responses', 1, patch), status, code, field })),
+  ]],
+  ['POST /v1/campaigns/{id}/imports', [
+    ...([['kind "call"', 'call,UGA,nor-nairobi,2026-02-05,,,,,,', 'line 3: kind'], ['group IV', 'response,UGA,nor-nairobi,2026-02-05,IV,,,,,', 'line 3: group'],
+      ['a flag "maybe"', 'response,UGA,nor-nairobi,2026-02-05,I,maybe,,,,', 'line 3: ratification_under_way'], ['an unknown obstacle', 'response,UGA,nor-nairobi,2026-02-05,II,,,,money,', 'line 3: obstacles'],
+      ['a date 2026-02-30', 'letter,UGA,nor-nairobi,2026-02-30,,,,,,', 'line 3: date'], ['a lower-case country', 'letter,uga,nor-nairobi,2026-02-05,,,,,,', 'line 3: country'],
+      ['a group on a letter row', 'letter,UGA,nor-nairobi,2026-02-05,II,,,,,', 'line 3: group'], ['cosigned_by on a response row', 'response,UGA,nor-nairobi,2026-02-05,III,,,,,NOR', 'line 3: cosigned_by'],
+      ['a mission id in upper case', 'letter,UGA,NOR,2026-02-05,,,,,,', 'line 3: mission'],
+    ] as const).map(([name, row, field]): Case => ({ name, path: '/v1/campaigns/ccm-2026/imports', body: csv(row), status: 400, field })),
+    ...([['an unknown country', 'letter,XXX,nor-nairobi,2026-02-05,,,,,,', 404, 'line 3: country'], ['an unknown mission', 'letter,UGA,no-such-mission,2026-02-05,,,,,,', 404, 'line 3: mission'],
+      ['a day before the campaign', 'letter,UGA,nor-nairobi,2026-01-02,,,,,,', 422, 'line 3: date'], ['a country the mission does not cover', 'letter,NGA,nor-nairobi,2026-02-05,,,,,,', 422, 'line 3: mission'],
+    ] as const).map(([name, row, status, field]): Case => ({ name, path: '/v1/campaigns/ccm-2026/imports', body: csv(row), status, code: 'import-refused', field })),
+    { name: 'a header without the date column', path: '/v1/campaigns/ccm-2026/imports', body: { csv: 'kind,country\nletter,KEN' }, status: 400, field: '/csv' },
+    { name: 'an unclosed quote', path: '/v1/campaigns/ccm-2026/imports', body: csv('letter,"UGA,nor-nairobi,2026-02-05'), status: 400, field: '/csv' },
+    { name: 'an empty csv', path: '/v1/campaigns/ccm-2026/imports', body: { csv: '' }, status: 400, field: '/csv' },
+    { name: 'csv as a number', path: '/v1/campaigns/ccm-2026/imports', body: { csv: 42 }, status: 400, field: '/csv' },
+    { name: 'dryRun "yes"', path: '/v1/campaigns/ccm-2026/imports', body: { ...csv(), dryRun: 'yes' }, status: 400, field: '/dryRun' },
+    { name: 'a row for another campaign', path: '/v1/campaigns/ccm-2026/imports', body: { csv: `kind,campaign,country,mission,date\nletter,other-2026,UGA,nor-nairobi,2026-02-05` }, status: 400, field: 'line 2: campaign' },
+    { name: 'an unknown campaign', path: '/v1/campaigns/no-such/imports', body: csv(), status: 404, code: 'unknown-campaign', field: 'id' },
+  ]],
+  ['POST /v1/imports/missions', [
+    ...([['kind "embassy"', 'nor-csv-x,Norway,embassy,NOR,KEN', 'line 3: kind'], ['a lower-case coordinator', 'nor-csv-x,Norway,resident,nor,KEN', 'line 3: coordinator'],
+      ['no accredited country', 'nor-csv-x,Norway,resident,NOR,', 'line 3: accredited_to'], ['an id in upper case', 'NOR-X,Norway,resident,NOR,KEN', 'line 3: id'],
+    ] as const).map(([name, row, field]): Case => ({ name, path: '/v1/imports/missions', body: missionsCsv(row), status: 400, field })),
+    { name: 'an unknown accredited country', path: '/v1/imports/missions', body: missionsCsv('nor-csv-x,Norway,resident,NOR,XXX'), status: 404, field: 'line 3: accredited_to' },
+    { name: 'an existing mission with other details', path: '/v1/imports/missions', body: missionsCsv('nor-nairobi,Norway elsewhere,resident,NOR,KEN'), status: 409, field: 'line 3: id' },
+    { name: 'a resident mission covering two', path: '/v1/imports/missions', body: missionsCsv('nor-csv-x,Norway,resident,NOR,KEN;UGA'), status: 422, field: 'line 3: accredited_to' },
+    { name: 'the same id twice with other details', path: '/v1/imports/missions', body: missionsCsv('nor-csv-ok,Norway in Gulu,resident,NOR,UGA'), status: 409, field: 'line 3: id' },
+    { name: 'a header without kind', path: '/v1/imports/missions', body: { csv: 'id,name,coordinator,accredited_to\nx,y,NOR,KEN' }, status: 400, field: '/csv' },
+  ]],
+  ['GET /v1/campaigns/{id}', [
+    { name: 'an unknown campaign', method: 'get', path: '/v1/campaigns/no-such', status: 404, code: 'unknown-campaign', field: 'id' },
+    { name: 'asOf 2026-02-30', method: 'get', path: '/v1/campaigns/ccm-2026?asOf=2026-02-30', status: 400, field: 'asOf' },
+    { name: 'an unknown query parameter', method: 'get', path: '/v1/campaigns/ccm-2026?colour=blue', status: 400, field: 'colour' },
+    { name: 'minPosition=abc', method: 'get', path: '/v1/campaigns/ccm-2026?minPosition=abc', status: 400, field: 'minPosition' },
+    { name: 'a Consistency-Position that is no position', method: 'get', path: '/v1/campaigns/ccm-2026', headers: { 'consistency-position': '-3' }, status: 400, field: 'Consistency-Position' },
+    { name: 'a country list of an unknown campaign', method: 'get', path: '/v1/campaigns/no-such/countries', status: 404, code: 'unknown-campaign' },
+    { name: 'a country list on a malformed day', method: 'get', path: '/v1/campaigns/ccm-2026/countries?asOf=yesterday', status: 400, field: 'asOf' },
+  ]],
+  ['GET /v1/reports/universalization', [
+    { name: 'a malformed campaignId', method: 'get', path: '/v1/reports/universalization?campaignId=CCM_2026', status: 400, field: 'campaignId' },
+    { name: 'an unknown campaign', method: 'get', path: '/v1/reports/universalization?campaignId=no-such', status: 404, code: 'unknown-campaign', field: 'campaignId' },
+  ]],
   ['GET /v1/countries/{iso3}', [
     ...iso3PathCases((iso3) => `/v1/countries/${iso3}`, undefined, 'get'),
     ...([['an unknown treaty', '?treaty=XYZ', 404, 'treaty'], ['an empty treaty', '?treaty=', 404, 'treaty'], ['a lower-case treaty', '?treaty=ccm', 404, 'treaty'],
@@ -211,6 +318,7 @@ const TABLES: [string, Case[]][] = [
     ['queue=x', '?queue=x', 'queue'], ['state=x', '?state=x', 'state'], ['a repeated queue', '?queue=bilateral&queue=regional', 'queue'],
     ['a malformed campaignId', '?campaignId=CCM_2026', 'campaignId'], ['an empty campaignId', '?campaignId=', 'campaignId'], ['a campaignId of 5000 characters', `?campaignId=${LONG}`, 'campaignId'],
     ['an unknown query parameter', '?colour=blue', 'colour'], ['an operator in the query', '?campaignId[$gt]=', 'campaignId[$gt]'],
+    ['asOf 2012-13-01', '?asOf=2012-13-01', 'asOf'], ['a repeated asOf', '?asOf=2012-01-01&asOf=2012-01-02', 'asOf'], ['minPosition=1.5', '?minPosition=1.5', 'minPosition'],
   ] as const).map(([name, q, field]): Case => ({ name, method: 'get', path: `/v1/follow-ups${q}`, status: 400, field }))],
   ['POST /v1/follow-ups/{id}/claim', [
     { name: 'an unknown follow-up', path: '/v1/follow-ups/no-such-task/claim', body: {}, status: 404, code: 'unknown-follow-up', field: 'id' },

@@ -64,7 +64,9 @@ export class CampaignOutreachController {
     const items = countries.map((iso3): OutreachItem => ({ iso3, ...(missionId ? { missionId } : {}), details: { kind: 'deliver-letter', deliveredOn, ...(cosignedBy ? { cosignedBy } : {}) } }));
     // The shared fields are the request's own; what concerns one country points at it in the list.
     const shared = new Set(['deliveredOn', ...(missionId ? ['missionId'] : [])]);
-    return this.run(id, items, req, (p) => (shared.has(p.field) ? `/${p.field}` : p.field.startsWith('cosignedBy/') ? `/${p.field}` : `/countries/${p.index}`));
+    // A mission that does not cover a country is that country's problem.
+    const ofCountry = (p: ItemProblem) => p.code === 'not-accredited' || !shared.has(p.field);
+    return this.run(id, items, req, (p) => (p.field.startsWith('cosignedBy') ? `/${p.field}` : ofCountry(p) ? `/countries/${p.index}` : `/${p.field}`));
   }
 
   @Post(':id/meetings')
