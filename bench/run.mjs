@@ -3,7 +3,7 @@
 //   --quick                 a smoke run (about two minutes on 2 cores with FerretDB)
 //   --sizes=100k,1m,5m      history sizes of the embedded (SQLite) growth study
 //   --mongo-sizes=100k      history sizes of the growth study on MongoDB (default: none)
-//   --only=append,replay,rebuild,publish,project,follow-ups,commands,lag,embedded,growth
+//   --only=append,replay,rebuild,publish,project,follow-ups,commands,lag,import,embedded,growth
 //   --no-markdown           do not rewrite the results section of BENCHMARKS.md
 //   --out=FILE              write the JSON there instead of bench/results/latest.json
 //   --profile               the Demarche apps started by the bench write CPU profiles to bench/profiles
@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { DistributedBench } from './distributed.mjs';
 import { HttpBench } from './http.mjs';
 import { embeddedAppend } from './embedded.mjs';
+import { seedImportMongo, seedImportSqlite } from './import.mjs';
 import { embeddedGrowth, GROWTH_PROJECTIONS, mongoGrowth } from './growth.mjs';
 import { renderSystemProfiles, SystemProfiler } from './system-profile.mjs';
 import { fmtRate, machine, parseSize, repetitionWindows, round, runId, sizeLabel, tryExec } from './lib.mjs';
@@ -53,6 +54,7 @@ const sizes = quick
       commands: { reps: 5, warmup: 0, requests: 96 },
       lag: { reps: 5, warmup: 0, seconds: 3, sustainedCommands: 200 },
       embedded: { reps: 5, warmup: 1, commits: 20 },
+      import: { reps: 3, warmup: 0 },
     }
   : {
       append: { commits: 20, reps: 7, warmup: 1 },
@@ -65,6 +67,7 @@ const sizes = quick
       commands: { reps: 7, warmup: 1, requests: 640 },
       lag: { reps: 5, warmup: 1, seconds: 15 },
       embedded: { reps: 7, warmup: 1, commits: 200 },
+      import: { reps: 5, warmup: 1 },
     };
 
 const servers = {
@@ -116,7 +119,7 @@ process.once('SIGTERM', onSignal);
 if (!args.render) console.log(`Demarche bench ${quick ? '(quick) ' : ''}run ${run}`);
 await profiler?.check();
 let serverInfo = {};
-const distributedFigures = ['append', 'replay', 'rebuild', 'publish', 'project', 'follow-ups', 'commands', 'lag'];
+const distributedFigures = ['append', 'replay', 'rebuild', 'publish', 'project', 'follow-ups', 'commands', 'lag', 'import'];
 try {
   if (!args.render && (distributedFigures.some(wants) || mongoSizes.length)) {
     await bench.open();
@@ -137,6 +140,7 @@ try {
     if (wants('follow-ups')) await figure('followUps', () => bench.followUps());
     if (wants('commands') || wants('lag')) await figure('commands', () => http.commands(sizes.commands));
     if (wants('lag')) await figure('lag', () => http.lag({ ...sizes.lag, ...(args['lag-rate'] ? { rate: Number(args['lag-rate']) } : {}) }));
+    if (wants('import')) await figure('seedImport', () => seedImportMongo({ bench, ...sizes.import, log }));
     if (mongoSizes.length) {
       figures.growthMongo = await mongoGrowth(mongoSizes, {
         mongoUrl: servers.mongoUrl,
@@ -150,10 +154,11 @@ try {
   await http.close();
   await bench.close();
 }
-if (!args.render && wants('embedded')) {
+if (!args.render && (wants('embedded') || wants('import'))) {
   const dir = mkdtempSync(join(tmpdir(), 'demarche-bench-'));
   try {
-    await figure('embeddedAppend', () => embeddedAppend({ dir, ...sizes.embedded, log, profile: profiler?.hook('embeddedAppend') }));
+    if (wants('embedded')) await figure('embeddedAppend', () => embeddedAppend({ dir, ...sizes.embedded, log, profile: profiler?.hook('embeddedAppend') }));
+    if (wants('import')) await figure('seedImportEmbedded', () => seedImportSqlite({ dir, ...sizes.import, log }));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -214,7 +219,7 @@ process.exit(Object.keys(result.failures).length ? 1 : 0);
 function markdown(r) {
   const f = r.figures;
   const rate = (x) => (x ? `${fmtRate(x.median)}/s` : 'n/a');
-  const ratio = (x, target) => (x ? `**${x.ratio}** (target ${target})${x.ratio >= Number(target.replace(/[^\d.]/g, '')) ? '' : ' below'}` : 'not run');
+  const ratio = (x, target) => (!x ? 'not run' : target === '—' ? `**${x.ratio}**` : `**${x.ratio}** (target ${target})${x.ratio >= Number(target.replace(/[^\d.]/g, '')) ? '' : ' below'}`);
   const rows = [
     ['batched append (100 events/commit, ~300 B each), events/s', 'event store `append`', 'driver `insertMany`', f.batchedAppend, '>= 0.6'],
     ['single-event commands, 32 concurrent, HTTP to stored, commands/s', 'POST /v1/countries/{iso3}/meetings', 'driver `insertOne`, same unique index', f.commands, '>= 0.3'],
@@ -224,6 +229,8 @@ function markdown(r) {
     ['project, events/s', 'projector consumer (4 read models, written in turns under a Redis lock, as the projector role)', 'no-op `eachBatch` consumer', f.project, '>= 0.5'],
     ['follow-up jobs, jobs/s', '`BullTimers.setMany` (100 a call) + `BullTimerWorker`', 'BullMQ `addBulk` + `Worker`', f.followUps, '>= 0.5'],
     ['embedded append (SQLite), events/s', 'SQLite adapter `append`', 'better-sqlite3, one transaction per 100 rows', f.embeddedAppend, '>= 0.6'],
+    ['seed-sized import (113 missions, 125 letters, 77 responses from CSV), events/s, MongoDB wire', 'import-missions + import-outreach (checked, then written)', 'driver `insertMany`, 100 a commit', f.seedImport, '—'],
+    ['seed-sized import, events/s, SQLite', 'the same import on the embedded profile', 'better-sqlite3, one transaction per 100 rows', f.seedImportEmbedded, '—'],
   ];
   const lines = [
     `Run \`${r.run}\`${r.quick ? ' (**--quick**: small data, indicative only)' : ''}, ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC, commit ${r.machine.gitCommit ?? '?'}.`,
