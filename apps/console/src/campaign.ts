@@ -65,6 +65,8 @@ interface Column {
 }
 
 const STATUS_ORDER: Record<Status, number> = { 'state-party': 0, signatory: 1, 'non-signatory': 2, withdrawn: 3 };
+/** A status as counted in a sentence: "1 State Party", "3 signatories", "4 not signed". */
+const STATUS_COUNTED: Record<Status, [string, string]> = { 'state-party': ['State Party', 'States Parties'], signatory: ['signatory', 'signatories'], 'non-signatory': ['not signed', 'not signed'], withdrawn: ['withdrawn', 'withdrawn'] };
 const QUEUE_WORDS: Record<FollowUp['queue'], string> = { bilateral: 'bilateral', regional: 'regional initiative', 'high-level': 'high-level' };
 const dash = html`<span class="muted">—</span>`;
 const status = (s: Status) => statusLabel[s] ?? s;
@@ -269,7 +271,7 @@ export function mountCampaign(main: HTMLElement, campaignId: string): () => void
     const c = p.counts;
     const l = c.letters;
     const g = c.groups;
-    const statusWords = (Object.keys(STATUS_ORDER) as Status[]).filter((s) => c.byTreatyStatus[s]).map((s) => `${c.byTreatyStatus[s]} ${s === 'state-party' ? (c.byTreatyStatus[s] === 1 ? 'State Party' : 'States Parties') : s === 'signatory' ? (c.byTreatyStatus[s] === 1 ? 'signatory' : 'signatories') : s === 'withdrawn' ? 'withdrawn' : 'not signed'}`);
+    const statusWords = (Object.keys(STATUS_ORDER) as Status[]).filter((s) => c.byTreatyStatus[s]).map((s) => counted(c.byTreatyStatus[s]!, ...STATUS_COUNTED[s]));
     const obstacles = Object.entries(c.obstacles);
     return html`<dl class="read-out">
       <div><dt>Letters</dt><dd>${l.delivered
