@@ -1,24 +1,12 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
 // Code passed to page.evaluate runs in the browser, so this file also sees the DOM types.
-import { existsSync, mkdirSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { projectRoot } from '../../libs/platform/config/config.js';
-import { consoleDir } from '../../libs/platform/http/console-assets.js';
+import { ARTIFACTS, assertConsoleBuilt, chromiumPath, unlabelledControls } from '../support/browser.js';
 import { startTestApp, type RunningApp } from '../support/running-app.js';
-
-/** Debian's chromium (never a downloaded browser): CHROMIUM_PATH, else `chromium` on the PATH. */
-function chromiumPath(): string {
-  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    for (const name of ['chromium', 'chromium-browser']) if (dir && existsSync(join(dir, name))) return join(dir, name);
-  }
-  throw new Error('No chromium found: install it (apt-get install -y --no-install-recommends chromium, which `npm run infra:up` does) or set CHROMIUM_PATH.');
-}
-
-const ARTIFACTS = join(projectRoot(), 'test-artifacts', 'console');
 
 /**
  * The web console in headless Chromium, on a fresh app: a mission posts a response, two
@@ -35,7 +23,7 @@ describe('the web console', () => {
   const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(join(consoleDir(), 'index.html'))) throw new Error('The console is not built: run `npm run build` first (npm test does).');
+    assertConsoleBuilt();
     mkdirSync(ARTIFACTS, { recursive: true });
     app = await startTestApp();
     await app.settle(); // on the distributed profile the projectors read the seeded states on their own time
@@ -73,15 +61,6 @@ describe('the web console', () => {
   }
 
   const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-
-  /** Every form control on the page has a label a screen reader announces. */
-  async function unlabelledControls(page: Page): Promise<string[]> {
-    return page.evaluate(() =>
-      [...document.querySelectorAll('input, select, textarea')]
-        .filter((el) => !(el as HTMLInputElement).labels?.length && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby'))
-        .map((el) => el.outerHTML.slice(0, 80)),
-    );
-  }
 
   const task = (page: Page, country: string) => page.locator('article.task', { has: page.getByRole('heading', { name: new RegExp(country) }) });
 

@@ -6,6 +6,9 @@
 export interface FieldProblem {
   readonly field: string;
   readonly message: string;
+  /** Where a refused spreadsheet is wrong: its line, and the column when one is to blame. */
+  readonly line?: number;
+  readonly column?: string;
 }
 
 export interface Problem {
@@ -32,12 +35,22 @@ export const session = {
   signOut: () => sessionStorage.removeItem(TOKEN_KEY),
 };
 
-/** Calls the API with the session's token; resolves to the JSON body, or rejects with an {@link ApiProblem}. */
-export async function api<T = any>(path: string, init: { method?: string; body?: unknown; accept?: string; token?: string } = {}): Promise<T> {
+/** How long a read that names a log position waits for the read models to reach it. */
+const WAIT_S = 30;
+
+/**
+ * Calls the API with the session's token; resolves to the JSON body, or rejects with an {@link ApiProblem}.
+ * A read given `minPosition` (a position a write answered) sees at least what that write recorded.
+ */
+export async function api<T = any>(path: string, init: { method?: string; body?: unknown; accept?: string; token?: string; minPosition?: number } = {}): Promise<T> {
   const token = init.token ?? session.token();
   const headers: Record<string, string> = { accept: init.accept ?? 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
   if (init.body !== undefined) headers['content-type'] = 'application/json';
+  if (init.minPosition) {
+    path += `${path.includes('?') ? '&' : '?'}minPosition=${init.minPosition}`;
+    headers.prefer = `wait=${WAIT_S}`;
+  }
   let res: Response;
   try {
     res = await fetch(path, { method: init.method ?? 'GET', headers, ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}) });
@@ -52,7 +65,18 @@ export async function api<T = any>(path: string, init: { method?: string; body?:
   return (type.includes('json') ? res.json() : res.text()) as Promise<T>;
 }
 
-export const post = <T = any>(path: string, body: unknown) => api<T>(path, { method: 'POST', body });
+let lastWritten = 0;
+
+/** Sends a write; remembers the log position it reached, so that later reads can wait for it. */
+export async function post<T = any>(path: string, body: unknown): Promise<T> {
+  const result = await api<T>(path, { method: 'POST', body });
+  const position = (result as { position?: unknown } | null)?.position;
+  if (typeof position === 'number' && position > lastWritten) lastWritten = position;
+  return result;
+}
+
+/** The furthest log position this tab's writes reached since the console was loaded (0: none). */
+export const writtenUpTo = (): number => lastWritten;
 
 /** What a token may do, found by asking: the API has no "who am I", so the console tries one read of each kind. */
 export interface Abilities {

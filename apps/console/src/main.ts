@@ -5,6 +5,7 @@ import type { Problem } from './api.js';
 import { mountQueues } from './queues.js';
 import { mountMission } from './mission.js';
 import { mountDossier } from './dossier.js';
+import { mountCampaigns } from './campaigns.js';
 
 /** A page of the console: draws itself into `main` and returns how to stop (live streams, charts). */
 export type Mount = (main: HTMLElement, params: readonly string[]) => () => void;
@@ -40,6 +41,7 @@ interface Page {
 
 const PAGES: readonly Page[] = [
   { path: 'queues', title: 'Follow-up queues', mount: mountQueues, inNav: true },
+  { path: 'campaigns', title: 'Campaigns', mount: mountCampaigns, inNav: true },
   { path: 'mission', title: 'Report from a mission', mount: mountMission, inNav: true },
   { path: 'analysis', title: 'Status on any date', mount: lazy(() => import('./analysis.js').then((m) => m.mountAnalysis)), inNav: true },
   { path: 'country', title: 'Country dossier', mount: mountDossier, inNav: false },
@@ -95,7 +97,11 @@ function draw(): void {
     app,
   );
   const main = document.getElementById('main')!;
-  stopPage = page.mount(main, params);
+  // Each page draws into an element of its own: a page left while a request was on its way
+  // then draws into an element no longer shown, not over the page that followed it.
+  const host = document.createElement('div');
+  main.replaceChildren(host);
+  stopPage = page.mount(host, params);
   main.focus({ preventScroll: true });
 }
 
@@ -104,7 +110,7 @@ function drawLogin(): void {
   render(
     html`<main id="main" class="login" tabindex="-1">
       <h1><span aria-hidden="true">◆</span> Demarche console</h1>
-      <p>Follow-up queues for coordinators, reports from missions, and the treaty's status on any date for analysts.</p>
+      <p>Follow-up queues and campaign pages for coordinators, reports from missions, and the treaty's status on any date for analysts.</p>
       <form id="login-form" @submit=${signIn} novalidate>
         <label for="token">Access token</label>
         <input id="token" name="token" type="password" autocomplete="off" required spellcheck="false" aria-describedby="token-help" />

@@ -1,21 +1,12 @@
 import { html, nothing, render } from 'lit-html';
 import { api, post, type Country, type Problem } from './api.js';
-import { fieldError, problemOf, problemView, today } from './ui.js';
+import { fieldError, fieldView, GROUPS, OBSTACLES, problemOf, problemView, today } from './ui.js';
 
 type Kind = 'letter' | 'meeting' | 'response';
 const KINDS: Record<Kind, { label: string; path: string; dateField: string; dateLabel: string }> = {
   letter: { label: 'A letter delivered', path: 'letters', dateField: 'deliveredOn', dateLabel: 'Delivered on' },
   meeting: { label: 'A meeting held', path: 'meetings', dateField: 'heldOn', dateLabel: 'Held on' },
   response: { label: 'A response received', path: 'responses', dateField: 'receivedOn', dateLabel: 'Received on' },
-};
-const OBSTACLES: Record<string, string> = {
-  'ccw-preference': 'Prefers regulation under the CCW',
-  'awaiting-major-producers': 'Waits for the major producers and stockpilers',
-  'regional-reciprocity': 'Waits for its neighbours (regional reciprocity)',
-  'security-environment': 'Security environment',
-  'domestic-politics': 'Domestic politics',
-  capacity: 'Lacks legal or technical capacity',
-  other: 'Other',
 };
 
 /**
@@ -79,17 +70,7 @@ export function mountMission(main: HTMLElement): () => void {
     if (problem) document.querySelector<HTMLElement>('.problem-wrap')?.focus();
   }
 
-  /** A labelled control with the API's message for its field. */
-  const field = (id: string, apiField: string, label: string, control: (invalid: boolean, describedBy: string) => unknown, help?: string) => {
-    const error = fieldError(problem, apiField);
-    const describedBy = [help ? `${id}-help` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ');
-    return html`<div class="field ${error ? 'invalid' : ''}">
-      <label for=${id}>${label}</label>
-      ${control(Boolean(error), describedBy)}
-      ${help ? html`<p class="help" id="${id}-help">${help}</p>` : nothing}
-      ${error ? html`<p class="field-error" id="${id}-error">${error}</p>` : nothing}
-    </div>`;
-  };
+  const field = (id: string, apiField: string, label: string, control: (invalid: boolean, describedBy: string) => unknown, help?: string) => fieldView(problem, id, apiField, label, control, help);
 
   function draw(): void {
     const k = KINDS[kind];
@@ -117,9 +98,7 @@ export function mountMission(main: HTMLElement): () => void {
           ${kind === 'response'
             ? html`${field('m-group', 'group', 'Response group', (inv, d) => html`<select id="m-group" aria-invalid=${inv} aria-describedby=${d || nothing}>
                   <option value="">Choose a group…</option>
-                  <option value="I">I: earnest interest in joining soon</option>
-                  <option value="II">II: shares the goal, names obstacles</option>
-                  <option value="III">III: needs a major change first</option>
+                  ${Object.entries(GROUPS).map(([g, words]) => html`<option value=${g}>${g}: ${words}</option>`)}
                 </select>`)}
                 <div class="checks">
                   <label class="choice"><input id="m-ratification" type="checkbox" /> Ratification or accession under way</label>

@@ -145,7 +145,7 @@ export function mountQueues(main: HTMLElement): () => void {
           <div><dt>Priority</dt><dd><span class="badge priority-${p}">${PRIORITY_LABEL[p]}</span></dd></div>
           <div><dt>State</dt><dd class="state">${f.state}</dd></div>
           <div><dt>Assignee</dt><dd class="assignee">${f.assignee ?? '—'}</dd></div>
-          <div><dt>Campaign</dt><dd>${f.campaignId}</dd></div>
+          <div><dt>Campaign</dt><dd><a href="#/campaigns/${encodeURIComponent(f.campaignId)}">${f.campaignId}</a></dd></div>
           ${f.outcome ? html`<div class="wide"><dt>Outcome</dt><dd>${f.outcome}</dd></div>` : nothing}
         </dl>
         ${active

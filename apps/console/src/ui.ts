@@ -45,3 +45,45 @@ export const statusLabel: Record<string, string> = {
   'non-signatory': 'Not signed',
   withdrawn: 'Withdrawn',
 };
+
+/** The response groups, in the words of the joint demarche's reply form. */
+export const GROUPS = {
+  I: 'earnest interest in joining soon',
+  II: 'shares the goal, names obstacles',
+  III: 'needs a major change first',
+} as const;
+export type Group = keyof typeof GROUPS;
+
+/** The obstacles a response may name, as the mission form and the campaign page word them. */
+export const OBSTACLES: Record<string, string> = {
+  'ccw-preference': 'Prefers regulation under the CCW',
+  'awaiting-major-producers': 'Waits for the major producers and stockpilers',
+  'regional-reciprocity': 'Waits for its neighbours (regional reciprocity)',
+  'security-environment': 'Security environment',
+  'domestic-politics': 'Domestic politics',
+  capacity: 'Lacks legal or technical capacity',
+  other: 'Other',
+};
+
+/**
+ * A labelled control with the API's message for its field, tied to it by aria-describedby.
+ * `control` gets whether the field is refused and the ids that describe it.
+ */
+export function fieldView(problem: Problem | undefined, id: string, apiField: string, label: string, control: (invalid: boolean, describedBy: string) => unknown, help?: string): TemplateResult {
+  const error = fieldError(problem, apiField);
+  const describedBy = [help ? `${id}-help` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ');
+  return html`<div class="field ${error ? 'invalid' : ''}">
+    <label for=${id}>${label}</label>
+    ${control(Boolean(error), describedBy)}
+    ${help ? html`<p class="help" id="${id}-help">${help}</p>` : nothing}
+    ${error ? html`<p class="field-error" id="${id}-error">${error}</p>` : nothing}
+  </div>`;
+}
+
+const LONG_DATE = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+
+/** A day as one says it: 2012-06-12 is "12 June 2012". */
+export const longDate = (day: string): string => LONG_DATE.format(new Date(`${day}T00:00:00Z`));
+
+/** "1 state", "3 states". */
+export const counted = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
