@@ -66,9 +66,13 @@ describe('tokens, roles and scopes', () => {
   const spare = async (role: RoleName, body: object = {}) => (await app.http().post('/v1/tokens').send({ role, ...body }).expect(201)).body as { token: string; id: string };
 
   const CASES: readonly Case[] = [
-    { route: 'POST /v1/missions', call: post('/v1/missions', NOR), allowed: { admin: [201] } },
+    // Coordinators register missions and launch campaigns too (the same ones again here: idempotent).
+    { route: 'POST /v1/missions', call: post('/v1/missions', NOR), allowed: { admin: [201], coordinator: [201] } },
+    { route: 'POST /v1/imports/missions', call: post('/v1/imports/missions', { csv: 'id,name,kind,coordinator,accredited_to\nnor-nairobi,Embassy of Norway in Nairobi,non-resident,NOR,KEN;ETH;ERI', dryRun: true }), allowed: { admin: [200], coordinator: [200] } },
+    { route: 'POST /v1/campaigns/:id/imports', call: post('/v1/campaigns/ccm-2026/imports', { csv: 'kind,country,mission,date\nletter,KEN,nor-nairobi,2026-02-02', dryRun: true }), allowed: { admin: [200], coordinator: [200] } },
+    { route: 'GET /v1/campaigns/:id/countries', call: get('/v1/campaigns/ccm-2026/countries'), allowed: ANALYSIS },
     { route: 'POST /v1/missions/:id/forget', call: post('/v1/missions/forget-me/forget'), allowed: { admin: [201] } },
-    { route: 'POST /v1/campaigns', call: post('/v1/campaigns', CAMPAIGN), allowed: { admin: [201] } },
+    { route: 'POST /v1/campaigns', call: post('/v1/campaigns', CAMPAIGN), allowed: { admin: [201], coordinator: [201] } },
     { route: 'POST /v1/countries/:iso3/treaty-actions', call: post('/v1/countries/BHS/treaty-actions', { treaty: 'CCM', action: 'accession', on: '2026-05-01' }), allowed: { admin: [201] } },
     { route: 'POST /v1/countries/:iso3/letters', call: post('/v1/countries/KEN/letters', { campaignId: 'ccm-2026', missionId: 'nor-nairobi', deliveredOn: '2026-02-02' }), allowed: { admin: [201], mission: [201] } },
     { route: 'POST /v1/countries/:iso3/meetings', call: post('/v1/countries/KEN/meetings', { campaignId: 'ccm-2026', missionId: 'nor-nairobi', heldOn: '2026-02-10' }), allowed: { admin: [201], mission: [201] } },

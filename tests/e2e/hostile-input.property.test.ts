@@ -37,6 +37,8 @@ const VALID_BODIES: Record<string, Record<string, unknown>> = {
   'post /v1/countries/{iso3}/treaty-actions': { treaty: 'CCM', action: 'accession', on: '2026-02-01' },
   'post /v1/campaigns/{id}/letters': { missionId: 'm1', deliveredOn: '2026-02-01', countries: ['KEN', 'UGA'] },
   'post /v1/campaigns/{id}/meetings': { meetings: [{ country: 'KEN', missionId: 'm1', heldOn: '2026-02-03', summary: 'Met the adviser' }] },
+  'post /v1/campaigns/{id}/imports': { csv: 'kind,country,mission,date\nletter,KEN,m1,2026-02-01', dryRun: true },
+  'post /v1/imports/missions': { csv: 'id,name,kind,coordinator,accredited_to\np-m2,Probe,resident,NOR,KEN', dryRun: true },
   'post /v1/campaigns/{id}/responses': { responses: [{ country: 'KEN', missionId: 'm1', receivedOn: '2026-02-04', group: 'II', obstacles: ['capacity'] }] },
   'post /v1/follow-ups/{id}/claim': {},
   'post /v1/follow-ups/{id}/complete': { outcome: 'Done' },
