@@ -11,9 +11,9 @@ import { MAX_WRITES_PER_COMMAND, MongoReadModelStore, ProjectionVersions, rebuil
 import { createKafka, ensureTopics, OutboxRelay, ProjectorConsumer, toKafkaMessage } from '../dist/libs/messaging/index.js';
 import { BullTimers } from '../dist/libs/follow-ups/infrastructure/bullmq-timers.js';
 import { BullTimerWorker } from '../dist/libs/follow-ups/infrastructure/bullmq-timer-worker.js';
-import { READ_MODEL_PROJECTIONS } from '../dist/libs/platform/runtime/projection-catalog.js';
-import { ProjectionWriter } from '../dist/libs/platform/distributed/projection-writer.js';
-import { demarcheEventRegistry } from '../dist/libs/platform/runtime/event-types.js';
+import { READ_MODEL_PROJECTIONS } from '../dist/apps/runtime/projection-catalog.js';
+import { ProjectionWriter } from '../dist/libs/projections/infrastructure/projection-writer.js';
+import { demarcheEventRegistry } from '../dist/apps/runtime/event-types.js';
 import { COUNTRIES, interleaved, letterEvents, median, now, pool, rawEventDoc, round, sleep } from './lib.mjs';
 
 const { Partitioners, logLevel } = kafkajs;

@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { MongoEventStore, openSqliteDatabase, SqliteEventStore } from '../dist/libs/event-store/index.js';
 import { MongoReadModelStore, rebuildProjection, SqliteReadModelStore } from '../dist/libs/projections/index.js';
-import { READ_MODEL_PROJECTIONS } from '../dist/libs/platform/runtime/projection-catalog.js';
-import { demarcheEventRegistry } from '../dist/libs/platform/runtime/event-types.js';
+import { READ_MODEL_PROJECTIONS } from '../dist/apps/runtime/projection-catalog.js';
+import { demarcheEventRegistry } from '../dist/apps/runtime/event-types.js';
 
 const [what, where, arg] = process.argv.slice(2);
 const registry = demarcheEventRegistry();

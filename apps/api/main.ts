@@ -1,4 +1,4 @@
-import { launch } from '../../libs/platform/runtime/launch.js';
+import { launch } from '../runtime/launch.js';
 
 /** `npm run start:api`: the api role alone; run several side by side on the distributed profile. */
 await launch(['api'], 'api');

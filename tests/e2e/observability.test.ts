@@ -1,6 +1,6 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { SQLITE } from '../../libs/platform/runtime/embedded.module.js';
+import { SQLITE } from '../../apps/runtime/embedded.module.js';
 import { EVENT_STORE, type EventStore, type SqliteDatabase } from '../../libs/event-store/index.js';
 import { eventually } from '../support/eventually.js';
 import { startTestApp, TEST_PROFILE, type RunningApp } from '../support/running-app.js';

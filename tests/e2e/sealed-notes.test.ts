@@ -7,7 +7,8 @@ import { cliEnv, startTestApp, TEST_PROFILE, distributedEnv, type RunningApp } f
 import { eventually } from '../support/eventually.js';
 import { EVENT_STORE, type EventStore } from '../../libs/event-store/index.js';
 import { whatIf } from '../../libs/analysis/application/what-if.js';
-import { PLAYBOOKS, TREATIES } from '../../libs/platform/runtime/tokens.js';
+import { TREATIES } from '../../libs/treaty-status/index.js';
+import { PLAYBOOKS } from '../../libs/follow-ups/index.js';
 import type { TreatyCatalog } from '../../libs/treaty-status/index.js';
 import { projectRoot } from '../../libs/platform/config/config.js';
 import type { PlaybookCatalog } from '../../libs/follow-ups/index.js';

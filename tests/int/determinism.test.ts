@@ -1,11 +1,11 @@
 import { DomainError, addDays, type Decider, type DomainEvent, type Iso3 } from '../../libs/kernel/index.js';
 import { InMemoryReadModelStore, applyBatch, withoutBookkeeping, type ReadModelStore } from '../../libs/projections/index.js';
-import { READ_MODEL_PROJECTIONS } from '../../libs/platform/runtime/projection-catalog.js';
+import { READ_MODEL_PROJECTIONS } from '../../apps/runtime/projection-catalog.js';
 import { campaignDecider, campaignStreamId, countryOutreachDecider, missionDecider, missionStreamId, outreachStreamId, OBSTACLES, type Campaign, type Mission } from '../../libs/outreach/index.js';
 import { countryStreamId, treatyStatusDecider, treatyStatusStreamId } from '../../libs/treaty-status/index.js';
 import { FOLLOW_UPS, followUpDecider, followUpStreamId, type FollowUpView } from '../../libs/follow-ups/index.js';
 import { CCM, ManualClock } from '../support/scenario.js';
-import { Engine } from '../../libs/platform/runtime/engine.js';
+import { Engine } from '../../libs/follow-ups/application/engine.js';
 import { CCM_PLAYBOOK } from '../support/scenario.js';
 
 /** A small seeded generator, so the history is the same on every run. */

@@ -4,11 +4,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import request from 'supertest';
-import { createDemarcheApp, type Role } from '../../libs/platform/runtime/app.factory.js';
+import { createDemarcheApp, type Role } from '../../apps/runtime/app.factory.js';
 import { loadConfig, type DemarcheConfig } from '../../libs/platform/config/config.js';
-import { ProjectorService } from '../../libs/platform/runtime/projector.module.js';
-import { WorkerService } from '../../libs/platform/runtime/worker.module.js';
-import { DistributedWorkerService, KafkaProjectorService } from '../../libs/platform/runtime/distributed-roles.js';
+import { ProjectorService } from '../../apps/runtime/projector.module.js';
+import { WorkerService } from '../../apps/runtime/worker.module.js';
+import { DistributedWorkerService, KafkaProjectorService } from '../../apps/runtime/distributed-roles.js';
 import { connectMongo } from '../../libs/event-store/index.js';
 import { connectKafka } from '../../libs/messaging/index.js';
 

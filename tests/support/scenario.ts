@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock, Iso3, LocalDate } from '../../libs/kernel/index.js';
-import { Engine } from '../../libs/platform/runtime/engine.js';
+import { Engine } from '../../libs/follow-ups/application/engine.js';
 import { projectRoot } from '../../libs/platform/config/config.js';
 import { parsePlaybook, type FollowUpView, FOLLOW_UPS, type Playbook, type PolledTimers } from '../../libs/follow-ups/index.js';
 import { campaignDecider, campaignStreamId, countryOutreachDecider, missionDecider, missionStreamId, outreachStreamId, type Campaign, type Mission, type RecordResponse } from '../../libs/outreach/index.js';

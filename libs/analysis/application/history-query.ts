@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { notFound, type Iso3, type LocalDate } from '../../kernel/index.js';
 import { READ_MODEL_STORE, withoutBookkeeping, type ReadModelStore } from '../../projections/index.js';
 import { inForceOn, statusOn, type TreatyCatalog } from '../../treaty-status/index.js';
-import { TREATIES } from '../../platform/runtime/tokens.js';
+import { TREATIES } from '../../treaty-status/index.js';
 import { actsAt, changesBetween, counted, groupsAt, monthEnds, provenanceOf, standingAt, statesOn, statusPicture, statusSeries, type Provenance, type StateHistory, type TimePoint } from '../domain/history.js';
 import { STATE_HISTORIES } from './state-history.projection.js';
 

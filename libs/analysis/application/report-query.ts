@@ -3,7 +3,7 @@ import type { LocalDate, RecordedEvent } from '../../kernel/index.js';
 import type { EventStore } from '../../event-store/index.js';
 import { FOLLOW_UPS, followUpQueueProjection, type FollowUpView } from '../../follow-ups/index.js';
 import type { TreatyCatalog } from '../../treaty-status/index.js';
-import { TREATIES } from '../../platform/runtime/tokens.js';
+import { TREATIES } from '../../treaty-status/index.js';
 import { CAMPAIGNS, campaignSummaryProjection, MISSIONS, type CampaignDoc } from '../../reporting/application/campaign-summary.projection.js';
 import { pictureFrom, type CampaignSources } from '../../reporting/application/campaign-query.js';
 import { COUNTRIES, countryStatusProjection, type CountryDoc } from '../../reporting/application/country-status.projection.js';

@@ -3,7 +3,7 @@ import type { EventStore } from '../../event-store/index.js';
 import { FOLLOW_UPS, followUpQueueProjection, type FollowUpView, type Playbook } from '../../follow-ups/index.js';
 import type { TreatyDefinition } from '../../treaty-status/index.js';
 import { withoutBookkeeping } from '../../projections/index.js';
-import { Engine } from '../../platform/runtime/engine.js';
+import { Engine } from '../../follow-ups/application/engine.js';
 
 /** Events the playbook derives: a what-if replay makes its own instead of copying them. */
 const DERIVED = new Set(['FollowUpScheduled', 'FollowUpWidened', 'FollowUpNarrowed', 'FollowUpRetracted', 'FollowUpReinstated', 'FollowUpFellDue', 'TimerElapsed']);

@@ -165,13 +165,4 @@ export async function* historyPages(store: EventStore, filters: Omit<EventQuery,
   yield* pagesOfReadAll((after, limit) => store.query({ ...filters, afterPosition: after, limit }), afterPosition, pageSize);
 }
 
-export class ConcurrencyError extends Error {
-  constructor(
-    readonly streamId: string,
-    readonly expectedVersion: ExpectedVersion,
-    readonly actualVersion: number,
-  ) {
-    super(`Stream ${streamId} is at version ${actualVersion}, not the expected ${expectedVersion}: someone else wrote first.`);
-    this.name = 'ConcurrencyError';
-  }
-}
+export { ConcurrencyError } from '../../kernel/index.js';

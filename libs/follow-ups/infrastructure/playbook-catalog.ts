@@ -18,6 +18,9 @@ export function readPlaybookFile(file: string): Playbook {
   }
 }
 
+/** DI token of the {@link PlaybookCatalog}. */
+export const PLAYBOOKS = Symbol('PlaybookCatalog');
+
 /** One playbook per treaty, from `reference/playbooks/*.json` (or a file given at start-up). */
 export class PlaybookCatalog {
   private readonly byTreaty = new Map<string, Playbook>();

@@ -24,6 +24,21 @@ export class DomainError extends Error {
   }
 }
 
+/**
+ * A write found its stream at another version than the one it decided on: someone else wrote
+ * first. The writer reads again and decides again, or the caller is told (409).
+ */
+export class ConcurrencyError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly expectedVersion: number | 'any',
+    readonly actualVersion: number,
+  ) {
+    super(`Stream ${streamId} is at version ${actualVersion}, not the expected ${expectedVersion}: someone else wrote first.`);
+    this.name = 'ConcurrencyError';
+  }
+}
+
 export const ruleViolated = (code: string, message: string, field?: string) =>
   new DomainError('rule-violated', code, message, field);
 export const notFound = (code: string, message: string, field?: string) =>

@@ -3,8 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import { plainToInstance } from 'class-transformer';
 import { validate, type ValidationError } from 'class-validator';
 import type { Request, Response } from 'express';
-import { DomainError } from '../../kernel/index.js';
-import { ConcurrencyError } from '../../event-store/index.js';
+import { ConcurrencyError, DomainError } from '../../kernel/index.js';
 import { RETRY_AFTER_SECONDS, unavailableProblem } from './server-unavailable.js';
 
 /** One offending input field. */

@@ -1,5 +1,4 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { CommandOutcome } from '../../event-store/index.js';
 
 /**
  * What every write answers: the events it stored (none for a repeat), the stream's version, and
@@ -12,4 +11,11 @@ export class WriteResult {
   @ApiProperty({ description: 'the log position this write reached; pass it to a read as minPosition to see its effect' }) position!: number;
 }
 
-export const writeResult = (outcome: CommandOutcome): WriteResult => ({ eventIds: [...outcome.eventIds], streamVersion: outcome.streamVersion, position: outcome.position });
+/** What a command's outcome tells its caller. */
+interface Outcome {
+  readonly eventIds: readonly string[];
+  readonly streamVersion: number;
+  readonly position: number;
+}
+
+export const writeResult = (outcome: Outcome): WriteResult => ({ eventIds: [...outcome.eventIds], streamVersion: outcome.streamVersion, position: outcome.position });

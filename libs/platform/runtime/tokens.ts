@@ -1,5 +1,3 @@
-/** DI tokens shared by the apps. */
+/** DI tokens of the kit, which every context may inject: the clock and the configuration. */
 export const CLOCK = Symbol('Clock');
 export const CONFIG = Symbol('DemarcheConfig');
-export const TREATIES = Symbol('TreatyCatalog');
-export const PLAYBOOKS = Symbol('PlaybookCatalog');

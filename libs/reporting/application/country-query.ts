@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { notFound, toLocalDate, type Clock, type Iso3 } from '../../kernel/index.js';
 import { READ_MODEL_STORE, withoutBookkeeping, type ReadModelStore } from '../../projections/index.js';
 import { inForceOn, statusOn, TREATY_STATUSES, type TreatyCatalog, type TreatyStatus } from '../../treaty-status/index.js';
-import { CLOCK, TREATIES } from '../../platform/runtime/tokens.js';
+import { CLOCK } from '../../platform/runtime/tokens.js';
+import { TREATIES } from '../../treaty-status/index.js';
 import { COUNTRIES, COUNTRY_CAMPAIGNS, type CountryCampaignDoc, type CountryDoc } from './country-status.projection.js';
 
 export interface CountryFilter {

@@ -1,7 +1,7 @@
 import { Scenario } from '../../../tests/support/scenario.js';
 import { applyBatch } from '../../projections/index.js';
 import { outreachStreamId } from '../../outreach/index.js';
-import { READ_MODEL_PROJECTIONS } from '../../platform/runtime/projection-catalog.js';
+import { READ_MODEL_PROJECTIONS } from '../../../apps/runtime/projection-catalog.js';
 import { COUNTRIES, COUNTRY_CAMPAIGNS, countryCampaignId, type CountryCampaignDoc, type CountryDoc } from './country-status.projection.js';
 import { CAMPAIGNS, MISSIONS, type CampaignDoc } from './campaign-summary.projection.js';
 

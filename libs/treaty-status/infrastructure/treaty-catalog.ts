@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import { isLocalDate, notFound } from '../../kernel/index.js';
 import type { TreatyDefinition } from '../domain/treaty.js';
 
+/** DI token of the {@link TreatyCatalog}. */
+export const TREATIES = Symbol('TreatyCatalog');
+
 /** The treaties Demarche knows, read from `reference/treaties/*.json`. */
 export class TreatyCatalog {
   private readonly treaties: Map<string, TreatyDefinition>;

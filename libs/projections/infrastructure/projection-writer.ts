@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { RecordedEvent } from '../../kernel/index.js';
-import { DocumentCache, ProjectionVersions, type Projection, type ReadModelStore } from '../../projections/index.js';
+import { DocumentCache, ProjectionVersions, type Projection, type ReadModelStore } from '../index.js';
 import { applyEvents, readModelCall } from '../../messaging/index.js';
-import { RedisMutex } from './redis-mutex.js';
+import { RedisMutex } from '../../platform/distributed/redis-mutex.js';
 
 /**
  * Counts the writes of a projection: increments the counter and returns it. A counter that

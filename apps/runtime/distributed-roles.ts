@@ -1,25 +1,25 @@
 import { Inject, Injectable, Logger, Module, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import type { Redis } from 'ioredis';
-import { EVENT_STORE, EventRegistry, type EventStore } from '../../event-store/index.js';
-import { RAW_READ_MODEL_STORE, upgradeLayouts, type Projection, type ReadModelStore } from '../../projections/index.js';
-import { FollowUpWorkflow, recordTimerElapsed, TIMERS } from '../../follow-ups/index.js';
-import { BullTimerWorker } from '../../follow-ups/infrastructure/bullmq-timer-worker.js';
-import type { BullTimers } from '../../follow-ups/infrastructure/bullmq-timers.js';
-import { connectKafka, ensureTopics, OutboxRelay, ProjectorConsumer, readModelCheckpoint, ReadModelUnavailable } from '../../messaging/index.js';
-import { toLocalDate, type Clock, type RecordedEvent } from '../../kernel/index.js';
-import type { DemarcheConfig } from '../config/config.js';
-import { LeaseHolder, RedisLease } from '../distributed/redis-lease.js';
-import { RedisMutex } from '../distributed/redis-mutex.js';
-import { ProjectionWriter } from '../distributed/projection-writer.js';
+import { EVENT_STORE, EventRegistry, type EventStore } from '../../libs/event-store/index.js';
+import { RAW_READ_MODEL_STORE, upgradeLayouts, type Projection, type ReadModelStore } from '../../libs/projections/index.js';
+import { FollowUpWorkflow, recordTimerElapsed, TIMERS } from '../../libs/follow-ups/index.js';
+import { BullTimerWorker } from '../../libs/follow-ups/infrastructure/bullmq-timer-worker.js';
+import type { BullTimers } from '../../libs/follow-ups/infrastructure/bullmq-timers.js';
+import { connectKafka, ensureTopics, OutboxRelay, ProjectorConsumer, readModelCheckpoint, ReadModelUnavailable } from '../../libs/messaging/index.js';
+import { toLocalDate, type Clock, type RecordedEvent } from '../../libs/kernel/index.js';
+import type { DemarcheConfig } from '../../libs/platform/config/config.js';
+import { LeaseHolder, RedisLease } from '../../libs/platform/distributed/redis-lease.js';
+import { RedisMutex } from '../../libs/platform/distributed/redis-mutex.js';
+import { ProjectionWriter } from '../../libs/projections/infrastructure/projection-writer.js';
 import { REDIS } from './distributed.module.js';
 import { appliedKey } from './distributed-operations.js';
 import { ProjectionHost, sharedCorrelation } from './projector.module.js';
 import { READ_MODEL_PROJECTIONS } from './projection-catalog.js';
-import { withCorrelation } from '../observability/correlation.js';
-import { OutageLog } from '../observability/outage-log.js';
-import { serverDown } from '../http/server-unavailable.js';
-import { CLOCK, CONFIG } from './tokens.js';
+import { withCorrelation } from '../../libs/platform/observability/correlation.js';
+import { OutageLog } from '../../libs/platform/observability/outage-log.js';
+import { serverDown } from '../../libs/platform/http/server-unavailable.js';
+import { CLOCK, CONFIG } from '../../libs/platform/runtime/tokens.js';
 
 /**
  * Connects to Kafka (failing fast, naming the brokers, when none answers) and makes sure

@@ -2,10 +2,10 @@ import { Body, ConflictException, Controller, Get, HttpCode, Inject, Injectable,
 import { ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsBoolean, IsIn } from 'class-validator';
 import { EVENT_STORE, EventRegistry, type EventStore } from '../../event-store/index.js';
-import { ActiveReadModels, RAW_READ_MODEL_STORE, READ_MODEL_STORE, rebuildProjection, type ReadModelStore, type RebuildProgress, type RebuildResult } from '../../projections/index.js';
-import { READ_MODEL_PROJECTIONS } from '../runtime/projection-catalog.js';
+import { ActiveReadModels, RAW_READ_MODEL_STORE, READ_MODEL_STORE, rebuildProjection, type ReadModelStore, type RebuildProgress, type RebuildResult } from '../index.js';
+import { READ_MODEL_PROJECTIONS } from '../../../apps/runtime/projection-catalog.js';
 import { notFound } from '../../kernel/index.js';
-import { Omittable } from './validators.js';
+import { Omittable } from '../../platform/http/validators.js';
 
 const NAMES = READ_MODEL_PROJECTIONS.map((p) => p.name);
 

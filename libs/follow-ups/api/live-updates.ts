@@ -3,10 +3,10 @@ import { ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { EVENT_STORE, type EventStore } from '../../event-store/index.js';
 import { READ_MODEL_STORE, type ReadModelStore } from '../../projections/index.js';
-import { FOLLOW_UPS, type FollowUpView } from '../../follow-ups/application/follow-up-queue.projection.js';
-import { followUpItem } from '../../follow-ups/api/follow-ups.controller.js';
-import { ID_MESSAGE, ID_PATTERN, onlyKnownQuery } from './validators.js';
-import { InvalidRequest } from './problem.js';
+import { FOLLOW_UPS, type FollowUpView } from '../application/follow-up-queue.projection.js';
+import { followUpItem } from './follow-ups.controller.js';
+import { ID_MESSAGE, ID_PATTERN, onlyKnownQuery } from '../../platform/http/validators.js';
+import { InvalidRequest } from '../../platform/http/problem.js';
 
 /** One message of the live stream: an SSE `event:` name and its JSON data. */
 export type LiveMessage =

@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { Clock } from '../../kernel/index.js';
 import type { CommandRunner } from '../../event-store/index.js';
-import { importStates, type ImportSummary, type TreatyDefinition } from '../../treaty-status/index.js';
-import { readCsvFile } from '../csv/csv.js';
+import { importStates, type ImportSummary, type TreatyDefinition } from '../index.js';
+import { readCsvFile } from '../../platform/csv/csv.js';
 
 export const STATES_COLUMNS = ['iso3', 'name', 'region', 'subregion', 'signed', 'deposited', 'deposit_type', 'entry_into_force'];
 export const WITHDRAWAL_COLUMNS = ['iso3', 'notified', 'effective'];

@@ -1,13 +1,13 @@
-import { followUpQueueProjection } from '../../follow-ups/application/follow-up-queue.projection.js';
-import { campaignSummaryProjection } from '../../reporting/application/campaign-summary.projection.js';
-import { countryStatusProjection } from '../../reporting/application/country-status.projection.js';
-import { stateHistoryProjection } from '../../analysis/application/state-history.projection.js';
-import type { Projection } from '../../projections/index.js';
+import { followUpQueueProjection } from '../../libs/follow-ups/application/follow-up-queue.projection.js';
+import { campaignSummaryProjection } from '../../libs/reporting/application/campaign-summary.projection.js';
+import { countryStatusProjection } from '../../libs/reporting/application/country-status.projection.js';
+import { stateHistoryProjection } from '../../libs/analysis/application/state-history.projection.js';
+import type { Projection } from '../../libs/projections/index.js';
 
 /** The read models the projector builds; each can be rebuilt from the log. */
 export const READ_MODEL_PROJECTIONS: readonly Projection[] = [countryStatusProjection, campaignSummaryProjection, followUpQueueProjection, stateHistoryProjection];
 
-import { WORKFLOW_NAME } from '../../follow-ups/index.js';
+import { WORKFLOW_NAME } from '../../libs/follow-ups/index.js';
 
 /** The follow-up workflow follows the log with a checkpoint of its own, under this name. */
 export const WORKFLOW_PROJECTION = WORKFLOW_NAME;

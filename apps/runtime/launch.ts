@@ -1,5 +1,5 @@
 import { Logger, type INestApplication } from '@nestjs/common';
-import { loadConfig } from '../config/config.js';
+import { loadConfig } from '../../libs/platform/config/config.js';
 import { createDemarcheApp, type Role } from './app.factory.js';
 
 /** How long a SIGTERM waits for in-flight requests and batches before giving up (exit 1). */

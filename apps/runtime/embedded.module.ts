@@ -1,14 +1,14 @@
 import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
-import { EVENT_STORE, openSqliteDatabase, SqliteEventStore, type EventStore, type SqliteDatabase } from '../../event-store/index.js';
-import { RAW_READ_MODEL_STORE, READ_MODEL_STORE, SqliteReadModelStore, type ReadModelStore } from '../../projections/index.js';
-import { SqliteTimers, TIMERS } from '../../follow-ups/index.js';
-import { SqliteTokenStore, TOKEN_STORE } from '../../access/index.js';
-import { MISSION_KEY_STORE } from '../../outreach/application/notes-cipher.port.js';
-import { SqliteMissionKeys } from '../../outreach/infrastructure/sqlite-mission-keys.js';
-import type { DemarcheConfig } from '../config/config.js';
-import { OPERATIONS } from '../observability/operations.js';
+import { EVENT_STORE, openSqliteDatabase, SqliteEventStore, type EventStore, type SqliteDatabase } from '../../libs/event-store/index.js';
+import { RAW_READ_MODEL_STORE, READ_MODEL_STORE, SqliteReadModelStore, type ReadModelStore } from '../../libs/projections/index.js';
+import { SqliteTimers, TIMERS } from '../../libs/follow-ups/index.js';
+import { SqliteTokenStore, TOKEN_STORE } from '../../libs/access/index.js';
+import { MISSION_KEY_STORE } from '../../libs/outreach/application/notes-cipher.port.js';
+import { SqliteMissionKeys } from '../../libs/outreach/infrastructure/sqlite-mission-keys.js';
+import type { DemarcheConfig } from '../../libs/platform/config/config.js';
+import { OPERATIONS } from '../../libs/platform/observability/operations.js';
 import { EmbeddedOperations } from './embedded-operations.js';
-import { SystemClock } from './clock.js';
+import { SystemClock } from '../../libs/platform/runtime/clock.js';
 import { COMMON_EXPORTS, commonProviders } from './common.providers.js';
 
 /** The embedded profile's database handle (tests close it to play a store that went away). */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import mongoose, { type Connection } from 'mongoose';
-import { MongoReadModelStore, ProjectionVersions } from '../../projections/index.js';
+import { MongoReadModelStore, ProjectionVersions } from '../index.js';
 import { connectMongo } from '../../event-store/index.js';
 import { ProjectionWriter } from './projection-writer.js';
 import { counted, streamCounter as counter, type Count } from '../../../tests/support/stream-counter.js';

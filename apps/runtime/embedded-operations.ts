@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
-import type { EventStore, SqliteDatabase } from '../../event-store/index.js';
-import type { ReadModelStore } from '../../projections/index.js';
-import type { SqliteTimers } from '../../follow-ups/index.js';
-import type { Operations, ReadProgress, ServerProbe } from '../observability/operations.js';
+import type { EventStore, SqliteDatabase } from '../../libs/event-store/index.js';
+import type { ReadModelStore } from '../../libs/projections/index.js';
+import type { SqliteTimers } from '../../libs/follow-ups/index.js';
+import type { Operations, ReadProgress, ServerProbe } from '../../libs/platform/observability/operations.js';
 import { ALL_PROJECTIONS_SHAPE, READ_MODEL_PROJECTIONS, WORKFLOW_PROJECTION } from './projection-catalog.js';
 
 /** The embedded profile's one server: the SQLite file. No relay, no dead-letter topic. */

@@ -1,19 +1,21 @@
 import { Logger, type Provider } from '@nestjs/common';
 import { join } from 'node:path';
-import { CommandRunner, EVENT_STORE, EventRegistry, PAYLOAD_CODEC, type EventStore, type PayloadCodec } from '../../event-store/index.js';
-import { MISSION_KEY_STORE, NOTES_CIPHER, type MissionKeyStore, type NotesCipher } from '../../outreach/application/notes-cipher.port.js';
-import { SealedNotesCodec } from '../../outreach/application/sealed-notes.codec.js';
-import { AesNotesCipher, parseMasterKey } from '../../outreach/infrastructure/aes-notes-cipher.js';
-import { ActiveReadModels, RAW_READ_MODEL_STORE, READ_MODEL_STORE, type ReadModelStore } from '../../projections/index.js';
-import { FollowUpWorkflow, PlaybookCatalog, TIMERS, type Timers } from '../../follow-ups/index.js';
-import { TreatyCatalog } from '../../treaty-status/index.js';
-import type { DemarcheConfig } from '../config/config.js';
-import { DemarcheMetrics, METRICS } from '../observability/metrics.js';
-import { OPERATIONS, type Operations } from '../observability/operations.js';
-import { SystemClock } from './clock.js';
+import { CommandRunner, EVENT_STORE, EventRegistry, PAYLOAD_CODEC, type EventStore, type PayloadCodec } from '../../libs/event-store/index.js';
+import { MISSION_KEY_STORE, NOTES_CIPHER, type MissionKeyStore, type NotesCipher } from '../../libs/outreach/application/notes-cipher.port.js';
+import { SealedNotesCodec } from '../../libs/outreach/application/sealed-notes.codec.js';
+import { AesNotesCipher, parseMasterKey } from '../../libs/outreach/infrastructure/aes-notes-cipher.js';
+import { ActiveReadModels, RAW_READ_MODEL_STORE, READ_MODEL_STORE, type ReadModelStore } from '../../libs/projections/index.js';
+import { FollowUpWorkflow, PlaybookCatalog, TIMERS, type Timers } from '../../libs/follow-ups/index.js';
+import { TreatyCatalog } from '../../libs/treaty-status/index.js';
+import type { DemarcheConfig } from '../../libs/platform/config/config.js';
+import { DemarcheMetrics, METRICS } from '../../libs/platform/observability/metrics.js';
+import { OPERATIONS, type Operations } from '../../libs/platform/observability/operations.js';
+import { SystemClock } from '../../libs/platform/runtime/clock.js';
 import { demarcheEventRegistry } from './event-types.js';
 import { ALL_PROJECTIONS_SHAPE } from './projection-catalog.js';
-import { CLOCK, CONFIG, PLAYBOOKS, TREATIES } from './tokens.js';
+import { CLOCK, CONFIG } from '../../libs/platform/runtime/tokens.js';
+import { TREATIES } from '../../libs/treaty-status/index.js';
+import { PLAYBOOKS } from '../../libs/follow-ups/index.js';
 
 /** What every profile provides the same way, whatever stores sit behind the ports. */
 export function commonProviders(config: DemarcheConfig, clock: SystemClock): Provider[] {

@@ -1,9 +1,9 @@
 import { toLocalDate, type Clock } from '../../kernel/index.js';
 import { CommandRunner, InMemoryEventStore, type EventRegistry, type EventStore } from '../../event-store/index.js';
 import { applyBatch, InMemoryReadModelStore, type Projection, type ReadModelStore } from '../../projections/index.js';
-import { fireDueTimers, FollowUpWorkflow, InMemoryTimers, type CampaignRules, type PolledTimers } from '../../follow-ups/index.js';
-import { demarcheEventRegistry } from './event-types.js';
-import { READ_MODEL_PROJECTIONS } from './projection-catalog.js';
+import { fireDueTimers, FollowUpWorkflow, InMemoryTimers, type CampaignRules, type PolledTimers } from '../index.js';
+import { demarcheEventRegistry } from '../../../apps/runtime/event-types.js';
+import { READ_MODEL_PROJECTIONS } from '../../../apps/runtime/projection-catalog.js';
 
 export interface EngineParts {
   readonly store?: EventStore;

@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, Module, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { EVENT_STORE, EventRegistry, type EventStore } from '../../event-store/index.js';
-import { RAW_READ_MODEL_STORE, upgradeLayouts, type ReadModelStore } from '../../projections/index.js';
-import { fireDueTimers, FollowUpWorkflow, TIMERS, type PolledTimers } from '../../follow-ups/index.js';
-import { toLocalDate, type Clock } from '../../kernel/index.js';
-import { OutageLog } from '../observability/outage-log.js';
-import { CLOCK } from './tokens.js';
+import { EVENT_STORE, EventRegistry, type EventStore } from '../../libs/event-store/index.js';
+import { RAW_READ_MODEL_STORE, upgradeLayouts, type ReadModelStore } from '../../libs/projections/index.js';
+import { fireDueTimers, FollowUpWorkflow, TIMERS, type PolledTimers } from '../../libs/follow-ups/index.js';
+import { toLocalDate, type Clock } from '../../libs/kernel/index.js';
+import { OutageLog } from '../../libs/platform/observability/outage-log.js';
+import { CLOCK } from '../../libs/platform/runtime/tokens.js';
 import { ProjectionHost } from './projector.module.js';
 
 /**

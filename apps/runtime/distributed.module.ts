@@ -1,17 +1,17 @@
 import { Global, Inject, Injectable, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
-import { connectMongo, EVENT_STORE, MongoEventStore, type EventStore } from '../../event-store/index.js';
-import { MongoReadModelStore, RAW_READ_MODEL_STORE, READ_MODEL_STORE, type ReadModelStore } from '../../projections/index.js';
-import { BullTimers } from '../../follow-ups/infrastructure/bullmq-timers.js';
-import { TIMERS } from '../../follow-ups/index.js';
-import { MongoTokenStore, TOKEN_STORE } from '../../access/index.js';
-import { MISSION_KEY_STORE } from '../../outreach/application/notes-cipher.port.js';
-import { MongoMissionKeys } from '../../outreach/infrastructure/mongo-mission-keys.js';
-import type { DemarcheConfig } from '../config/config.js';
-import { OPERATIONS } from '../observability/operations.js';
+import { connectMongo, EVENT_STORE, MongoEventStore, type EventStore } from '../../libs/event-store/index.js';
+import { MongoReadModelStore, RAW_READ_MODEL_STORE, READ_MODEL_STORE, type ReadModelStore } from '../../libs/projections/index.js';
+import { BullTimers } from '../../libs/follow-ups/infrastructure/bullmq-timers.js';
+import { TIMERS } from '../../libs/follow-ups/index.js';
+import { MongoTokenStore, TOKEN_STORE } from '../../libs/access/index.js';
+import { MISSION_KEY_STORE } from '../../libs/outreach/application/notes-cipher.port.js';
+import { MongoMissionKeys } from '../../libs/outreach/infrastructure/mongo-mission-keys.js';
+import type { DemarcheConfig } from '../../libs/platform/config/config.js';
+import { OPERATIONS } from '../../libs/platform/observability/operations.js';
 import { DistributedOperations } from './distributed-operations.js';
-import { SystemClock } from './clock.js';
+import { SystemClock } from '../../libs/platform/runtime/clock.js';
 import { COMMON_EXPORTS, commonProviders } from './common.providers.js';
 
 export const MONGO_CONNECTION = Symbol('MongoConnection');

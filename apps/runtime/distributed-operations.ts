@@ -1,12 +1,12 @@
 import type { Admin, Kafka } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
-import type { EventStore } from '../../event-store/index.js';
-import type { ReadModelStore } from '../../projections/index.js';
-import type { BullTimers } from '../../follow-ups/infrastructure/bullmq-timers.js';
-import { createKafka, KAFKA_RELAY_CHECKPOINT, type MessagingLogger } from '../../messaging/index.js';
-import type { DemarcheConfig } from '../config/config.js';
-import { within, type Operations, type ReadProgress, type ServerProbe } from '../observability/operations.js';
+import type { EventStore } from '../../libs/event-store/index.js';
+import type { ReadModelStore } from '../../libs/projections/index.js';
+import type { BullTimers } from '../../libs/follow-ups/infrastructure/bullmq-timers.js';
+import { createKafka, KAFKA_RELAY_CHECKPOINT, type MessagingLogger } from '../../libs/messaging/index.js';
+import type { DemarcheConfig } from '../../libs/platform/config/config.js';
+import { within, type Operations, type ReadProgress, type ServerProbe } from '../../libs/platform/observability/operations.js';
 import { ALL_PROJECTIONS_SHAPE, READ_MODEL_PROJECTIONS, WORKFLOW_PROJECTION } from './projection-catalog.js';
 
 /** The Redis hash of the highest position each partition's read models have applied. */

@@ -1,4 +1,4 @@
-import { EventRegistry } from '../../event-store/index.js';
+import { EventRegistry } from '../../libs/event-store/index.js';
 
 const keptAsIs = (data: unknown) => data;
 

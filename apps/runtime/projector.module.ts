@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, Module, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { CatchUpSubscription, EVENT_STORE, EventRegistry, type EventStore } from '../../event-store/index.js';
-import { applyBatch, ProjectionVersions, RAW_READ_MODEL_STORE, upgradeLayouts, type Projection, type ReadModelStore } from '../../projections/index.js';
-import type { RecordedEvent } from '../../kernel/index.js';
-import { withCorrelation } from '../observability/correlation.js';
-import { OutageLog } from '../observability/outage-log.js';
+import { CatchUpSubscription, EVENT_STORE, EventRegistry, type EventStore } from '../../libs/event-store/index.js';
+import { applyBatch, ProjectionVersions, RAW_READ_MODEL_STORE, upgradeLayouts, type Projection, type ReadModelStore } from '../../libs/projections/index.js';
+import type { RecordedEvent } from '../../libs/kernel/index.js';
+import { withCorrelation } from '../../libs/platform/observability/correlation.js';
+import { OutageLog } from '../../libs/platform/observability/outage-log.js';
 import { READ_MODEL_PROJECTIONS } from './projection-catalog.js';
 
 /** Runs projections as checkpointed subscriptions to the log. */
