@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import mongoose, { type Connection } from 'mongoose';
 import type { RecordedEvent } from '../../kernel/index.js';
 import { matchesQuery } from './event-query.js';
-import { watchServerMonitors } from './mongo-monitor-watchdog.js';
+import { connectMongo, isDuplicateKey } from './mongo-connection.js';
 import {
   ConcurrencyError,
   eventKeys,
@@ -16,10 +16,11 @@ import {
   type ReadStreamOptions,
 } from '../application/event-store.port.js';
 
+export { connectMongo, isDuplicateKey } from './mongo-connection.js';
+
 type Collection<T extends mongoose.mongo.Document> = mongoose.mongo.Collection<T>;
 type Filter<T> = mongoose.mongo.Filter<T>;
 
-const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 const DEFAULT_GAP_TIMEOUT_MS = 3_000;
 /** How often an append retries by itself when retrying cannot change its meaning (see `append`). */
 const MAX_ATTEMPTS = 10;
@@ -66,48 +67,7 @@ const MAX_CACHED_STREAM_EVENTS = 50_000;
 /** Events in the commits kept for readers at the head (see `recent`). */
 const MAX_RECENT_EVENTS = 20_000;
 
-/**
- * Opens a mongoose connection that fails within `timeoutMs` instead of buffering forever,
- * with an error that names the server and says what to do. Shared by the Mongo adapters.
- */
-export async function connectMongo(url: string, dbName: string, timeoutMs = DEFAULT_CONNECT_TIMEOUT_MS): Promise<Connection> {
-  const connection = mongoose.createConnection(url, {
-    dbName,
-    serverSelectionTimeoutMS: timeoutMs,
-    connectTimeoutMS: timeoutMs,
-    // Polling heartbeats: with the streaming protocol (the default) the driver's monitor stayed
-    // stuck after the server's connections dropped mid-heartbeat, and the process never saw the
-    // server come back; polling finds it within a heartbeat (tests/e2e/observability.test.ts).
-    serverMonitoringMode: 'poll',
-    // `undefined` fields vanish, as they do in the JSON the other adapters store.
-    ignoreUndefined: true,
-  });
-  try {
-    await connection.asPromise();
-  } catch (error) {
-    await connection.close(true).catch(() => undefined);
-    const where = redact(url);
-    const reason = error instanceof Error ? error.message : String(error);
-    const seconds = Math.round(timeoutMs / 100) / 10;
-    const message =
-      error instanceof Error && error.name === 'MongooseServerSelectionError'
-        ? `MongoDB at ${where} did not answer within ${seconds} s (${reason}): start it (npm run infra:up, or docker compose up -d --wait) or set MONGO_URL to a server that runs.`
-        : `Cannot connect to MongoDB at ${where} (${reason}): check MONGO_URL.`;
-    throw new Error(message, { cause: error });
-  }
-  watchServerMonitors(connection.getClient(), { warn: (message) => driverLogger.warn(message) });
-  return connection;
-}
-
-const driverLogger = new Logger('MongoDB');
 const upgradeLogger = new Logger('MongoEventStore');
-
-/** The URL without its password, fit for error messages and logs. */
-function redact(url: string): string {
-  return url.replace(/^([a-z+]+:\/\/[^:@/]*):[^@/]*@/i, '$1:***@');
-}
-
-export const isDuplicateKey = (error: unknown): boolean => (error as { code?: unknown } | null)?.code === 11000;
 
 /** One event of a commit, as its JSON text holds it (see the class comment): the commit has its stream, versions and positions. */
 interface StoredEvent {
