@@ -7,11 +7,12 @@ import { connectMongo } from './mongo-connection.js';
 import { EventIdClaims } from './mongo-event-id-claims.js';
 import { LogHorizon } from './mongo-log-horizon.js';
 import { ensureLogIndexes, logCollections, type LogCollections } from './mongo-log-layout.js';
-import { describeLogMigration, hasCurrentLayout, upgradeLog } from './mongo-log-migration.js';
+import { describeLogMigration, hasCurrentLayout, migrateLog, upgradeLog, type LogMigration } from './mongo-log-migration.js';
 import { MongoLogReader } from './mongo-log-reader.js';
 import { MongoStreamCache, RecentCommits } from './mongo-stream-cache.js';
 
 export { connectMongo, isDuplicateKey } from './mongo-connection.js';
+export { describeLogMigration, type LogMigration } from './mongo-log-migration.js';
 
 const DEFAULT_GAP_TIMEOUT_MS = 3_000;
 const logger = new Logger('MongoEventStore');
@@ -82,6 +83,11 @@ export class MongoEventStore implements EventStore {
     return ensureLogIndexes(this.log);
   }
 
+  /** Upgrades a log an earlier release wrote, at once rather than at the first read or write (`demarche migrate-log`). */
+  migrateLog(): Promise<LogMigration> {
+    return migrateLog(this.log);
+  }
+
   /** Holes this instance declared abandoned after `gapTimeoutMs` and skipped (a metric). */
   get skippedGaps(): number {
     return this.reader.skippedGaps;
@@ -126,7 +132,7 @@ export class MongoEventStore implements EventStore {
     await this.connection.close();
   }
 
-  /** Before its first read or write, an instance upgrades the log if needed and finds its horizon. */
+  /** Before its first read or write, an instance upgrades a log of an earlier layout (one lookup when it is current) and finds its horizon. */
   private ready(): Promise<void> {
     return (this.bootstrapped ??= (async () => {
       if (!(await hasCurrentLayout(this.log.counters))) {

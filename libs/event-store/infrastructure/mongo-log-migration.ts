@@ -1,13 +1,13 @@
 import { isDuplicateKey } from './mongo-connection.js';
 import { tombstone, type Collection, type CounterDoc, type LogCollections } from './mongo-log-layout.js';
 
-// The upgrade of a log an earlier release wrote. Those releases took positions from a counter
-// before inserting, so their log may have holes: positions taken whose commit never landed.
-// The upgrade fences every hole up to the highest position ever taken, then records
-// `counters.layout`; from then on the chain goes on after it, and the upgrade is done. It
-// assumes that no writer of an earlier release runs any more.
+// The upgrade of a log an earlier release wrote (docs/adr/0006). Those releases took positions
+// from a counter before inserting, so their log may have holes: positions taken whose commit
+// never landed. The upgrade fences every hole up to the highest position ever taken, then
+// records `counters.layout`; from then on the chain goes on after it, and the upgrade is
+// done. It assumes that no writer of an earlier release runs any more.
 
-/** What an upgrade did. */
+/** What `migrateLog` did. */
 export interface LogMigration {
   /** Whether this call upgraded the log: false when it was in this release's layout (or empty), or another process upgraded it first. */
   readonly upgraded: boolean;
@@ -20,6 +20,13 @@ export interface LogMigration {
 /** Whether the log is known to be in this release's layout: one lookup by `_id`. */
 export async function hasCurrentLayout(counters: Collection<CounterDoc>): Promise<boolean> {
   return (await counters.findOne({ _id: 'layout' })) !== null;
+}
+
+/** Upgrades the log if an earlier release wrote it (`demarche migrate-log`); running it again does nothing. */
+export async function migrateLog(log: LogCollections): Promise<LogMigration> {
+  const layout = await log.counters.findOne({ _id: 'layout' });
+  if (layout) return { upgraded: false, chainFrom: layout.chainFrom ?? 0, holesFenced: 0 };
+  return upgradeLog(log);
 }
 
 /**
