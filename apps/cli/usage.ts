@@ -40,15 +40,21 @@ Commands:
       that serves. An interrupted rebuild resumes where it stopped when run again.
       Projections: ${READ_MODEL_PROJECTIONS.map((p) => p.name).join(', ')}.
 
+  migrate-log
+      Upgrade an event log that an earlier release wrote on the distributed profile (fence
+      the positions it took but never filled) and say what was done; stop every api and
+      worker of the earlier release first. Run again, it finds nothing to do. A process of
+      this release that finds such a log at start upgrades it by itself.
+
   what-if --playbook FILE [--campaign ID] [--format markdown|json]
       Replay the recorded history in a sandbox, in the order things happened, under the
       campaign's playbook and under FILE, and report how the follow-ups would have
       differed. Live data is not touched.
 
 Every command needs a token (--token TOKEN, or better the environment variable DEMARCHE_TOKEN,
-which does not show in the process list): import-states and rebuild an admin token;
-import-missions an admin or coordinator token, import-outreach an admin token or a coordinator
-token of the campaign; report, export and what-if an analyst or admin token. A refused token
-exits with status 3.
+which does not show in the process list): import-states, rebuild and migrate-log an admin
+token; import-missions an admin or coordinator token, import-outreach an admin token or a
+coordinator token of the campaign; report, export and what-if an analyst or admin token. A
+refused token exits with status 3.
 
 Environment: DEMARCHE_DATA_DIR (default ./data) names the data directory; DEMARCHE_TOKEN the token.`;
