@@ -5,9 +5,10 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { Progress } from './progress.js';
+import { USAGE } from './usage.js';
 import { RAW_READ_MODEL_STORE, rebuildProjection, type ReadModelStore, type RebuildResult } from '../../libs/projections/index.js';
 import { READ_MODEL_PROJECTIONS } from '../runtime/projection-catalog.js';
-import { CommandRunner, EVENT_STORE, EventRegistry, historyPages, PAYLOAD_CODEC, type EventStore, type PayloadCodec } from '../../libs/event-store/index.js';
+import { CommandRunner, describeLogMigration, EVENT_STORE, EventRegistry, historyPages, MongoEventStore, PAYLOAD_CODEC, type EventStore, type PayloadCodec } from '../../libs/event-store/index.js';
 import { DomainError, ImportError, isLocalDate, toLocalDate, type Clock } from '../../libs/kernel/index.js';
 import { buildReport, campaignSourcesFromLog, historiesFromLog } from '../../libs/analysis/application/report-query.js';
 import { renderWhatIfMarkdown, whatIf } from '../../libs/analysis/application/what-if.js';
@@ -26,58 +27,6 @@ import { RegisterMissionsHandler } from '../../libs/outreach/application/registe
 import { actorOf, roleMay, TOKEN_STORE, TokenService, type Principal, type Role, type TokenStore } from '../../libs/access/index.js';
 import type { DemarcheConfig } from '../../libs/platform/config/config.js';
 
-const USAGE = `Usage: demarche <command> [options]
-
-Commands:
-  import-states FILE [--withdrawals FILE] [--since FILE] [--treaty CCM]
-      Load the states reference list and every signature, deposit and withdrawal in FILE
-      as dated events. --since names a file (iso3,since) of states that came into being,
-      or could first join, after the treaty opened. Safe to run again: what is already
-      recorded is not added twice. A bad row stops the import with its line number;
-      nothing is written then.
-
-  import-missions FILE
-      Register the missions of a spreadsheet (columns id, name, kind, coordinator,
-      accredited_to: ISO codes separated by spaces or semicolons). Every row is checked
-      before any is written; a bad row stops the import with its line number. Run again,
-      it adds nothing.
-
-  import-outreach FILE [--campaign ID] [--dry-run]
-      Record the letters, meetings and responses of a spreadsheet (columns kind, country,
-      date; and campaign, mission, group, ratification_under_way, wishes_to_sign,
-      deposit_announced, obstacles, cosigned_by, summary, notes, interlocutors; see
-      README). --campaign names the campaign of rows that leave it empty; --dry-run says
-      what each row would record and writes nothing.
-
-  report [--treaty CCM] [--as-of DATE] [--since DATE] [--campaign ID] [--format markdown|json] [--out FILE]
-      The universalization report: totals on a day, who joined since the last meeting,
-      signatories by region, response groups, obstacles, regional initiatives, follow-ups,
-      and what each campaign of the treaty did (or only the one --campaign names).
-      Markdown by default, to standard output unless --out names a file.
-
-  export [--out FILE] [--type T[,T]] [--country ISO3] [--campaign ID]
-      The whole history (or the filtered part) as NDJSON, one event a line, with a
-      progress bar on standard error. To standard output unless --out names a file.
-
-  rebuild PROJECTION [--swap] [--batch-size N]
-      Replay the whole history into a new version of a read model while the current one
-      keeps serving, and show how they differ; --swap then makes the new version the one
-      that serves. An interrupted rebuild resumes where it stopped when run again.
-      Projections: ${READ_MODEL_PROJECTIONS.map((p) => p.name).join(', ')}.
-
-  what-if --playbook FILE [--campaign ID] [--format markdown|json]
-      Replay the recorded history in a sandbox, in the order things happened, under the
-      campaign's playbook and under FILE, and report how the follow-ups would have
-      differed. Live data is not touched.
-
-Every command needs a token (--token TOKEN, or better the environment variable DEMARCHE_TOKEN,
-which does not show in the process list): import-states and rebuild an admin token;
-import-missions an admin or coordinator token, import-outreach an admin token or a coordinator
-token of the campaign; report, export and what-if an analyst or admin token. A refused token
-exits with status 3.
-
-Environment: DEMARCHE_DATA_DIR (default ./data) names the data directory; DEMARCHE_TOKEN the token.`;
-
 @Module({})
 class CliModule {
   static with(): DynamicModule {
@@ -95,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
     'import-states': importStatesCommand,
     'import-missions': importMissionsCommand,
     'import-outreach': importOutreachCommand,
-    report: reportCommand, export: exportCommand, rebuild: rebuildCommand, 'what-if': whatIfCommand };
+    report: reportCommand, export: exportCommand, rebuild: rebuildCommand, 'migrate-log': migrateLogCommand, 'what-if': whatIfCommand };
   const run = commands[command];
   if (!run) {
     console.error(`Unknown command "${command}".\n\n${USAGE}`);
@@ -129,6 +78,7 @@ const COMMAND_ROLES: Record<string, readonly Role[]> = {
   'import-missions': ['admin', 'coordinator'],
   'import-outreach': ['admin', 'coordinator'],
   rebuild: ['admin'],
+  'migrate-log': ['admin'],
   report: ['admin', 'analyst'],
   export: ['admin', 'analyst'],
   'what-if': ['admin', 'analyst'],
@@ -252,6 +202,18 @@ function describeRebuild(r: RebuildResult): string {
   }
   lines.push(r.swapped ? `Version ${r.rebuiltVersion} now serves.` : `Version ${r.activeVersion} still serves; run again with --swap to switch.`);
   return lines.join('\n');
+}
+
+async function migrateLogCommand(rest: string[]): Promise<number> {
+  const { values, positionals } = parse(rest, {});
+  if (positionals.length) throw new UsageError(`migrate-log takes no arguments (got ${positionals.join(' ')}).`);
+  return withStore('migrate-log', values.token, async (app) => {
+    const store = app.get<EventStore>(EVENT_STORE);
+    // Nothing has read or written the log yet, so the store's own check at start has not run.
+    if (store instanceof MongoEventStore) console.log(describeLogMigration(await store.migrateLog()));
+    else console.log('The embedded profile keeps its log in one layout: nothing to do.');
+    return 0;
+  });
 }
 
 async function whatIfCommand(rest: string[]): Promise<number> {

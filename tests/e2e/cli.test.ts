@@ -1,10 +1,12 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSqliteDatabase, SqliteEventStore } from '../../libs/event-store/index.js';
+import type { Connection } from 'mongoose';
+import { connectMongo, MongoEventStore, openSqliteDatabase, SqliteEventStore } from '../../libs/event-store/index.js';
 import { projectRoot } from '../../libs/platform/config/config.js';
-import { TEST_ADMIN_TOKEN } from '../support/running-app.js';
+import { writeEarlierReleaseLog } from '../support/earlier-release-log.js';
+import { distributedEnv, TEST_ADMIN_TOKEN } from '../support/running-app.js';
 
 const root = projectRoot();
 /** The commands run as admin (DEMARCHE_ADMIN_TOKEN), on data that has no token of its own yet. */
@@ -57,5 +59,63 @@ describe('the demarche CLI', () => {
     const missing = demarche(join(dir, 'c'), 'import-states', join(dir, 'nope.csv'));
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/Cannot read .*nope\.csv/);
+  });
+});
+
+describe('demarche migrate-log', () => {
+  const MONGO_URL = process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017';
+  const dir = mkdtempSync(join(tmpdir(), 'demarche-migrate-'));
+  const servers = distributedEnv(dir);
+  let mongo: Connection;
+  beforeAll(async () => {
+    mongo = await connectMongo(MONGO_URL, servers.DEMARCHE_MONGO_DB!);
+  });
+  afterAll(async () => {
+    await mongo.dropDatabase();
+    await mongo.close();
+    // The command's timer queues leave their metadata in Redis.
+    const keys = execFileSync('redis-cli', ['--scan', '--pattern', `${servers.DEMARCHE_REDIS_PREFIX}:*`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    if (keys.length) execFileSync('redis-cli', ['del', ...keys]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('upgrades a log an earlier release wrote on FerretDB, and finds nothing to do the second time', async () => {
+    await writeEarlierReleaseLog(mongo.db!);
+    const migrate = () => spawnSync(process.execPath, [join(root, 'bin/demarche.js'), 'migrate-log'], { env: { ...process.env, ...ADMIN, DEMARCHE_DATA_DIR: dir, ...servers }, encoding: 'utf8', cwd: root });
+    const tombstones = async () =>
+      (await mongo.collection<{ _id: number; lastPosition: number }>('commits').find({ tombstone: true }, { sort: { _id: 1 } }).toArray()).map((d) => [d._id, d.lastPosition]);
+
+    const first = migrate();
+    expect(first.stderr).toBe('');
+    expect(first.status).toBe(0);
+    expect(first.stdout).toMatch(/written by an earlier release: every position up to 9 is now a commit or a tombstone \(2 holes fenced\)/);
+    expect(await tombstones()).toEqual([
+      [4, 5],
+      [7, 9],
+    ]);
+    const second = migrate();
+    expect(second.stderr).toBe('');
+    expect(second.status).toBe(0);
+    expect(second.stdout).toMatch(/in this release's layout already: nothing to do/);
+    expect(await tombstones()).toHaveLength(2);
+
+    const store = await MongoEventStore.connect(MONGO_URL, servers.DEMARCHE_MONGO_DB!);
+    try {
+      expect((await store.readAll(0, 10)).map((e) => [e.type, e.position])).toEqual([
+        ['A', 1],
+        ['B1', 2],
+        ['B2', 3],
+        ['C', 6],
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('has nothing to do on the embedded profile', () => {
+    const run = demarche(join(dir, 'embedded'), 'migrate-log');
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/embedded profile keeps its log in one layout: nothing to do/);
   });
 });

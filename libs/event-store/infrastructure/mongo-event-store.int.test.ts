@@ -6,6 +6,7 @@ import type { RecordedEvent } from '../../kernel/index.js';
 import { ConcurrencyError, eventKeys, storedFields, type EventStore, type ExpectedVersion, type NewEvent } from '../application/event-store.port.js';
 import { connectMongo, MongoEventStore, type MongoEventStoreOptions } from './mongo-event-store.js';
 import { eventually } from '../../../tests/support/eventually.js';
+import { writeEarlierReleaseLog } from '../../../tests/support/earlier-release-log.js';
 
 // Needs a MongoDB-wire server: `npm run infra:up` (FerretDB) or `docker compose up -d --wait`.
 const MONGO_URL = process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017';
@@ -238,6 +239,40 @@ describe('MongoDB event store: a log written by an earlier release', () => {
     expect((await store.query({ country: 'KEN', limit: 10 })).map((e) => e.streamId)).toEqual(['c', 'g']);
     expect((await store.query({ campaignId: 'x', limit: 10 })).map((e) => e.streamId)).toEqual(['c']);
     expect((await store.readStream('c')).map((e) => e.data)).toEqual([{ iso3: 'KEN', campaignId: 'x' }]);
+  });
+
+  it('is upgraded at once by migrateLog (demarche migrate-log), which then finds nothing to do', async () => {
+    store = await openStore({ gapTimeoutMs: 60_000 });
+    await writeEarlierReleaseLog(dbOf(store));
+    expect(await store.migrateLog()).toEqual({ upgraded: true, chainFrom: 9, holesFenced: 2 });
+    const tombstones = async () => (await stored(store)).filter((d) => d.tombstone).map((d) => [d._id, d.lastPosition]);
+    expect(await tombstones()).toEqual([
+      [4, 5],
+      [7, 9],
+    ]);
+    expect(await store.migrateLog()).toEqual({ upgraded: false, chainFrom: 9, holesFenced: 0 });
+    expect((await store.readAll(0, 10)).map((e) => [e.type, e.position])).toEqual([
+      ['A', 1],
+      ['B1', 2],
+      ['B2', 3],
+      ['C', 6],
+    ]);
+    expect((await store.append('d', 0, [newEvent('D')])).positions).toEqual([10]);
+    expect(await tombstones()).toHaveLength(2);
+  });
+
+  it('is looked for once by an instance, before its first read or write, and never again by its appends', async () => {
+    const name = newDbName();
+    store = await openStore({}, name);
+    await store.append('first', 0, [newEvent()]);
+    const lookups: unknown[] = [];
+    const watched = await openWatched(name, {}, (command) => {
+      if (command.find === 'counters' || command.find === 'positions') lookups.push(command.filter);
+    });
+    for (let i = 0; i < 5; i++) await watched.append(`s-${i}`, 0, [newEvent()]);
+    expect(await watched.readAll(0, 10)).toHaveLength(6);
+    // The layout, then the horizon another instance recorded.
+    expect(lookups).toEqual([{ _id: 'layout' }, { _id: 'readable' }]);
   });
 });
 
