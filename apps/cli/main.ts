@@ -8,29 +8,24 @@ import { Progress } from './progress.js';
 import { USAGE } from './usage.js';
 import { RAW_READ_MODEL_STORE, rebuildProjection, type ReadModelStore, type RebuildResult } from '../../libs/projections/index.js';
 import { READ_MODEL_PROJECTIONS } from '../runtime/projection-catalog.js';
-import { CommandRunner, describeLogMigration, EVENT_STORE, EventRegistry, historyPages, MongoEventStore, PAYLOAD_CODEC, type EventStore, type PayloadCodec } from '../../libs/event-store/index.js';
+import { CommandRunner, EVENT_STORE, EventRegistry, exportChunks, PAYLOAD_CODEC, writeDrained, type EventStore, type PayloadCodec } from '../../libs/event-store/index.js';
+import { MongoEventStore } from '../../libs/event-store/infrastructure/mongo-event-store.js';
+import { describeLogMigration } from '../../libs/event-store/infrastructure/mongo-log-migration.js';
 import { DomainError, ImportError, isLocalDate, toLocalDate, type Clock } from '../../libs/kernel/index.js';
-import { buildReport, campaignSourcesFromLog, historiesFromLog } from '../../libs/analysis/application/report-query.js';
-import { renderWhatIfMarkdown, whatIf } from '../../libs/analysis/application/what-if.js';
-import { readPlaybookFile, type PlaybookCatalog } from '../../libs/follow-ups/index.js';
-import { renderReportMarkdown } from '../../libs/analysis/domain/universalization-report.js';
-import type { TreatyCatalog } from '../../libs/treaty-status/index.js';
+import { buildReport, campaignSourcesFromLog, historiesFromLog, renderReportMarkdown, renderWhatIfMarkdown, whatIf } from '../../libs/analysis/index.js';
+import { PLAYBOOKS, type PlaybookCatalog } from '../../libs/follow-ups/index.js';
+import { readPlaybookFile } from '../../libs/follow-ups/infrastructure/playbook-files.js';
+import { importStatesFiles, TREATIES, type TreatyCatalog } from '../../libs/treaty-status/index.js';
 import { ConfigError, loadConfig } from '../../libs/platform/config/config.js';
-import { persistenceFor } from '../runtime/app.factory.js';
-import { importStatesFiles } from '../../libs/treaty-status/application/import-states-files.js';
-import { CLOCK, CONFIG } from '../../libs/platform/runtime/tokens.js';
-import { TREATIES } from '../../libs/treaty-status/index.js';
-import { PLAYBOOKS } from '../../libs/follow-ups/index.js';
-import { OutreachImport, type ImportResult } from '../../libs/outreach/api/outreach-import.js';
-import { RecordOutreachBatchHandler } from '../../libs/outreach/application/record-outreach-batch.handler.js';
-import { RegisterMissionsHandler } from '../../libs/outreach/application/register-missions.handler.js';
-import { actorOf, roleMay, TOKEN_STORE, TokenService, type Principal, type Role, type TokenStore } from '../../libs/access/index.js';
-import type { DemarcheConfig } from '../../libs/platform/config/config.js';
+import { demarcheContexts } from '../runtime/contexts.js';
+import { CLOCK } from '../../libs/platform/runtime/tokens.js';
+import { OutreachImport, type ImportResult } from '../../libs/outreach/index.js';
+import { actorOf, roleMay, TokenService, type Principal, type Role } from '../../libs/access/index.js';
 
 @Module({})
 class CliModule {
   static with(): DynamicModule {
-    return { module: CliModule, imports: [persistenceFor(loadConfig())] };
+    return { module: CliModule, imports: demarcheContexts(loadConfig(), { api: false }) };
   }
 }
 
@@ -94,9 +89,7 @@ async function authenticate(app: Awaited<ReturnType<typeof NestFactory.createApp
       `demarche ${command} needs ${needs}: set DEMARCHE_TOKEN (or pass --token TOKEN). The first admin token is DEMARCHE_ADMIN_TOKEN or, on the embedded profile, the file admin-token in the data directory; an admin issues the others with POST /v1/tokens.`,
     );
   }
-  const config = app.get<DemarcheConfig>(CONFIG);
-  const tokens = new TokenService(app.get<TokenStore>(TOKEN_STORE), app.get<Clock>(CLOCK), { ...(config.access.adminToken ? { adminToken: config.access.adminToken } : {}), cacheMs: 0 });
-  const result = await tokens.authenticate(secret);
+  const result = await app.get(TokenService).authenticate(secret);
   if (!result.ok) throw new AccessRefused(`demarche ${command} was not run: ${result.detail} Check DEMARCHE_TOKEN, or ask an admin for a new token.`);
   const decision = roleMay(result.principal, { kind: 'roles', roles });
   if (!decision.allowed) throw new AccessRefused(`demarche ${command} was not run: token ${result.principal.tokenId} (role ${result.principal.role}) may not run it; it needs ${needs}.`);
@@ -152,12 +145,10 @@ async function exportCommand(rest: string[]): Promise<number> {
     const head = await store.headPosition();
     const progress = new Progress('Exporting', head);
     let written = 0;
-    for await (const page of historyPages(store, filters, 0, 2000)) {
-      // As GET /v1/events/export: notes stay sealed, and forgotten ones read as forgotten.
-      const chunk = (await codec.redact(page.map((e) => registry.upcast(e)))).map((e) => JSON.stringify(e)).join('\n') + '\n';
-      if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
-      written += page.length;
-      progress.update(Math.min(page[page.length - 1]!.position, head), head);
+    for await (const chunk of exportChunks({ store, registry, codec }, filters, 0, 2000)) {
+      await writeDrained(out, chunk.text);
+      written += chunk.events;
+      progress.update(Math.min(chunk.lastPosition, head), head);
     }
     progress.update(head, head);
     progress.finish();
@@ -233,17 +224,14 @@ async function whatIfCommand(rest: string[]): Promise<number> {
     if (!current) throw new CliError(`There is no playbook for ${playbook.treaty} to compare with.`);
     const store = app.get<EventStore>(EVENT_STORE);
     const treaties = app.get<TreatyCatalog>(TREATIES);
-    const report = await whatIf(store, current, playbook, (code) => treaties.get(code), app.get<Clock>(CLOCK).now(), values.campaign);
+    const report = await whatIf({ live: store, registry: app.get(EventRegistry), treatyFor: (code) => treaties.get(code), now: app.get<Clock>(CLOCK).now() }, current, playbook, values.campaign);
     process.stdout.write(values.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderWhatIfMarkdown(report));
     return 0;
   });
 }
 
 /** The spreadsheet import of the console, run on the store the environment selects. */
-function outreachImport(app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>>): OutreachImport {
-  const parts = [app.get(CommandRunner), app.get<EventStore>(EVENT_STORE), app.get<Clock>(CLOCK)] as const;
-  return new OutreachImport(new RecordOutreachBatchHandler(...parts), new RegisterMissionsHandler(...parts));
-}
+const outreachImport = (app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>>) => app.get(OutreachImport);
 
 function readText(file: string): string {
   try {

@@ -16,8 +16,7 @@ import { METRICS, type DemarcheMetrics } from '../../libs/platform/observability
 import { ApiModule } from './api.module.js';
 import { ensureFirstAdmin, TokenService } from '../../libs/access/index.js';
 import { OperationsModule } from '../../libs/platform/runtime/operations.module.js';
-import { EmbeddedPersistenceModule } from './embedded.module.js';
-import { DistributedPersistenceModule } from './distributed.module.js';
+import { demarcheContexts } from './contexts.js';
 import { DistributedWorkerModule, KafkaProjectorModule } from './distributed-roles.js';
 import { ProjectorModule } from './projector.module.js';
 import { importStatesFiles, shippedStatesFiles } from '../../libs/treaty-status/application/import-states-files.js';
@@ -27,11 +26,6 @@ import { WorkerModule } from './worker.module.js';
 
 /** The endpoints that take many facts in one body. */
 const BULK_PATHS = ['/v1/campaigns/:id/letters', '/v1/campaigns/:id/meetings', '/v1/campaigns/:id/responses', '/v1/campaigns/:id/imports', '/v1/imports/missions'];
-
-/** The stores of the configured profile. */
-export function persistenceFor(config: DemarcheConfig): DynamicModule {
-  return config.profile === 'distributed' ? DistributedPersistenceModule.forRoot(config) : EmbeddedPersistenceModule.forRoot(config);
-}
 
 /** The parts of Demarche a process runs. `npm start` runs all three in one process. */
 export type Role = 'api' | 'projector' | 'worker';
@@ -43,7 +37,7 @@ class DemarcheModule {
     return {
       module: DemarcheModule,
       imports: [
-        persistenceFor(config),
+        ...demarcheContexts(config, { api: roles.includes('api') }),
         OperationsModule,
         ...(roles.includes('api') ? [ApiModule] : []),
         ...(roles.includes('projector') ? [distributed ? KafkaProjectorModule : ProjectorModule] : []),

@@ -4,8 +4,10 @@ import type { Connection } from 'mongoose';
 import type { EventStore } from '../../libs/event-store/index.js';
 import type { ReadModelStore } from '../../libs/projections/index.js';
 import type { BullTimers } from '../../libs/follow-ups/infrastructure/bullmq-timers.js';
-import { createKafka, KAFKA_RELAY_CHECKPOINT, type MessagingLogger } from '../../libs/messaging/index.js';
+import { KAFKA_RELAY_CHECKPOINT } from '../../libs/messaging/index.js';
+import { consumerGroupLags, createKafka, noTopicYet, type MessagingLogger } from '../../libs/messaging/infrastructure/kafka-topics.js';
 import type { DemarcheConfig } from '../../libs/platform/config/config.js';
+import { redactUrl } from '../../libs/platform/observability/redact-url.js';
 import { within, type Operations, type ReadProgress, type ServerProbe } from '../../libs/platform/observability/operations.js';
 import { ALL_PROJECTIONS_SHAPE, READ_MODEL_PROJECTIONS, WORKFLOW_PROJECTION } from './projection-catalog.js';
 
@@ -13,13 +15,6 @@ import { ALL_PROJECTIONS_SHAPE, READ_MODEL_PROJECTIONS, WORKFLOW_PROJECTION } fr
 export const appliedKey = (prefix: string) => `${prefix}:projector:applied`;
 
 const PROBE_TIMEOUT_MS = 3000;
-
-/** Before the first worker or projector created the topics, nothing is on them. */
-function noTopicYet(error: unknown): [] {
-  if ((error as { type?: string })?.type === 'UNKNOWN_TOPIC_OR_PARTITION') return [];
-  throw error;
-}
-const redact = (url: string) => url.replace(/\/\/[^@/]*@/, '//***@');
 
 /**
  * The distributed profile seen from outside: MongoDB, Kafka and Redis, the relay's
@@ -56,14 +51,14 @@ export class DistributedOperations implements Operations {
       },
     });
     this.servers = [
-      probe('mongodb', `MongoDB at ${redact(mongoUrl)} (database ${mongoDb})`, 'check that it runs (npm run infra:status) and that MONGO_URL points at it; Demarche reconnects by itself.', async () => {
+      probe('mongodb', `MongoDB at ${redactUrl(mongoUrl)} (database ${mongoDb})`, 'check that it runs (npm run infra:status) and that MONGO_URL points at it; Demarche reconnects by itself.', async () => {
         if (!connection.db) throw new Error('the connection is closed');
         await connection.db.command({ ping: 1 });
       }),
       probe('kafka', `Kafka at ${kafkaBrokers.join(',')}`, 'check that the brokers run (npm run infra:status) and that KAFKA_BROKERS names them; events wait in the log and are published once Kafka is back.', () =>
         this.withAdmin((admin) => admin.describeCluster()),
       ),
-      probe('redis', `Redis at ${redact(redisUrl)}`, 'check that it runs (npm run infra:status) and that REDIS_URL points at it; timers and leases resume once it is back.', () => redis.ping()),
+      probe('redis', `Redis at ${redactUrl(redisUrl)}`, 'check that it runs (npm run infra:status) and that REDIS_URL points at it; timers and leases resume once it is back.', () => redis.ping()),
     ];
   }
 
@@ -129,12 +124,8 @@ export class DistributedOperations implements Operations {
   }
 
   /** Per partition of the events topic, the records the projectors' group has not committed. */
-  private async partitionLags(admin: Admin): Promise<{ partition: number; lag: number }[]> {
-    const { kafkaTopic, kafkaGroup } = this.config.distributed;
-    const high = await admin.fetchTopicOffsets(kafkaTopic).catch(noTopicYet);
-    const [committed] = await admin.fetchOffsets({ groupId: kafkaGroup, topics: [kafkaTopic] });
-    const done = new Map((committed?.partitions ?? []).map((p) => [p.partition, Math.max(0, Number(p.offset))]));
-    return high.map((p) => ({ partition: p.partition, lag: Math.max(0, Number(p.high) - (done.get(p.partition) ?? Number(p.low))) }));
+  private partitionLags(admin: Admin): Promise<{ partition: number; lag: number }[]> {
+    return consumerGroupLags(admin, this.config.distributed.kafkaTopic, this.config.distributed.kafkaGroup);
   }
 
   private async withAdmin<T>(use: (admin: Admin) => Promise<T>): Promise<T> {

@@ -2,17 +2,20 @@ import { Inject, Injectable, Logger, Module, type BeforeApplicationShutdown, typ
 import type { Kafka } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import { EVENT_STORE, EventRegistry, type EventStore } from '../../libs/event-store/index.js';
-import { RAW_READ_MODEL_STORE, upgradeLayouts, type Projection, type ReadModelStore } from '../../libs/projections/index.js';
+import { RAW_READ_MODEL_STORE, ReadModelUnavailable, upgradeLayouts, type Projection, type ReadModelStore } from '../../libs/projections/index.js';
 import { FollowUpWorkflow, recordTimerElapsed, TIMERS } from '../../libs/follow-ups/index.js';
 import { BullTimerWorker } from '../../libs/follow-ups/infrastructure/bullmq-timer-worker.js';
 import type { BullTimers } from '../../libs/follow-ups/infrastructure/bullmq-timers.js';
-import { connectKafka, ensureTopics, OutboxRelay, ProjectorConsumer, readModelCheckpoint, ReadModelUnavailable } from '../../libs/messaging/index.js';
+import { readModelCheckpoint } from '../../libs/messaging/index.js';
+import { ProjectorConsumer } from '../../libs/messaging/infrastructure/projector-consumer.js';
+import { OutboxRelay } from '../../libs/messaging/infrastructure/outbox-relay.js';
+import { connectKafka, consumerGroupLags, ensureTopics } from '../../libs/messaging/infrastructure/kafka-topics.js';
 import { toLocalDate, type Clock, type RecordedEvent } from '../../libs/kernel/index.js';
 import type { DemarcheConfig } from '../../libs/platform/config/config.js';
 import { LeaseHolder, RedisLease } from '../../libs/platform/distributed/redis-lease.js';
 import { RedisMutex } from '../../libs/platform/distributed/redis-mutex.js';
 import { ProjectionWriter } from '../../libs/projections/infrastructure/projection-writer.js';
-import { REDIS } from './distributed.module.js';
+import { REDIS } from '../../libs/platform/persistence/handles.js';
 import { appliedKey } from './distributed-operations.js';
 import { ProjectionHost, sharedCorrelation } from './projector.module.js';
 import { READ_MODEL_PROJECTIONS } from './projection-catalog.js';
@@ -92,8 +95,7 @@ export class KafkaProjectorService implements OnApplicationBootstrap, BeforeAppl
       groupId: kafkaGroup,
       upcast: (e) => this.registry.upcast(e),
       apply,
-      // A store or Redis that does not answer is an outage to wait out, never poison: the
-      // fault test saw events dead-lettered for a `connect ECONNREFUSED` while FerretDB restarted.
+      // A store or Redis that does not answer is an outage to wait out, never poison (docs/adr/0009).
       isTransient: (error) => serverDown(error) !== undefined,
       onApplied: (partition, position) => recordApplied(this.redis, redisPrefix, partition, position),
       consumer: { sessionTimeout: 30_000, heartbeatInterval: 1000, rebalanceTimeout: 30_000 },
@@ -113,10 +115,7 @@ export class KafkaProjectorService implements OnApplicationBootstrap, BeforeAppl
     const admin = this.kafka!.admin();
     await admin.connect();
     try {
-      const high = await admin.fetchTopicOffsets(kafkaTopic);
-      const [committed] = await admin.fetchOffsets({ groupId: kafkaGroup, topics: [kafkaTopic] });
-      const done = new Map((committed?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
-      return high.reduce((n, p) => n + Math.max(0, Number(p.high) - Math.max(0, done.get(p.partition) ?? 0)), 0);
+      return (await consumerGroupLags(admin, kafkaTopic, kafkaGroup)).reduce((n, p) => n + p.lag, 0);
     } finally {
       await admin.disconnect();
     }

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
-import type { EventStore, SqliteDatabase } from '../../libs/event-store/index.js';
+import type { EventStore } from '../../libs/event-store/index.js';
+import type { SqliteDatabase } from '../../libs/platform/persistence/sqlite-database.js';
 import type { ReadModelStore } from '../../libs/projections/index.js';
-import type { SqliteTimers } from '../../libs/follow-ups/index.js';
+import type { SqliteTimers } from '../../libs/follow-ups/infrastructure/sqlite-timers.js';
 import type { Operations, ReadProgress, ServerProbe } from '../../libs/platform/observability/operations.js';
 import { ALL_PROJECTIONS_SHAPE, READ_MODEL_PROJECTIONS, WORKFLOW_PROJECTION } from './projection-catalog.js';
 

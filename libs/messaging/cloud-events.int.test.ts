@@ -3,18 +3,8 @@ import { promisify } from 'node:util';
 import { freePort } from '../../tests/support/free-port.js';
 import kafkajs, { type Admin, type Kafka, type KafkaMessage } from 'kafkajs';
 import type { RecordedEvent } from '../kernel/index.js';
-import {
-  CE_HEADERS,
-  connectKafka,
-  createKafka,
-  ensureTopics,
-  fromKafkaMessage,
-  KafkaUnavailable,
-  partitionsFromEnv,
-  PoisonMessage,
-  toKafkaMessage,
-  type MessagingLogger,
-} from './index.js';
+import { CE_HEADERS, fromKafkaMessage, PoisonMessage, toKafkaMessage } from './infrastructure/cloud-events.js';
+import { connectKafka, createKafka, ensureTopics, KafkaUnavailable, partitionsFromEnv, type MessagingLogger } from './infrastructure/kafka-topics.js';
 
 const run = promisify(execFile);
 const BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';

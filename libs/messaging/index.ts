@@ -1,5 +1,3 @@
-export * from './infrastructure/cloud-events.js';
-export * from './infrastructure/kafka-topics.js';
+// Messaging carries the log over Kafka. Its parts are adapters, which the distributed roles
+// compose from infrastructure/; the contract other code may rely on is the relay's checkpoint.
 export * from './application/relay-checkpoint.port.js';
-export * from './application/outbox-relay.js';
-export * from './application/projector-consumer.js';

@@ -6,7 +6,10 @@ import { eventually } from '../../tests/support/eventually.js';
 import type { Admin, Kafka, Producer, ProducerRecord } from 'kafkajs';
 import { InMemoryEventStore, type EventStore } from '../event-store/index.js';
 import { InMemoryReadModelStore } from '../projections/index.js';
-import { connectKafka, createKafka, ensureTopics, fromKafkaMessage, KAFKA_RELAY_CHECKPOINT, OutboxRelay, readModelCheckpoint, toKafkaMessage, type MessagingLogger } from './index.js';
+import { KAFKA_RELAY_CHECKPOINT, readModelCheckpoint } from './index.js';
+import { fromKafkaMessage, toKafkaMessage } from './infrastructure/cloud-events.js';
+import { connectKafka, createKafka, ensureTopics, type MessagingLogger } from './infrastructure/kafka-topics.js';
+import { OutboxRelay } from './infrastructure/outbox-relay.js';
 
 const run = promisify(execFile);
 const BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';

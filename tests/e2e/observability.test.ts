@@ -1,7 +1,8 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { SQLITE } from '../../apps/runtime/embedded.module.js';
-import { EVENT_STORE, type EventStore, type SqliteDatabase } from '../../libs/event-store/index.js';
+import { SQLITE } from '../../libs/platform/persistence/handles.js';
+import { EVENT_STORE, type EventStore } from '../../libs/event-store/index.js';
+import { type SqliteDatabase } from '../../libs/platform/persistence/sqlite-database.js';
 import { eventually } from '../support/eventually.js';
 import { startTestApp, TEST_PROFILE, type RunningApp } from '../support/running-app.js';
 

@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSqliteDatabase } from '../../libs/event-store/index.js';
+import { openSqliteDatabase } from '../../libs/platform/persistence/sqlite-database.js';
 import { projectRoot } from '../../libs/platform/config/config.js';
 import { eventually } from '../support/eventually.js';
 import { TEST_ADMIN_TOKEN } from '../support/running-app.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { cliEnv, startTestApp, TEST_PROFILE, distributedEnv, type RunningApp } from '../support/running-app.js';
 import { eventually } from '../support/eventually.js';
-import { EVENT_STORE, type EventStore } from '../../libs/event-store/index.js';
+import { EVENT_STORE, EventRegistry, type EventStore } from '../../libs/event-store/index.js';
 import { whatIf } from '../../libs/analysis/application/what-if.js';
 import { TREATIES } from '../../libs/treaty-status/index.js';
 import { PLAYBOOKS } from '../../libs/follow-ups/index.js';
@@ -78,7 +78,7 @@ describe('confidential notes and crypto-shredding', () => {
   async function replay() {
     const playbook = app.app.get<PlaybookCatalog>(PLAYBOOKS).forTreaty('CCM')!;
     const treaties = app.app.get<TreatyCatalog>(TREATIES);
-    return whatIf(app.app.get<EventStore>(EVENT_STORE), playbook, playbook, (code) => treaties.get(code), new Date('2026-06-01T09:00:00Z'), 'ccm-2026');
+    return whatIf({ live: app.app.get<EventStore>(EVENT_STORE), registry: app.app.get(EventRegistry), treatyFor: (code) => treaties.get(code), now: new Date('2026-06-01T09:00:00Z') }, playbook, playbook, 'ccm-2026');
   }
 
   /** Every figure the notes must not influence. */

@@ -1,12 +1,12 @@
+import { demarcheEventRegistry } from '../../apps/runtime/event-types.js';
 import { DomainError, addDays, type Decider, type DomainEvent, type Iso3 } from '../../libs/kernel/index.js';
 import { InMemoryReadModelStore, applyBatch, withoutBookkeeping, type ReadModelStore } from '../../libs/projections/index.js';
 import { READ_MODEL_PROJECTIONS } from '../../apps/runtime/projection-catalog.js';
 import { campaignDecider, campaignStreamId, countryOutreachDecider, missionDecider, missionStreamId, outreachStreamId, OBSTACLES, type Campaign, type Mission } from '../../libs/outreach/index.js';
 import { countryStreamId, treatyStatusDecider, treatyStatusStreamId } from '../../libs/treaty-status/index.js';
 import { FOLLOW_UPS, followUpDecider, followUpStreamId, type FollowUpView } from '../../libs/follow-ups/index.js';
-import { CCM, ManualClock } from '../support/scenario.js';
-import { Engine } from '../../libs/follow-ups/application/engine.js';
-import { CCM_PLAYBOOK } from '../support/scenario.js';
+import { CCM, ManualClock, CCM_PLAYBOOK } from '../support/scenario.js';
+import { Engine } from '../../libs/follow-ups/infrastructure/engine.js';
 
 /** A small seeded generator, so the history is the same on every run. */
 function prng(seed: number) {
@@ -29,7 +29,7 @@ describe('determinism of the read models', () => {
     const random = prng(20081203);
     const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
     const clock = new ManualClock(new Date('2025-12-31T09:00:00Z'));
-    const engine = new Engine({ clock, rules: { playbookFor: () => CCM_PLAYBOOK, treatyFor: () => CCM } });
+    const engine = new Engine({ clock, rules: { playbookFor: () => CCM_PLAYBOOK, treatyFor: () => CCM }, registry: demarcheEventRegistry(), projections: READ_MODEL_PROJECTIONS });
     const meta = { actor: 'generator', correlationId: 'gen', causationId: 'gen' };
     const run = async <C, S, E extends DomainEvent>(streamId: string, decider: Decider<C, S, E>, command: C, metadata = meta) => {
       try {

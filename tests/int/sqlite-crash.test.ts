@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { openSqliteDatabase, SqliteEventStore } from '../../libs/event-store/index.js';
+import { SqliteEventStore } from '../../libs/event-store/infrastructure/sqlite-event-store.js';
+import { openSqliteDatabase } from '../../libs/platform/persistence/sqlite-database.js';
 import { projectRoot } from '../../libs/platform/config/config.js';
 
 const child = join(projectRoot(), 'tests/support/append-forever.mjs');
@@ -25,7 +26,7 @@ describe('the embedded event store under kill -9', () => {
   });
 
   it('keeps every acknowledged append, with stream versions intact', async () => {
-    expect(existsSync(join(projectRoot(), 'dist/libs/event-store/index.js'))).toBe(true);
+    expect(existsSync(join(projectRoot(), 'dist/libs/event-store/infrastructure/sqlite-event-store.js'))).toBe(true);
     const appender = spawn(process.execPath, [child, dir], { stdio: ['ignore', 'pipe', 'pipe'] });
     proc = appender;
     let stderr = '';

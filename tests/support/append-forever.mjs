@@ -3,7 +3,8 @@
 // ends when the test that reads it has gone (its stdout then breaks), so it never outlives
 // the test run.
 import { randomUUID } from 'node:crypto';
-import { openSqliteDatabase, SqliteEventStore } from '../../dist/libs/event-store/index.js';
+import { openSqliteDatabase } from '../../dist/libs/platform/persistence/sqlite-database.js';
+import { SqliteEventStore } from '../../dist/libs/event-store/infrastructure/sqlite-event-store.js';
 
 process.stdout.on('error', () => process.exit(1));
 const store = new SqliteEventStore(openSqliteDatabase(process.argv[2]));

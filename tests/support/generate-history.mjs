@@ -1,7 +1,8 @@
 // Writes a large synthetic history straight into an embedded store, for rebuild tests:
 // letters delivered in many campaigns, 500 events a commit. Usage: DIR COUNT
 import { randomUUID } from 'node:crypto';
-import { openSqliteDatabase, SqliteEventStore } from '../../dist/libs/event-store/index.js';
+import { openSqliteDatabase } from '../../dist/libs/platform/persistence/sqlite-database.js';
+import { SqliteEventStore } from '../../dist/libs/event-store/infrastructure/sqlite-event-store.js';
 
 const [dir, count] = [process.argv[2], Number(process.argv[3])];
 const store = new SqliteEventStore(openSqliteDatabase(dir));

@@ -9,8 +9,8 @@ import { loadConfig, type DemarcheConfig } from '../../libs/platform/config/conf
 import { ProjectorService } from '../../apps/runtime/projector.module.js';
 import { WorkerService } from '../../apps/runtime/worker.module.js';
 import { DistributedWorkerService, KafkaProjectorService } from '../../apps/runtime/distributed-roles.js';
-import { connectMongo } from '../../libs/event-store/index.js';
-import { connectKafka } from '../../libs/messaging/index.js';
+import { connectMongo } from '../../libs/platform/persistence/mongo-connection.js';
+import { connectKafka } from '../../libs/messaging/infrastructure/kafka-topics.js';
 
 /** The DEMARCHE_ADMIN_TOKEN of every test app (and of the CLI runs on its data). */
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
@@ -159,16 +159,23 @@ export function cliEnv(dataDir: string, extra: Record<string, string> = {}): Nod
 
 /** The event store of a test app's data, opened directly (the app stopped), on the test profile. */
 export async function openTestEventStore(dataDir: string) {
-  const { SqliteEventStore, openSqliteDatabase, MongoEventStore } = await import('../../libs/event-store/index.js');
+  const [{ SqliteEventStore }, { openSqliteDatabase }, { MongoEventStore }] = await Promise.all([
+    import('../../libs/event-store/infrastructure/sqlite-event-store.js'),
+    import('../../libs/platform/persistence/sqlite-database.js'),
+    import('../../libs/event-store/infrastructure/mongo-event-store.js'),
+  ]);
   if (TEST_PROFILE !== 'distributed') return new SqliteEventStore(openSqliteDatabase(dataDir));
   return MongoEventStore.connect(process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017', distributedEnv(dataDir).DEMARCHE_MONGO_DB!);
 }
 
 /** The read models of a test app's data, opened directly (the app stopped), on the test profile; `close` when done. */
 export async function openTestReadModels(dataDir: string) {
-  const { SqliteReadModelStore, MongoReadModelStore } = await import('../../libs/projections/index.js');
+  const [{ SqliteReadModelStore }, { MongoReadModelStore }] = await Promise.all([
+    import('../../libs/projections/infrastructure/sqlite-read-model-store.js'),
+    import('../../libs/projections/infrastructure/mongo-read-model-store.js'),
+  ]);
   if (TEST_PROFILE !== 'distributed') {
-    const { openSqliteDatabase } = await import('../../libs/event-store/index.js');
+    const { openSqliteDatabase } = await import('../../libs/platform/persistence/sqlite-database.js');
     const db = openSqliteDatabase(dataDir);
     return { store: new SqliteReadModelStore(db), close: async () => db.close() };
   }

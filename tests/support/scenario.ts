@@ -1,7 +1,9 @@
+import { READ_MODEL_PROJECTIONS } from '../../apps/runtime/projection-catalog.js';
+import { demarcheEventRegistry } from '../../apps/runtime/event-types.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock, Iso3, LocalDate } from '../../libs/kernel/index.js';
-import { Engine } from '../../libs/follow-ups/application/engine.js';
+import { Engine } from '../../libs/follow-ups/infrastructure/engine.js';
 import { projectRoot } from '../../libs/platform/config/config.js';
 import { parsePlaybook, type FollowUpView, FOLLOW_UPS, type Playbook, type PolledTimers } from '../../libs/follow-ups/index.js';
 import { campaignDecider, campaignStreamId, countryOutreachDecider, missionDecider, missionStreamId, outreachStreamId, type Campaign, type Mission, type RecordResponse } from '../../libs/outreach/index.js';
@@ -39,7 +41,7 @@ export class Scenario {
     private readonly treaty: TreatyDefinition = CCM,
     timers?: PolledTimers,
   ) {
-    this.engine = new Engine({ clock: this.clock, timers, rules: { playbookFor: (t) => (t === playbook.treaty ? playbook : undefined), treatyFor: (code) => (code === treaty.code ? treaty : undefined) } });
+    this.engine = new Engine({ clock: this.clock, timers, rules: { playbookFor: (t) => (t === playbook.treaty ? playbook : undefined), treatyFor: (code) => (code === treaty.code ? treaty : undefined) }, registry: demarcheEventRegistry(), projections: READ_MODEL_PROJECTIONS });
   }
 
   today(): LocalDate {

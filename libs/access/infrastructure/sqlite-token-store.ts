@@ -1,4 +1,4 @@
-import type { SqliteDatabase } from '../../event-store/index.js';
+import type { SqliteDatabase } from '../../platform/persistence/sqlite-database.js';
 import type { TokenRecord, TokenStore } from '../application/token-store.port.js';
 
 interface Row {

@@ -1,12 +1,11 @@
 import type { LocalDate, RecordedEvent } from '../../kernel/index.js';
-import type { EventStore } from '../../event-store/index.js';
-import { FOLLOW_UPS, followUpQueueProjection, type FollowUpView, type Playbook } from '../../follow-ups/index.js';
+import type { EventRegistry, EventStore } from '../../event-store/index.js';
+import { FOLLOW_UPS, followUpQueueProjection, WORKFLOW_OUTPUT_TYPES, type FollowUpView, type Playbook, Engine } from '../../follow-ups/index.js';
 import type { TreatyDefinition } from '../../treaty-status/index.js';
 import { withoutBookkeeping } from '../../projections/index.js';
-import { Engine } from '../../follow-ups/application/engine.js';
 
 /** Events the playbook derives: a what-if replay makes its own instead of copying them. */
-const DERIVED = new Set(['FollowUpScheduled', 'FollowUpWidened', 'FollowUpNarrowed', 'FollowUpRetracted', 'FollowUpReinstated', 'FollowUpFellDue', 'TimerElapsed']);
+const DERIVED = new Set<string>(WORKFLOW_OUTPUT_TYPES);
 /** Coordinators' work on a task: replayed only onto a task the other playbook also made. */
 const WORK = new Set(['FollowUpClaimed', 'FollowUpReassigned', 'FollowUpCompleted']);
 
@@ -41,10 +40,18 @@ const tally = (tasks: readonly TaskSummary[]) =>
  * Replays the recorded facts in a sandbox (nothing live is touched) in the order they
  * happened in the world, day by day, so that timers fall due between facts as the days pass.
  */
-export async function replayUnder(facts: readonly RecordedEvent[], playbook: Playbook, treatyFor: TreatyLookup, now: Date): Promise<FollowUpView[]> {
+/** The live history a what-if reads, and what it needs to replay it. */
+export interface WhatIfSources {
+  readonly live: EventStore;
+  readonly registry: EventRegistry;
+  readonly treatyFor: TreatyLookup;
+  readonly now: Date;
+}
+
+export async function replayUnder(facts: readonly RecordedEvent[], playbook: Playbook, { registry, treatyFor, now }: Omit<WhatIfSources, 'live'>): Promise<FollowUpView[]> {
   let instant = new Date(0);
   const rules = { playbookFor: (t: string) => (t === playbook.treaty ? playbook : undefined), treatyFor };
-  const sandbox = new Engine({ clock: { now: () => new Date(instant) }, rules, projections: [followUpQueueProjection] });
+  const sandbox = new Engine({ clock: { now: () => new Date(instant) }, rules, registry, projections: [followUpQueueProjection] });
   let day: LocalDate | undefined;
   for (const e of facts) {
     const occurredDay = e.occurredAt.slice(0, 10);
@@ -77,11 +84,12 @@ export async function factsInWorldOrder(live: EventStore): Promise<RecordedEvent
 /** The definition of a treaty by its code (the treaty catalog's `get`). */
 export type TreatyLookup = (code: string) => TreatyDefinition | undefined;
 
-export async function whatIf(live: EventStore, current: Playbook, other: Playbook, treatyFor: TreatyLookup, now: Date, campaignId?: string): Promise<WhatIfReport> {
+export async function whatIf(sources: WhatIfSources, current: Playbook, other: Playbook, campaignId?: string): Promise<WhatIfReport> {
+  const { live } = sources;
   const facts = await factsInWorldOrder(live);
   const inScope = (f: FollowUpView) => !campaignId || f.campaignId === campaignId;
-  const baseline = (await replayUnder(facts, current, treatyFor, now)).filter(inScope).map(summary);
-  const whatIfTasks = (await replayUnder(facts, other, treatyFor, now)).filter(inScope).map(summary);
+  const baseline = (await replayUnder(facts, current, sources)).filter(inScope).map(summary);
+  const whatIfTasks = (await replayUnder(facts, other, sources)).filter(inScope).map(summary);
   const baselineById = new Map(baseline.map((t) => [t.id, t]));
   const whatIfById = new Map(whatIfTasks.map((t) => [t.id, t]));
   const changed = baseline

@@ -1,10 +1,9 @@
 import type { Iso3, LocalDate } from '../../kernel/index.js';
 import type { Obstacle, ResponseGroup } from '../../outreach/domain/index.js';
 import { statusOn } from '../../treaty-status/domain/index.js';
-import { followUpOn, type FollowUpState } from '../../follow-ups/domain/follow-up.decider.js';
-import type { FollowUpEvent } from '../../follow-ups/domain/follow-up.events.js';
-import { QUEUES, type Queue } from '../../follow-ups/domain/playbook.js';
-import type { CampaignPicture } from '../../reporting/domain/campaign-picture.js';
+import { followUpOn, type FollowUpState, QUEUES, type Queue } from '../../follow-ups/domain/index.js';
+import type { FollowUpEvent } from '../../follow-ups/domain/index.js';
+import type { CampaignPicture } from '../../reporting/domain/index.js';
 import { changesBetween, counted, groupsAt, standingAt, statusPicture, type StateHistory } from './history.js';
 
 type Named = { readonly iso3: Iso3; readonly name: string };

@@ -2,7 +2,8 @@ import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
 import { ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { isIso3Shape, isLocalDate } from '../../kernel/index.js';
-import { EVENT_STORE, historyPages, type EventQuery, type EventStore } from '../application/event-store.port.js';
+import { EVENT_STORE, type EventQuery, type EventStore } from '../application/event-store.port.js';
+import { exportChunks, writeDrained } from '../application/history-export.js';
 import { EventRegistry } from '../application/event-registry.js';
 import { PAYLOAD_CODEC, type PayloadCodec } from '../application/payload-codec.js';
 import { InvalidRequest } from '../../platform/http/problem.js';
@@ -88,11 +89,9 @@ export class EventsController {
     res.setHeader('Content-Disposition', 'attachment; filename="demarche-events.ndjson"');
     let closed = false;
     res.on('close', () => (closed = true));
-    // Leaving the loop early (the client went away, or an error) closes the store's cursor.
-    for await (const page of historyPages(this.store, filters, after, 1000)) {
+    for await (const chunk of exportChunks({ store: this.store, registry: this.registry, codec: this.codec }, filters, after, 1000)) {
       if (closed) break;
-      const chunk = (await this.codec.redact(page.map((e) => this.registry.upcast(e)))).map((e) => JSON.stringify(e)).join('\n') + '\n';
-      if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
+      await writeDrained(res, chunk.text);
     }
     res.end();
   }

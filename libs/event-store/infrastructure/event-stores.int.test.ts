@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventFilterContract, eventStoreContract } from '../../../tests/contracts/event-store.contract.js';
 import { InMemoryEventStore } from './in-memory-event-store.js';
-import { openSqliteDatabase } from './sqlite-database.js';
+import { openSqliteDatabase } from '../../platform/persistence/sqlite-database.js';
 import { SqliteEventStore } from './sqlite-event-store.js';
 
 eventStoreContract('in-memory', async () => new InMemoryEventStore());

@@ -1,5 +1,5 @@
 import mongoose from 'mongoose';
-import { isDuplicateKey } from './mongo-connection.js';
+import { isDuplicateKey } from '../../platform/persistence/mongo-connection.js';
 import { eventsOf, type Collection, type CommitDoc, type EventIdDoc } from './mongo-log-layout.js';
 
 // An event id is stored at most once in the log. Each is claimed in `event_ids` by an insert

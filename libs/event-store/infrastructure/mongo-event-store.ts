@@ -3,7 +3,7 @@ import type { Connection } from 'mongoose';
 import type { RecordedEvent } from '../../kernel/index.js';
 import type { AppendOptions, AppendResult, EventQuery, EventStore, ExpectedVersion, NewEvent, ReadStreamOptions } from '../application/event-store.port.js';
 import { MongoCommitWriter } from './mongo-commit-writer.js';
-import { connectMongo } from './mongo-connection.js';
+import { connectMongo } from '../../platform/persistence/mongo-connection.js';
 import { EventIdClaims } from './mongo-event-id-claims.js';
 import { LogHorizon } from './mongo-log-horizon.js';
 import { ensureLogIndexes, logCollections, type LogCollections } from './mongo-log-layout.js';
@@ -11,7 +11,7 @@ import { describeLogMigration, hasCurrentLayout, migrateLog, upgradeLog, type Lo
 import { MongoLogReader } from './mongo-log-reader.js';
 import { MongoStreamCache, RecentCommits } from './mongo-stream-cache.js';
 
-export { connectMongo, isDuplicateKey } from './mongo-connection.js';
+export { connectMongo, isDuplicateKey } from '../../platform/persistence/mongo-connection.js';
 export { describeLogMigration, type LogMigration } from './mongo-log-migration.js';
 
 const DEFAULT_GAP_TIMEOUT_MS = 3_000;
@@ -40,6 +40,8 @@ export class MongoEventStore implements EventStore {
   private readonly horizon: LogHorizon;
   private readonly listeners = new Set<() => void>();
   private bootstrapped?: Promise<void>;
+  /** Only a store that opened its connection (`connect`) closes it; a shared one is its opener's. */
+  private ownsConnection = false;
 
   constructor(
     private readonly connection: Connection,
@@ -69,6 +71,7 @@ export class MongoEventStore implements EventStore {
   static async connect(url: string, dbName: string, options: MongoEventStoreOptions = {}): Promise<MongoEventStore> {
     const connection = await connectMongo(url, dbName, options.connectTimeoutMs);
     const store = new MongoEventStore(connection, options);
+    store.ownsConnection = true;
     try {
       await store.ensureIndexes();
     } catch (error) {
@@ -129,7 +132,7 @@ export class MongoEventStore implements EventStore {
   }
 
   async close(): Promise<void> {
-    await this.connection.close();
+    if (this.ownsConnection) await this.connection.close();
   }
 
   /** Before its first read or write, an instance upgrades a log of an earlier layout (one lookup when it is current) and finds its horizon. */

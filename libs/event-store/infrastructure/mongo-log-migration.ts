@@ -1,4 +1,4 @@
-import { isDuplicateKey } from './mongo-connection.js';
+import { isDuplicateKey } from '../../platform/persistence/mongo-connection.js';
 import { tombstone, type Collection, type CounterDoc, type LogCollections } from './mongo-log-layout.js';
 
 // The upgrade of a log an earlier release wrote (docs/adr/0006). Those releases took positions

@@ -3,7 +3,7 @@ import type mongoose from 'mongoose';
 import type { RecordedEvent } from '../../kernel/index.js';
 import type { EventQuery } from '../application/event-store.port.js';
 import { matchesQuery } from './event-query.js';
-import { isDuplicateKey } from './mongo-connection.js';
+import { isDuplicateKey } from '../../platform/persistence/mongo-connection.js';
 import { HorizonScan, type LogHorizon } from './mongo-log-horizon.js';
 import { BUCKET_POSITIONS, bucketOf, commitsMatching, eventsOf, sizeOf, tombstone, type Collection, type CommitDoc } from './mongo-log-layout.js';
 import type { RecentCommits } from './mongo-stream-cache.js';

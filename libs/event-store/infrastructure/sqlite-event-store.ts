@@ -10,7 +10,7 @@ import {
   type ExpectedVersion,
   type NewEvent,
 } from '../application/event-store.port.js';
-import type { SqliteDatabase } from './sqlite-database.js';
+import type { SqliteDatabase } from '../../platform/persistence/sqlite-database.js';
 
 interface EventRow {
   position: number;

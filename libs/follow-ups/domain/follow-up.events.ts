@@ -64,6 +64,14 @@ export const FOLLOW_UP_EVENT_TYPES: readonly FollowUpEvent['type'][] = [
   'FollowUpScheduled', 'FollowUpWidened', 'FollowUpNarrowed', 'FollowUpClaimed', 'FollowUpReassigned', 'FollowUpCompleted', 'FollowUpRetracted', 'FollowUpReinstated', 'FollowUpFellDue',
 ];
 
+/**
+ * What the playbook writes on its own, as opposed to what people record (a claim, a
+ * completion): a replay of the facts under another playbook leaves these out.
+ */
+export const WORKFLOW_OUTPUT_TYPES: readonly (FollowUpEvent | TimerElapsed)['type'][] = [
+  'FollowUpScheduled', 'FollowUpWidened', 'FollowUpNarrowed', 'FollowUpRetracted', 'FollowUpReinstated', 'FollowUpFellDue', 'TimerElapsed',
+];
+
 /** A durable timer ran out (a letter's 30 days, a repeat's 180). Recorded so replays see it. */
 export type TimerElapsed = DomainEvent<'TimerElapsed', { readonly timerId: string; readonly dueOn: LocalDate; readonly payload: TimerPayload }>;
 

@@ -1,5 +1,5 @@
 import type { LocalDate } from '../../kernel/index.js';
-import type { SqliteDatabase } from '../../event-store/index.js';
+import type { SqliteDatabase } from '../../platform/persistence/sqlite-database.js';
 import type { DueTimer, PolledTimers, TimerSpec } from '../application/timer.port.js';
 import type { TimerPayload } from '../domain/follow-up.events.js';
 import { QUEUES, type Queue } from '../domain/playbook.js';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { durableTimersContract, timersContract, type TimersUnderTest } from '../../../tests/contracts/timers.contract.js';
 import { startOfDay, type Clock, type LocalDate } from '../../kernel/index.js';
-import { openSqliteDatabase } from '../../event-store/index.js';
+import { openSqliteDatabase } from '../../platform/persistence/sqlite-database.js';
 import type { DueTimer, PolledTimers } from '../application/timer.port.js';
 import { BullTimerWorker } from './bullmq-timer-worker.js';
 import { BullTimers } from './bullmq-timers.js';

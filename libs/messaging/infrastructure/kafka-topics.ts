@@ -203,3 +203,20 @@ async function waitForTopic(admin: Admin, topic: string, timeoutMs = 15_000): Pr
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** Before the first worker or projector created the topics, nothing is on them. */
+export function noTopicYet(error: unknown): [] {
+  if ((error as { type?: string })?.type === 'UNKNOWN_TOPIC_OR_PARTITION') return [];
+  throw error;
+}
+
+/**
+ * Per partition of a topic, the records a consumer group has not committed yet. A partition
+ * the group never committed counts from its low offset: records retention removed are no lag.
+ */
+export async function consumerGroupLags(admin: Admin, topic: string, groupId: string): Promise<{ partition: number; lag: number }[]> {
+  const high = await admin.fetchTopicOffsets(topic).catch(noTopicYet);
+  const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  const done = new Map((committed?.partitions ?? []).map((p) => [p.partition, Math.max(0, Number(p.offset))]));
+  return high.map((p) => ({ partition: p.partition, lag: Math.max(0, Number(p.high) - (done.get(p.partition) ?? Number(p.low))) }));
+}

@@ -2,9 +2,8 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { EventMetadata } from '../../kernel/index.js';
 import { CommandRunner, EVENT_STORE, type CommandOutcome, type EventStore } from '../../event-store/index.js';
-import { requireKnownCountry } from '../../treaty-status/application/record-treaty-action.handler.js';
 import type { TreatyCatalog } from '../../treaty-status/index.js';
-import { TREATIES } from '../../treaty-status/index.js';
+import { TREATIES, requireKnownCountry } from '../../treaty-status/index.js';
 import { campaignDecider, type LaunchCampaign } from '../domain/campaign.decider.js';
 import { campaignStreamId } from '../domain/outreach.events.js';
 

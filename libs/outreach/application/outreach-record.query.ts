@@ -1,7 +1,7 @@
+import { requireKnownCountry } from '../../treaty-status/index.js';
 import { Inject, Injectable } from '@nestjs/common';
 import { notFound, type Iso3, type RecordedEvent } from '../../kernel/index.js';
 import { EVENT_STORE, EventRegistry, PAYLOAD_CODEC, type EventStore, type PayloadCodec } from '../../event-store/index.js';
-import { requireKnownCountry } from '../../treaty-status/application/record-treaty-action.handler.js';
 import { campaignStreamId } from '../domain/outreach.events.js';
 
 const OUTREACH_TYPES = ['LetterDelivered', 'MeetingHeld', 'ResponseReceived'];

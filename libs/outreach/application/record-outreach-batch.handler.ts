@@ -1,8 +1,8 @@
+import { requireKnownCountry } from '../../treaty-status/index.js';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DomainError, notFound, toLocalDate, type Clock, type DomainErrorKind, type EventMetadata, type Iso3 } from '../../kernel/index.js';
 import { CommandRunner, EVENT_STORE, type EventStore } from '../../event-store/index.js';
-import { requireKnownCountry } from '../../treaty-status/application/record-treaty-action.handler.js';
 import { CLOCK } from '../../platform/runtime/tokens.js';
 import { campaignDecider, type Campaign } from '../domain/campaign.decider.js';
 import { missionDecider, type Mission } from '../domain/mission.decider.js';

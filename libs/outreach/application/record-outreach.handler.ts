@@ -1,8 +1,8 @@
+import { requireKnownCountry } from '../../treaty-status/index.js';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { notFound, toLocalDate, type Clock, type EventMetadata, type Iso3 } from '../../kernel/index.js';
 import { CommandRunner, EVENT_STORE, type CommandOutcome, type EventStore } from '../../event-store/index.js';
-import { requireKnownCountry } from '../../treaty-status/application/record-treaty-action.handler.js';
 import { CLOCK } from '../../platform/runtime/tokens.js';
 import { campaignDecider } from '../domain/campaign.decider.js';
 import { missionDecider } from '../domain/mission.decider.js';

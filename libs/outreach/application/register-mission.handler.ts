@@ -1,8 +1,8 @@
+import { requireKnownCountry } from '../../treaty-status/index.js';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { toLocalDate, type Clock, type EventMetadata } from '../../kernel/index.js';
 import { CommandRunner, EVENT_STORE, type CommandOutcome, type EventStore } from '../../event-store/index.js';
-import { requireKnownCountry } from '../../treaty-status/application/record-treaty-action.handler.js';
 import { CLOCK } from '../../platform/runtime/tokens.js';
 import { missionDecider, type RegisterMission } from '../domain/mission.decider.js';
 import { missionStreamId } from '../domain/outreach.events.js';

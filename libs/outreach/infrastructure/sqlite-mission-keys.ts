@@ -1,4 +1,4 @@
-import type { SqliteDatabase } from '../../event-store/index.js';
+import type { SqliteDatabase } from '../../platform/persistence/sqlite-database.js';
 import type { MissionKeyStore, StoredMissionKey } from '../application/notes-cipher.port.js';
 
 interface Row {

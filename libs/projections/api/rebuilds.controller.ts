@@ -1,16 +1,16 @@
 import { Body, ConflictException, Controller, Get, HttpCode, Inject, Injectable, Logger, Param, Post } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsBoolean, IsIn } from 'class-validator';
+import { IsBoolean, IsString, Matches } from 'class-validator';
 import { EVENT_STORE, EventRegistry, type EventStore } from '../../event-store/index.js';
-import { ActiveReadModels, RAW_READ_MODEL_STORE, READ_MODEL_STORE, rebuildProjection, type ReadModelStore, type RebuildProgress, type RebuildResult } from '../index.js';
-import { READ_MODEL_PROJECTIONS } from '../../../apps/runtime/projection-catalog.js';
+import { ActiveReadModels, RAW_READ_MODEL_STORE, READ_MODEL_CATALOG, READ_MODEL_STORE, rebuildProjection, type Projection, type ReadModelStore, type RebuildProgress, type RebuildResult } from '../index.js';
 import { notFound } from '../../kernel/index.js';
+import { InvalidRequest } from '../../platform/http/problem.js';
 import { Omittable } from '../../platform/http/validators.js';
 
-const NAMES = READ_MODEL_PROJECTIONS.map((p) => p.name);
-
 export class StartRebuildDto {
-  @ApiProperty({ enum: NAMES }) @IsIn(NAMES, { message: `projection must be one of ${NAMES.join(', ')}` }) projection!: string;
+  @ApiProperty({ example: 'country-status', description: 'a read model: country-status, campaign-summary, follow-up-queue or state-history' })
+  @IsString() @Matches(/^[a-z][a-z-]{0,40}$/, { message: 'projection must be the name of a read model, like country-status' })
+  projection!: string;
   @ApiPropertyOptional({ description: 'switch to the rebuilt version once it has caught up' }) @Omittable() @IsBoolean() swap?: boolean;
 }
 
@@ -34,10 +34,12 @@ export class RebuildService {
     @Inject(RAW_READ_MODEL_STORE) private readonly raw: ReadModelStore,
     @Inject(READ_MODEL_STORE) private readonly active: ReadModelStore,
     private readonly registry: EventRegistry,
+    @Inject(READ_MODEL_CATALOG) private readonly projections: readonly Projection[],
   ) {}
 
   start(projectionName: string, swap: boolean): RebuildRun {
-    const projection = READ_MODEL_PROJECTIONS.find((p) => p.name === projectionName)!;
+    const projection = this.projections.find((p) => p.name === projectionName);
+    if (!projection) throw new InvalidRequest([{ field: 'projection', message: `projection must be one of ${this.projections.map((p) => p.name).join(', ')}` }]);
     if (this.runs.get(projectionName)?.state === 'running') throw new ConflictException(`A rebuild of ${projectionName} is already running; follow it at GET /v1/admin/rebuilds/${projectionName}.`);
     const run: RebuildRun = { projection: projectionName, state: 'running', startedAt: new Date().toISOString() };
     this.runs.set(projectionName, run);

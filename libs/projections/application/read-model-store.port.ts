@@ -1,5 +1,7 @@
 /** DI token for the read side: every collection read at its projection's active version. */
 export const READ_MODEL_STORE = Symbol('ReadModelStore');
+/** DI token for the read models the projector builds (`Projection[]`): what the app composes from the contexts. */
+export const READ_MODEL_CATALOG = Symbol('ReadModelCatalog');
 /** DI token for the store itself, for projectors and rebuilds that choose their version. */
 export const RAW_READ_MODEL_STORE = Symbol('RawReadModelStore');
 

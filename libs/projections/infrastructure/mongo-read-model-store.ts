@@ -1,6 +1,6 @@
 import type mongoose from 'mongoose';
 import type { Connection } from 'mongoose';
-import { connectMongo } from '../../event-store/infrastructure/mongo-connection.js';
+import { connectMongo } from '../../platform/persistence/mongo-connection.js';
 import { DocumentCreatedElsewhere, type DocumentWrite, type ReadModelStore, type Scalar } from '../application/read-model-store.port.js';
 
 type Doc = mongoose.mongo.Document;

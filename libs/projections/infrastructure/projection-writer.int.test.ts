@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import mongoose, { type Connection } from 'mongoose';
-import { MongoReadModelStore, ProjectionVersions } from '../index.js';
-import { connectMongo } from '../../event-store/index.js';
+import { ProjectionVersions } from '../index.js';
+import { MongoReadModelStore } from './mongo-read-model-store.js';
+import { connectMongo } from '../../platform/persistence/mongo-connection.js';
 import { ProjectionWriter } from './projection-writer.js';
 import { counted, streamCounter as counter, type Count } from '../../../tests/support/stream-counter.js';
 

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { RecordedEvent } from '../../kernel/index.js';
 import { DocumentCache, ProjectionVersions, type Projection, type ReadModelStore } from '../index.js';
-import { applyEvents, readModelCall } from '../../messaging/index.js';
+import { applyEvents, readModelCall } from '../application/read-model-unavailable.js';
 import { RedisMutex } from '../../platform/distributed/redis-mutex.js';
 
 /**

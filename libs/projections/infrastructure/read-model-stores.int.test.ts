@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readModelStoreContract } from '../../../tests/contracts/read-model-store.contract.js';
-import { openSqliteDatabase, type SqliteDatabase } from '../../event-store/index.js';
+import { type SqliteDatabase, openSqliteDatabase } from '../../platform/persistence/sqlite-database.js';
 import { InMemoryReadModelStore } from './in-memory-read-model-store.js';
 import { SqliteReadModelStore } from './sqlite-read-model-store.js';
 

@@ -1,4 +1,4 @@
-import type { SqliteDatabase } from '../../event-store/index.js';
+import type { SqliteDatabase } from '../../platform/persistence/sqlite-database.js';
 import type { DocumentWrite, ReadModelStore, Scalar } from '../application/read-model-store.port.js';
 
 /** Read models of the embedded profile: JSON documents in the same SQLite file as the log. */

@@ -1,18 +1,18 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { ApiQuery, ApiTags } from '@nestjs/swagger';
 import { RESPONSE_GROUPS } from '../../outreach/index.js';
 import { TREATY_STATUSES } from '../../treaty-status/index.js';
 import { dateQuery, Iso3Pipe, knownAtQuery, oneOf, onlyKnownQuery } from '../../platform/http/validators.js';
-import { HistoryQuery } from '../../analysis/application/history-query.js';
 import { InvalidRequest } from '../../platform/http/problem.js';
 import { CountryQuery } from '../application/country-query.js';
+import { PAST_DOSSIERS, type PastDossiers } from '../application/past-dossiers.port.js';
 
 @ApiTags('countries')
 @Controller('v1/countries')
 export class CountriesController {
   constructor(
     private readonly countries: CountryQuery,
-    private readonly history: HistoryQuery,
+    @Inject(PAST_DOSSIERS) private readonly history: PastDossiers,
   ) {}
 
   @Get()

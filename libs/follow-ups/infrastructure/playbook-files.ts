@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parsePlaybook, PlaybookInvalid, type Playbook } from '../domain/playbook.js';
+import { PlaybookCatalog } from '../application/playbook-catalog.js';
 
 /** Reads and validates a playbook file, naming the file in any error. */
 export function readPlaybookFile(file: string): Playbook {
@@ -18,22 +19,7 @@ export function readPlaybookFile(file: string): Playbook {
   }
 }
 
-/** DI token of the {@link PlaybookCatalog}. */
-export const PLAYBOOKS = Symbol('PlaybookCatalog');
-
-/** One playbook per treaty, from `reference/playbooks/*.json` (or a file given at start-up). */
-export class PlaybookCatalog {
-  private readonly byTreaty = new Map<string, Playbook>();
-
-  constructor(playbooks: readonly Playbook[]) {
-    for (const p of playbooks) this.byTreaty.set(p.treaty, p);
-  }
-
-  static fromDirectory(dir: string): PlaybookCatalog {
-    return new PlaybookCatalog(readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => readPlaybookFile(join(dir, f))));
-  }
-
-  forTreaty(treaty: string): Playbook | undefined {
-    return this.byTreaty.get(treaty);
-  }
+/** The playbooks of a directory (`reference/playbooks/*.json`), one per treaty. */
+export function readPlaybookCatalog(dir: string): PlaybookCatalog {
+  return new PlaybookCatalog(readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => readPlaybookFile(join(dir, f))));
 }

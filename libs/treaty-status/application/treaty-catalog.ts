@@ -1,22 +1,15 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { isLocalDate, notFound } from '../../kernel/index.js';
 import type { TreatyDefinition } from '../domain/treaty.js';
 
 /** DI token of the {@link TreatyCatalog}. */
 export const TREATIES = Symbol('TreatyCatalog');
 
-/** The treaties Demarche knows, read from `reference/treaties/*.json`. */
+/** The treaties Demarche knows (the module reads them from `reference/treaties/*.json`). */
 export class TreatyCatalog {
   private readonly treaties: Map<string, TreatyDefinition>;
 
   constructor(definitions: readonly TreatyDefinition[]) {
     this.treaties = new Map(definitions.map((t) => [t.code, t]));
-  }
-
-  static fromDirectory(dir: string): TreatyCatalog {
-    const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
-    return new TreatyCatalog(files.map((f) => checkTreaty(JSON.parse(readFileSync(join(dir, f), 'utf8')), join(dir, f))));
   }
 
   get(code: string): TreatyDefinition | undefined {
@@ -35,7 +28,8 @@ export class TreatyCatalog {
   }
 }
 
-function checkTreaty(raw: Record<string, any>, file: string): TreatyDefinition {
+/** The definition a treaty file holds, or an error naming the file and every problem in it. */
+export function checkTreaty(raw: Record<string, any>, file: string): TreatyDefinition {
   const problems: string[] = [];
   if (typeof raw.code !== 'string' || !/^[A-Z][A-Z0-9-]{1,15}$/.test(raw.code)) problems.push('code must be upper case, like "CCM"');
   if (!isLocalDate(raw.openedForSignatureOn)) problems.push('openedForSignatureOn must be a YYYY-MM-DD date');

@@ -2,8 +2,6 @@ import { toLocalDate, type Clock } from '../../kernel/index.js';
 import { CommandRunner, InMemoryEventStore, type EventRegistry, type EventStore } from '../../event-store/index.js';
 import { applyBatch, InMemoryReadModelStore, type Projection, type ReadModelStore } from '../../projections/index.js';
 import { fireDueTimers, FollowUpWorkflow, InMemoryTimers, type CampaignRules, type PolledTimers } from '../index.js';
-import { demarcheEventRegistry } from '../../../apps/runtime/event-types.js';
-import { READ_MODEL_PROJECTIONS } from '../../../apps/runtime/projection-catalog.js';
 
 export interface EngineParts {
   readonly store?: EventStore;
@@ -12,8 +10,10 @@ export interface EngineParts {
   /** The treaties and playbooks campaigns run under. */
   readonly rules: CampaignRules;
   readonly clock: Clock;
-  /** The read models to build besides the playbook's state (default: all of them). */
-  readonly projections?: readonly Projection[];
+  /** The read models to build besides the playbook's state. */
+  readonly projections: readonly Projection[];
+  /** The event types of the history it runs on. */
+  readonly registry: EventRegistry;
 }
 
 /**
@@ -25,14 +25,15 @@ export class Engine {
   readonly store: EventStore;
   readonly readModels: ReadModelStore;
   readonly timers: PolledTimers;
-  readonly registry: EventRegistry = demarcheEventRegistry();
+  readonly registry: EventRegistry;
   readonly runner: CommandRunner;
   readonly workflow: FollowUpWorkflow;
   private readonly clock: Clock;
   private readonly readModelProjections: readonly Projection[];
 
   constructor(parts: EngineParts) {
-    this.readModelProjections = parts.projections ?? READ_MODEL_PROJECTIONS;
+    this.readModelProjections = parts.projections;
+    this.registry = parts.registry;
     this.clock = parts.clock;
     this.store = parts.store ?? new InMemoryEventStore(() => parts.clock.now());
     this.readModels = parts.readModels ?? new InMemoryReadModelStore();

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { redactUrl } from '../observability/redact-url.js';
 import mongoose, { type Connection } from 'mongoose';
 import { watchServerMonitors } from './mongo-monitor-watchdog.js';
 
@@ -25,7 +26,7 @@ export async function connectMongo(url: string, dbName: string, timeoutMs = DEFA
     await connection.asPromise();
   } catch (error) {
     await connection.close(true).catch(() => undefined);
-    const where = redact(url);
+    const where = redactUrl(url);
     const reason = error instanceof Error ? error.message : String(error);
     const seconds = Math.round(timeoutMs / 100) / 10;
     const message =
@@ -39,10 +40,6 @@ export async function connectMongo(url: string, dbName: string, timeoutMs = DEFA
   return connection;
 }
 
-/** The URL without its password, fit for error messages and logs. */
-function redact(url: string): string {
-  return url.replace(/^([a-z+]+:\/\/[^:@/]*):[^@/]*@/i, '$1:***@');
-}
 
 /** Whether a driver error is a unique index refusing an insert. */
 export const isDuplicateKey = (error: unknown): boolean => (error as { code?: unknown } | null)?.code === 11000;

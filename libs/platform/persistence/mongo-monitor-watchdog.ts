@@ -19,15 +19,9 @@ export interface MonitorWatchdogOptions {
 }
 
 /**
- * Keeps the MongoDB driver's server monitor from hanging for good after a server restart.
- *
- * Seen with FerretDB (tests/distributed/faults.test.ts): when the server went away, a
- * heartbeat could be written to the monitor's socket just after the peer closed it. The
- * write is refused without an 'error' event, the driver waits for a 'drain' that never
- * comes, and the heartbeat never ends. The server then stays "Unknown", every operation
- * fails server selection, and nothing resets the monitor: the driver resets it on a
- * network error only when the server reports a `topologyVersion`, which FerretDB does not.
- * The process never reaches the database again although it is back.
+ * Keeps the MongoDB driver's server monitor from hanging for good after a server restart:
+ * a heartbeat written to a socket the server has just closed never ends, and on a server
+ * without `topologyVersion` (FerretDB) nothing resets the monitor (docs/adr/0005).
  *
  * The watchdog follows the client's heartbeat events. A heartbeat unanswered after
  * `stuckAfterMs` whose connection is already closed is failed by raising an error on that

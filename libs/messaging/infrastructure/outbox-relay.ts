@@ -1,9 +1,9 @@
 import kafkajs, { type Kafka, type Message, type Producer } from 'kafkajs';
 import { LogPager, type EventStore } from '../../event-store/index.js';
 import type { RecordedEvent } from '../../kernel/index.js';
-import { toKafkaMessage } from '../infrastructure/cloud-events.js';
-import { consoleLogger, EVENTS_TOPIC, type MessagingLogger } from '../infrastructure/kafka-topics.js';
-import type { RelayCheckpoint } from './relay-checkpoint.port.js';
+import { toKafkaMessage } from './cloud-events.js';
+import { consoleLogger, EVENTS_TOPIC, type MessagingLogger } from './kafka-topics.js';
+import type { RelayCheckpoint } from '../application/relay-checkpoint.port.js';
 
 const { Partitioners } = kafkajs;
 
