@@ -2,8 +2,11 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import kafkajs, { type Admin, type Kafka, type Message, type Producer } from 'kafkajs';
 import type { RecordedEvent } from '../kernel/index.js';
-import { InMemoryReadModelStore, type Projection, type ReadModelStore } from '../projections/index.js';
-import { applyEvents, connectKafka, DLQ_HEADERS, ensureTopics, ProjectorConsumer, toKafkaMessage, type MessagingLogger } from './index.js';
+import { applyEvents, InMemoryReadModelStore, type Projection, type ReadModelStore } from '../projections/index.js';
+import { toKafkaMessage } from './infrastructure/cloud-events.js';
+import { connectKafka, ensureTopics, type MessagingLogger } from './infrastructure/kafka-topics.js';
+import { DLQ_HEADERS } from './infrastructure/dead-letters.js';
+import { ProjectorConsumer } from './infrastructure/projector-consumer.js';
 import { counted, streamCounter, type Count } from '../../tests/support/stream-counter.js';
 
 const run = promisify(execFile);
