@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { Logger } from '@nestjs/common';
 import type { Connection } from 'mongoose';
 import type { RecordedEvent } from '../../kernel/index.js';
@@ -19,6 +20,8 @@ const logger = new Logger('MongoEventStore');
 
 export interface MongoEventStoreOptions {
   readonly now?: () => Date;
+  /** A monotonic clock in milliseconds for the hole timeout and the horizon's throttle (performance.now by default). */
+  readonly monotonicMs?: () => number;
   /** How long a hole in the global order (left by a writer of an earlier release) is waited for before it is fenced and skipped. */
   readonly gapTimeoutMs?: number;
   /** Server selection timeout of `connect` (default 5 s). */
@@ -52,9 +55,10 @@ export class MongoEventStore implements EventStore {
     this.log = logCollections(db);
     const ready = () => this.ready();
     const recent = new RecentCommits();
-    this.horizon = new LogHorizon(this.log.counters, this.log.commits);
+    const monotonicMs = options.monotonicMs ?? (() => performance.now());
+    this.horizon = new LogHorizon(this.log.counters, this.log.commits, monotonicMs);
     this.streams = new MongoStreamCache(this.log.commits);
-    this.reader = new MongoLogReader(this.log.commits, this.horizon, recent, options.gapTimeoutMs ?? DEFAULT_GAP_TIMEOUT_MS, ready);
+    this.reader = new MongoLogReader(this.log.commits, this.horizon, recent, options.gapTimeoutMs ?? DEFAULT_GAP_TIMEOUT_MS, ready, monotonicMs);
     this.writer = new MongoCommitWriter(this.log.commits, {
       claims: new EventIdClaims(this.log.eventIds, this.log.commits),
       reader: this.reader,

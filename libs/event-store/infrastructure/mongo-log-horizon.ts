@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import type { Collection, CommitDoc, CounterDoc } from './mongo-log-layout.js';
 
 // How far one instance lets its readers go: every position up to `position` is covered by a
@@ -14,7 +13,7 @@ export interface Hole {
   readonly from: number;
   /** The last position it may cover: the position before the next commit seen. */
   to: number;
-  /** performance.now() when this instance first saw it. */
+  /** The instance's monotonic clock when it first saw it. */
   readonly since: number;
   skipped: boolean;
 }
@@ -30,6 +29,7 @@ export class LogHorizon {
   constructor(
     private readonly counters: Collection<CounterDoc>,
     private readonly commits: Collection<CommitDoc>,
+    private readonly monotonicMs: () => number,
   ) {}
 
   get position(): number {
@@ -65,14 +65,14 @@ export class LogHorizon {
 
   /** Starts the clock of a hole from `from` to `to`, unless one is known there. */
   noteHole(from: number, to: number): void {
-    if (to >= from && !this.holeAt(from)) this.holes.push({ from, to, since: performance.now(), skipped: false });
+    if (to >= from && !this.holeAt(from)) this.holes.push({ from, to, since: this.monotonicMs(), skipped: false });
   }
 
   /** The hole known at `from`, or a new one whose clock starts now; it ends before `to + 1`, where a commit was seen. */
   holeFrom(from: number, to: number): Hole {
     let hole = this.holeAt(from);
     if (!hole) {
-      hole = { from, to, since: performance.now(), skipped: false };
+      hole = { from, to, since: this.monotonicMs(), skipped: false };
       this.holes.push(hole);
     }
     hole.to = Math.min(hole.to, to);
@@ -97,8 +97,8 @@ export class LogHorizon {
   /** Records the horizon for instances that start later; at most once a second, best effort. */
   async persist(): Promise<void> {
     const { position } = this.covered;
-    if (position <= this.persisted || performance.now() - this.persistedAt < PERSIST_EVERY_MS) return;
-    this.persistedAt = performance.now();
+    if (position <= this.persisted || this.monotonicMs() - this.persistedAt < PERSIST_EVERY_MS) return;
+    this.persistedAt = this.monotonicMs();
     try {
       await this.counters.updateOne({ _id: 'readable' }, { $max: { position } }, { upsert: true });
       this.persisted = position;

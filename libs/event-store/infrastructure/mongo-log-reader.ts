@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import type mongoose from 'mongoose';
 import type { RecordedEvent } from '../../kernel/index.js';
 import type { EventQuery } from '../application/event-store.port.js';
@@ -54,6 +53,7 @@ export class MongoLogReader {
     private readonly gapTimeoutMs: number,
     /** Resolves once the instance may read (see `MongoEventStore`). */
     private readonly ready: () => Promise<void>,
+    private readonly monotonicMs: () => number,
   ) {}
 
   /** Holes this instance fenced after `gapTimeoutMs` and skipped. */
@@ -221,10 +221,10 @@ export class MongoLogReader {
           const next = await this.commits.findOne({ _id: want }, options);
           if (next) found.set(next._id, next);
           if (next && !projection) this.recent.keep([next]);
-          byBucket = !next && performance.now() - this.bucketLookedAt >= Math.min(HOLE_LOOK_INTERVAL_MS, this.gapTimeoutMs / 2);
+          byBucket = !next && this.monotonicMs() - this.bucketLookedAt >= Math.min(HOLE_LOOK_INTERVAL_MS, this.gapTimeoutMs / 2);
         }
         if (byBucket) {
-          this.bucketLookedAt = performance.now();
+          this.bucketLookedAt = this.monotonicMs();
           byId = 0;
           const docs = await this.commits.find({ bucket: bucketOf(want) }, options).toArray();
           for (const d of docs) found.set(d._id, d);
@@ -250,7 +250,7 @@ export class MongoLogReader {
     // Nothing at the next position: the end of the chain, or a hole whose timeout, once over,
     // lets the range query fence it.
     const hole = this.horizon.holeAt(scan.reached + 1);
-    return hole !== undefined && performance.now() - hole.since >= this.gapTimeoutMs;
+    return hole !== undefined && this.monotonicMs() - hole.since >= this.gapTimeoutMs;
   }
 
   /** Commits a cursor from `position` should bring per round trip (at most `most`), judging by the commit there, found by `_id`. */
@@ -268,7 +268,7 @@ export class MongoLogReader {
    */
   private async passHole(from: number, to: number): Promise<'wait' | 'filled' | 'fenced'> {
     const hole = this.horizon.holeFrom(from, to);
-    if (performance.now() - hole.since < this.gapTimeoutMs) return 'wait';
+    if (this.monotonicMs() - hole.since < this.gapTimeoutMs) return 'wait';
     try {
       await this.commits.insertOne(tombstone(from, from));
     } catch (error) {
