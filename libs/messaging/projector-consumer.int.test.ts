@@ -225,10 +225,12 @@ describe('ProjectorConsumer against the real broker', () => {
     await send(topic, [1, 2, 3].map((v) => toKafkaMessage(counted('stream-slow', v))));
     await consumer(topic, `test-slow-${RUN}`, readModels, { apply: slowApply });
     await until(async () => (await readModels.get<Count>('counts', 'stream-slow'))?.count === 3, 30_000, 'the slow chunk applied');
-    await sleep(CONSUMER.sessionTimeout);
-    // Had the member been dropped, the uncommitted chunk would have come back: a second call.
-    expect(calls).toBe(1);
-    expect((await readModels.get<Count>('counts', 'stream-slow'))?.versions).toEqual([1, 2, 3]);
+    // A marker behind it on the same partition: had the member been dropped, the uncommitted
+    // chunk would have come back before the marker, as a call of its own.
+    await send(topic, [toKafkaMessage(counted('stream-slow', 4))]);
+    await until(async () => (await readModels.get<Count>('counts', 'stream-slow'))?.count === 4, 30_000, 'the marker applied');
+    expect(calls).toBe(2);
+    expect((await readModels.get<Count>('counts', 'stream-slow'))?.versions).toEqual([1, 2, 3, 4]);
   }, 60_000);
 
   it('retries an error its isTransient hook calls an outage, and never dead-letters it', async () => {
