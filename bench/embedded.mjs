@@ -1,7 +1,9 @@
 // The embedded profile's figure: the SQLite event store against raw better-sqlite3 inserts.
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { openSqliteDatabase, SqliteEventStore, storedFields } from '../dist/libs/event-store/index.js';
+import { storedFields } from '../dist/libs/event-store/index.js';
+import { openSqliteDatabase } from '../dist/libs/platform/persistence/sqlite-database.js';
+import { SqliteEventStore } from '../dist/libs/event-store/infrastructure/sqlite-event-store.js';
 import { COUNTRIES, interleaved, letterEvents, now } from './lib.mjs';
 
 // 8. embedded append: 100-event commits through the adapter vs the same rows inserted by

@@ -4,8 +4,12 @@
 //   node bench/growth-child.mjs replay-mongo <mongo url> <db>   -> the same on MongoDB
 // Prints one JSON line: events, seconds, events per second, peak RSS (MB).
 import { readFileSync } from 'node:fs';
-import { MongoEventStore, openSqliteDatabase, SqliteEventStore } from '../dist/libs/event-store/index.js';
-import { MongoReadModelStore, rebuildProjection, SqliteReadModelStore } from '../dist/libs/projections/index.js';
+import { MongoEventStore } from '../dist/libs/event-store/infrastructure/mongo-event-store.js';
+import { openSqliteDatabase } from '../dist/libs/platform/persistence/sqlite-database.js';
+import { SqliteEventStore } from '../dist/libs/event-store/infrastructure/sqlite-event-store.js';
+import { rebuildProjection } from '../dist/libs/projections/index.js';
+import { MongoReadModelStore } from '../dist/libs/projections/infrastructure/mongo-read-model-store.js';
+import { SqliteReadModelStore } from '../dist/libs/projections/infrastructure/sqlite-read-model-store.js';
 import { READ_MODEL_PROJECTIONS } from '../dist/apps/runtime/projection-catalog.js';
 import { demarcheEventRegistry } from '../dist/apps/runtime/event-types.js';
 

@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
 import { Redis } from 'ioredis';
-import { MongoReadModelStore } from '../dist/libs/projections/index.js';
+import { MongoReadModelStore } from '../dist/libs/projections/infrastructure/mongo-read-model-store.js';
 import { median, now, percentile, pool, profiledRepetition, rawEventDoc, round, sleep } from './lib.mjs';
 
 const { Partitioners } = kafkajs;

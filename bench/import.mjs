@@ -7,10 +7,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
-import { CommandRunner, MongoEventStore, openSqliteDatabase, SqliteEventStore, storedFields } from '../dist/libs/event-store/index.js';
+import { CommandRunner, storedFields } from '../dist/libs/event-store/index.js';
+import { MongoEventStore } from '../dist/libs/event-store/infrastructure/mongo-event-store.js';
+import { openSqliteDatabase } from '../dist/libs/platform/persistence/sqlite-database.js';
+import { SqliteEventStore } from '../dist/libs/event-store/infrastructure/sqlite-event-store.js';
 import { demarcheEventRegistry } from '../dist/apps/runtime/event-types.js';
 import { importStatesFiles, shippedStatesFiles } from '../dist/libs/treaty-status/application/import-states-files.js';
-import { TreatyCatalog } from '../dist/libs/treaty-status/index.js';
+import { readTreatyCatalog } from '../dist/libs/treaty-status/infrastructure/treaty-files.js';
 import { campaignDecider, campaignStreamId } from '../dist/libs/outreach/index.js';
 import { OutreachImport } from '../dist/libs/outreach/api/outreach-import.js';
 import { RecordOutreachBatchHandler } from '../dist/libs/outreach/application/record-outreach-batch.handler.js';
@@ -56,7 +59,7 @@ export function seedSizedCampaign() {
 async function prepared(store) {
   const registry = demarcheEventRegistry();
   const runner = new CommandRunner(store, registry);
-  const treaty = TreatyCatalog.fromDirectory(join(reference, 'treaties')).get('CCM');
+  const treaty = readTreatyCatalog(join(reference, 'treaties')).get('CCM');
   const files = shippedStatesFiles(reference);
   await importStatesFiles(runner, clock, treaty, files.states, files.withdrawals, files.universe);
   await runner.run(campaignStreamId('ccm-2012'), campaignDecider, { campaignId: 'ccm-2012', treaty: 'CCM', title: 'Joint demarche 2012', coordinators: ['JPN', 'PRT'], startsOn: '2012-06-01', treatyOpenedOn: treaty.openedForSignatureOn }, meta);
