@@ -7,6 +7,7 @@ import { ACCESS_POLICY } from '../../libs/access/api/access-policy.js';
 import { CLOCK } from '../../libs/platform/runtime/tokens.js';
 import type { Clock } from '../../libs/kernel/index.js';
 import { cliEnv, startTestApp, TEST_PROFILE, type RunningApp } from '../support/running-app.js';
+import { eventually } from '../support/eventually.js';
 
 /**
  * Who may do what: bearer tokens, the four roles and their scopes, against every endpoint
@@ -211,9 +212,10 @@ describe('tokens, roles and scopes', () => {
 
   it('stops accepting a token once it expires, by the app\'s clock', async () => {
     const now = app.app.get<Clock>(CLOCK).now();
-    const brief = await spare('analyst', { expiresAt: new Date(now.getTime() + 1500).toISOString() });
+    const expiresAt = new Date(now.getTime() + 1500);
+    const brief = await spare('analyst', { expiresAt: expiresAt.toISOString() });
     await app.as(brief.token).get('/v1/countries/KEN').expect(200);
-    await new Promise((r) => setTimeout(r, 1700));
+    await eventually(async () => (app.app.get<Clock>(CLOCK).now() > expiresAt ? true : undefined), 'the app\'s clock to pass the expiry');
     const expired = await app.as(brief.token).get('/v1/countries/KEN').expect(401);
     expect(expired.body.code).toBe('token-expired');
     expect(expired.body.detail).toContain(`Token ${brief.id} expired at`);

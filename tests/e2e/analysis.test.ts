@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../libs/platform/config/config.js';
 import { startTestApp, type RunningApp } from '../support/running-app.js';
+import { eventually } from '../support/eventually.js';
 
 /** The depositary record, read here independently of the application's import code. */
 const record: Record<string, string>[] = parse(readFileSync(join(projectRoot(), 'reference/ccm-states.csv'), 'utf8'), { columns: true });
@@ -83,7 +84,8 @@ describe('the picture on any date', () => {
   it('answers "as we knew it then" with knownAt', async () => {
     const head = (await app.http().get('/v1/events?type=StatusChanged&limit=1000').expect(200)).body.items.at(-1);
     const seededAt: string = head.recordedAt;
-    await new Promise((r) => setTimeout(r, 5));
+    // What follows must be recorded after `seededAt`, which has millisecond precision.
+    await eventually(async () => (new Date().toISOString() > seededAt ? true : undefined), 'the clock to pass the seed');
     await app.http().post('/v1/countries/AGO/treaty-actions').send({ treaty: 'CCM', action: 'ratification', on: '2026-06-30' }).expect(201);
     await app.settle();
     const today = await status('asOf=2026-07-01');

@@ -80,7 +80,10 @@ describe('live follow-ups: reassigning and the event stream', () => {
       await post('/v1/countries/ERI/responses', { campaignId: 'other-2026', missionId: 'nor-nairobi', receivedOn: '2026-03-01', group: 'III' }, 'mission').expect(201);
       const task = await eventually(async () => theirs.received.find((m) => m.event === 'follow-up')?.data, 'the other campaign\'s follow-up on its stream');
       expect(task).toMatchObject({ campaignId: 'other-2026', countries: ['ERI'] });
-      await new Promise((r) => setTimeout(r, 1200)); // a few more polling rounds
+      // A follow-up of this campaign, recorded after the other's: once it is on `mine`, the
+      // stream has passed the other campaign's events.
+      await post('/v1/countries/KEN/responses', { campaignId: 'ccm-2026', missionId: 'nor-nairobi', receivedOn: '2026-03-02', group: 'III' }, 'mission').expect(201);
+      await eventually(async () => mine.received.find((m) => m.event === 'follow-up' && m.data.countries.includes('KEN')), 'this campaign\'s follow-up on its stream');
       expect(mine.received.filter((m) => m.event === 'follow-up' && m.data.campaignId !== 'ccm-2026')).toEqual([]);
       expect(theirs.received.filter((m) => m.event === 'follow-up' && m.data.campaignId !== 'other-2026')).toEqual([]);
     } finally {

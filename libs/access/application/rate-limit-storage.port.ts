@@ -27,8 +27,10 @@ export const RATE_LIMIT_STORAGE = Symbol('RateLimitStorage');
 export class InMemoryRateLimitStorage implements RateLimitStorage {
   private readonly windows = new Map<string, { hits: number; endsAt: number; blockedUntil: number }>();
 
+  constructor(private readonly nowMs: () => number = Date.now) {}
+
   async increment(key: string, ttlMs: number, limit: number, blockDurationMs: number, name: string): Promise<RateLimitRecord> {
-    const now = Date.now();
+    const now = this.nowMs();
     const id = `${name}:${key}`;
     let window = this.windows.get(id);
     if (window && window.blockedUntil > now) {

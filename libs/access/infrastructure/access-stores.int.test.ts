@@ -10,6 +10,7 @@ import type { TokenRecord, TokenStore } from '../application/token-store.port.js
 import { MongoTokenStore } from './mongo-token-store.js';
 import { RedisRateLimitStorage } from './redis-rate-limit-storage.js';
 import { SqliteTokenStore } from './sqlite-token-store.js';
+import { eventually } from '../../../tests/support/eventually.js';
 
 // Needs the servers of `npm run infra:up` (FerretDB, Redis) for the MongoDB and Redis adapters.
 const MONGO_URL = process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017';
@@ -86,7 +87,8 @@ describe('Redis rate-limit storage', () => {
     expect(await one.increment('token:a', 60_000, 2, 2_000, 'default')).toMatchObject({ totalHits: 3, isBlocked: true, timeToBlockExpire: 2 });
     expect(await two.increment('token:a', 60_000, 2, 2_000, 'default')).toMatchObject({ isBlocked: true });
     expect(await one.increment('token:b', 60_000, 2, 2_000, 'default')).toMatchObject({ totalHits: 1, isBlocked: false });
-    await new Promise((r) => setTimeout(r, 2100));
+    // The block is a key that Redis expires: the test waits for it to be gone.
+    await eventually(async () => ((await redis.pttl(`${prefix}:ratelimit:default:token:a:blocked`)) === -2 ? true : undefined), 'the block to expire', 10_000);
     expect(await one.increment('token:a', 60_000, 2, 2_000, 'default')).toEqual({ totalHits: 1, timeToExpire: 60, isBlocked: false, timeToBlockExpire: 0 });
   });
 });

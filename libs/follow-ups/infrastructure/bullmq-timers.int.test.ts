@@ -201,8 +201,10 @@ describe('BullTimers against Redis', () => {
     await t.cancel('c');
     expect((await t.depths()).bilateral.completed).toBe(1);
     await t.set('c', '2026-01-01', due('c', 'bilateral')); // replayed: kept job, not re-added
-    await new Promise((r) => setTimeout(r, 300));
-    expect(fired).toEqual(['c']);
+    // A marker set after it on the same queue: a re-added 'c' would have fired before it.
+    await t.set('after-c', '2026-01-01', due('after-c', 'bilateral'));
+    await until(async () => fired.includes('after-c') || undefined);
+    expect(fired).toEqual(['c', 'after-c']);
     await obliterate(t);
   });
 
@@ -235,8 +237,9 @@ describe('BullTimers against Redis', () => {
     expect(problems.map((p) => p.willRetry)).toEqual([true, true, false]);
     expect(problems[0].message).toMatch(/repeat\.x\.c1\.ERI\.1a2b3c4d~2 \(repeat, queue high-level\) failed on attempt 1 of 3: event store unavailable\. It will be retried in about 150 ms/);
     expect(problems[2].message).toMatch(/failed for good after 3 attempt/);
+    // Failed for good: in the failed set, and no retry waits among the delayed jobs.
     expect(cliRaw('ZRANGE', `${prefix}:high-level:failed`, '0', '-1')).toBe('repeat.x.c1.ERI.1a2b3c4d~2');
-    await new Promise((r) => setTimeout(r, 400));
+    expect(cliRaw('ZCARD', `${prefix}:high-level:delayed`)).toBe('0');
     expect(tries).toHaveLength(3);
     await obliterate(t);
   });
@@ -300,11 +303,15 @@ describe('BullTimers against Redis', () => {
     await t.set(ids[0], '2026-02-28', due(ids[0], 'bilateral')); // a replayed set
     await w.start();
     await until(() => (calls.size === ids.length ? true : undefined), 25_000, `2000 timers (got ${calls.size})`);
-    await new Promise((r) => setTimeout(r, 300));
+    // One marker per queue, set last: a duplicate of any timer would have been waiting before it.
+    const markers = queues.map((q) => `last.${q}`);
+    for (const [i, id] of markers.entries()) await t.set(id, '2026-02-28', due(id, queues[i]));
+    await until(() => (markers.every((id) => calls.has(id)) ? true : undefined), 25_000, 'the markers');
+    for (const id of markers) calls.delete(id);
     expect([...calls.values()].every((c) => c === 1)).toBe(true);
     expect(calls.size).toBe(2_000);
     const d = await t.depths();
-    expect(d.bilateral.completed + d.regional.completed + d['high-level'].completed).toBe(2_000);
+    expect(d.bilateral.completed + d.regional.completed + d['high-level'].completed).toBe(2_000 + markers.length);
     expect(d.bilateral.failed + d.regional.failed + d['high-level'].failed).toBe(0);
     await obliterate(t);
   });
