@@ -31,21 +31,31 @@ function closeMonitorSocketUnnoticed(connection: Connection): void {
   socket.destroy();
 }
 
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const until = async (condition: () => boolean, what: string, timeoutMs = 15_000) => {
+  for (const deadline = Date.now() + timeoutMs; !condition(); await new Promise((r) => setTimeout(r, 50))) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+  }
+};
+const succeeded = (beats: readonly Heartbeat[]) => beats.filter((b) => b === 'succeeded').length;
 
 describe('the MongoDB monitor watchdog', () => {
   it('the driver alone never ends a heartbeat written to a socket that closed under it', async () => {
     const { connection, beats } = await polledConnection();
+    // A healthy connection on the same heartbeat is the test's clock: ten of its heartbeats
+    // are several times the watchdog's stuckAfterMs below.
+    const control = await polledConnection();
     try {
-      await pause(700);
+      await until(() => succeeded(beats) > 0, 'a first heartbeat');
       closeMonitorSocketUnnoticed(connection);
       beats.length = 0;
-      await pause(3000);
+      control.beats.length = 0;
+      await until(() => succeeded(control.beats) >= 10, 'ten heartbeats of the healthy connection');
       // One heartbeat started (or none yet), and nothing since: the monitor is stuck.
       expect(beats.filter((b) => b !== 'started')).toEqual([]);
       expect(beats.length).toBeLessThanOrEqual(1);
     } finally {
       await connection.close(true);
+      await control.connection.close(true);
     }
   });
 
@@ -54,12 +64,10 @@ describe('the MongoDB monitor watchdog', () => {
     const warnings: string[] = [];
     const stop = watchServerMonitors(connection.getClient(), { stuckAfterMs: 1000, checkEveryMs: 100, warn: (m) => warnings.push(m) });
     try {
-      await pause(700);
+      await until(() => succeeded(beats) > 0, 'a first heartbeat');
       closeMonitorSocketUnnoticed(connection);
       beats.length = 0;
-      await pause(4000);
-      expect(beats).toContain('failed');
-      expect(beats.slice(beats.indexOf('failed')).filter((b) => b === 'succeeded').length).toBeGreaterThanOrEqual(2);
+      await until(() => beats.includes('failed') && succeeded(beats.slice(beats.indexOf('failed'))) >= 2, 'a failed heartbeat and two good ones after it');
       expect(warnings).toHaveLength(1);
       expect(warnings[0]).toMatch(/heartbeat to .+ has waited \d+ s on a connection that had already closed/);
       expect(await connection.db!.collection('nothing').countDocuments()).toBe(0);
@@ -74,8 +82,8 @@ describe('the MongoDB monitor watchdog', () => {
     const warnings: string[] = [];
     watchServerMonitors(connection.getClient(), { stuckAfterMs: 200, checkEveryMs: 50, warn: (m) => warnings.push(m) });
     try {
-      await pause(1500);
-      expect(beats.filter((b) => b === 'succeeded').length).toBeGreaterThanOrEqual(3);
+      // Five heartbeats are several times stuckAfterMs.
+      await until(() => succeeded(beats) >= 5, 'five heartbeats');
       expect(beats).not.toContain('failed');
       expect(warnings).toEqual([]);
     } finally {
