@@ -1,5 +1,5 @@
 import type mongoose from 'mongoose';
-import { eventKeys, storedFields } from '../../libs/event-store/index.js';
+import { eventKeys, storedFields, type NewEvent } from '../../libs/event-store/index.js';
 import { newEvent } from '../contracts/event-store.contract.js';
 
 /**
@@ -16,16 +16,18 @@ export async function writeEarlierReleaseLog(db: mongoose.mongo.Db): Promise<voi
     [2, 'b', ['B1', 'B2']],
     [6, 'c', ['C']],
   ];
-  for (const [first, streamId, types] of commits) {
-    const events = types.map((type) => newEvent(type));
-    await db.collection('commits').insertOne({
-      _id: first,
-      bucket: Math.floor((first - 1) / 64),
-      lastPosition: first + events.length - 1,
-      streamId,
-      firstVersion: 1,
-      lastVersion: events.length,
-      events: events.map((e) => ({ ...storedFields(e, recordedAt), ...eventKeys(e.data) })),
-    } as never);
-  }
+  for (const [first, streamId, types] of commits) await insertCommit(db, first, streamId, types.map((type) => newEvent(type)), recordedAt);
+}
+
+/** Inserts a commit of `events` (versions from 1) at position `first`, as a writer of an earlier release stored it. */
+export async function insertCommit(db: mongoose.mongo.Db, first: number, streamId: string, events: readonly NewEvent[], recordedAt = new Date().toISOString()): Promise<void> {
+  await db.collection('commits').insertOne({
+    _id: first,
+    bucket: Math.floor((first - 1) / 64),
+    lastPosition: first + events.length - 1,
+    streamId,
+    firstVersion: 1,
+    lastVersion: events.length,
+    events: events.map((e) => ({ ...storedFields(e, recordedAt), ...eventKeys(e.data) })),
+  } as never);
 }

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import mongoose, { type Connection } from 'mongoose';
 import { allPages, newEvent } from '../contracts/event-store.contract.js';
 import type { RecordedEvent } from '../../libs/kernel/index.js';
-import { eventKeys, storedFields, type EventStore, type NewEvent } from '../../libs/event-store/application/event-store.port.js';
+import type { EventStore, NewEvent } from '../../libs/event-store/application/event-store.port.js';
+import { insertCommit } from './earlier-release-log.js';
 import { connectMongo, MongoEventStore, type MongoEventStoreOptions } from '../../libs/event-store/infrastructure/mongo-event-store.js';
 
 // Needs a MongoDB-wire server: `npm run infra:up` (FerretDB) or `docker compose up -d --wait`.
@@ -63,18 +64,7 @@ export function mongoTestStores() {
    */
   async function legacyCommit(store: MongoEventStore, first: number, streamId: string, types: readonly string[], data?: unknown): Promise<NewEvent[]> {
     const events = types.map((type) => newEvent(type, data));
-    const recordedAt = new Date().toISOString();
-    await dbOf(store)
-      .collection('commits')
-      .insertOne({
-        _id: first,
-        bucket: Math.floor((first - 1) / 64),
-        lastPosition: first + events.length - 1,
-        streamId,
-        firstVersion: 1,
-        lastVersion: events.length,
-        events: events.map((e) => ({ ...storedFields(e, recordedAt), ...eventKeys(e.data) })),
-      } as never);
+    await insertCommit(dbOf(store), first, streamId, events);
     return events;
   }
 
