@@ -292,23 +292,17 @@ function importMetadata(actor: string, file: string, app: Awaited<ReturnType<typ
 }
 
 async function importStatesCommand(rest: string[]): Promise<number> {
-  const { values, positionals } = parse(rest, { withdrawals: { type: 'string' }, since: { type: 'string' }, treaty: { type: 'string', default: 'CCM' } });
+  const { values, positionals } = parse(rest, { withdrawals: { type: 'string' }, since: { type: 'string' }, declarations: { type: 'string' }, treaty: { type: 'string', default: 'CCM' } });
   if (positionals.length !== 1) throw new UsageError('import-states takes exactly one states file.');
   return withStore('import-states', values.token, async (app, actor) => {
     const treaty = app.get<TreatyCatalog>(TREATIES).require(values.treaty!);
     const file = resolve(positionals[0]!);
-    const summary = await importStatesFiles(
-      app.get(CommandRunner),
-      app.get<Clock>(CLOCK),
-      treaty,
-      file,
-      values.withdrawals ? resolve(values.withdrawals) : undefined,
-      values.since ? resolve(values.since) : undefined,
-      actor,
-    );
+    const optional = (path: string | undefined) => (path ? resolve(path) : undefined);
+    const files = { states: file, withdrawals: optional(values.withdrawals), universe: optional(values.since), declarations: optional(values.declarations) };
+    const summary = await importStatesFiles(app.get(CommandRunner), app.get<Clock>(CLOCK), treaty, files, actor);
     console.log(
       `Imported ${summary.states} states for ${treaty.code}: ${summary.countriesAdded} new in the reference list, ` +
-        `${summary.actsAdded} treaty acts recorded, ${summary.actsAlreadyKnown} already known.`,
+        `${summary.actsAdded} treaty acts recorded, ${summary.actsAlreadyKnown} already known, ${summary.declarationsAdded} declarations recorded.`,
     );
     return 0;
   });

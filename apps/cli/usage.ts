@@ -4,7 +4,7 @@ import { READ_MODEL_PROJECTIONS } from '../runtime/projection-catalog.js';
 export const USAGE = `Usage: demarche <command> [options]
 
 Commands:
-  import-states FILE [--withdrawals FILE] [--since FILE] [--treaty CCM]
+  import-states FILE [--treaty CCM|ATT|APMBC] [--withdrawals FILE] [--since FILE] [--declarations FILE]
       Load the states reference list and every signature, deposit and withdrawal in FILE
       as dated events. --since names a file (iso3,since) of states that came into being,
       or could first join, after the treaty opened. Safe to run again: what is already
