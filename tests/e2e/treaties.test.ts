@@ -127,6 +127,24 @@ describe('several treaties, one picture', () => {
     expect(targets.length).toBeGreaterThan(40);
   });
 
+  it('runs an ATT campaign under the ATT playbook, with the ATT\'s own obstacle', async () => {
+    const post = (path: string, body: object) => app.http().post(path).send(body).expect(201);
+    await post('/v1/missions', { id: 'nzl-delhi', name: 'High Commission of New Zealand in New Delhi', kind: 'non-resident', coordinator: 'NZL', accreditedTo: ['BGD', 'BTN'] });
+    await post('/v1/campaigns', { id: 'att-2026', treaty: 'ATT', title: 'ATT outreach 2026', coordinators: ['NZL'], startsOn: '2026-09-01' });
+    await post('/v1/countries/BGD/letters', { campaignId: 'att-2026', missionId: 'nzl-delhi', deliveredOn: '2026-09-10' });
+    await post('/v1/countries/BGD/responses', { campaignId: 'att-2026', missionId: 'nzl-delhi', receivedOn: '2026-10-01', group: 'II', obstacles: ['export-control-capacity'] });
+    await app.settle();
+    const tasks = (await get('/v1/follow-ups?campaignId=att-2026&state=open')).items.map((f: any) => `${f.kind} ${f.countries.join('+')} ${f.dueOn}`);
+    expect(tasks.sort()).toEqual(['bilateral-approach BGD 2026-12-30', 'export-control-assistance BGD 2026-11-30']);
+    const bgd = await get('/v1/countries/BGD?treaty=ATT');
+    expect(bgd).toMatchObject({ treatyStatus: 'signatory', group: 'II', obstacles: ['export-control-capacity'] });
+    // The CCM record of the same country is untouched by the ATT campaign.
+    expect((await get('/v1/countries/BGD?treaty=CCM')).group).toBeNull();
+    const report = await get('/v1/reports/universalization?treaty=ATT&asOf=2026-11-27');
+    expect(JSON.stringify(report)).toMatch(/att-2026/);
+    expect(JSON.stringify(await get('/v1/reports/universalization?asOf=2026-11-27'))).not.toMatch(/att-2026/);
+  });
+
   it('refuses an unknown treaty with a problem naming the field, on every view', async () => {
     for (const path of ['/v1/status?treaty=XYZ', '/v1/status/series?treaty=XYZ&from=2020-01-01', '/v1/status/states?treaty=XYZ', '/v1/status/changes?treaty=XYZ&from=2020-01-01', '/v1/reports/universalization?treaty=XYZ']) {
       const res = await app.http().get(path).expect(404);

@@ -62,6 +62,7 @@ export const OBSTACLES: Record<string, string> = {
   'security-environment': 'Security environment',
   'domestic-politics': 'Domestic politics',
   capacity: 'Lacks legal or technical capacity',
+  'export-control-capacity': 'Lacks export-control capacity (ATT)',
   other: 'Other',
 };
 
