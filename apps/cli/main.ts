@@ -208,7 +208,7 @@ async function migrateLogCommand(rest: string[]): Promise<number> {
 }
 
 async function whatIfCommand(rest: string[]): Promise<number> {
-  const { values, positionals } = parse(rest, { playbook: { type: 'string' }, campaign: { type: 'string' }, format: { type: 'string', default: 'markdown' } });
+  const { values, positionals } = parse(rest, { playbook: { type: 'string' }, campaign: { type: 'string' }, treaty: { type: 'string' }, format: { type: 'string', default: 'markdown' } });
   if (positionals.length || !values.playbook) throw new UsageError('what-if needs --playbook FILE.');
   if (values.format !== 'markdown' && values.format !== 'json') throw new UsageError(`--format must be markdown or json, not "${values.format}".`);
   const playbook = (() => {
@@ -218,6 +218,8 @@ async function whatIfCommand(rest: string[]): Promise<number> {
       throw new CliError((error as Error).message);
     }
   })();
+  // A playbook is written for one treaty; naming another is a mistake to point out, not to replay.
+  if (values.treaty && values.treaty !== playbook.treaty) throw new UsageError(`--treaty ${values.treaty}: the playbook ${values.playbook} is for ${playbook.treaty}.`);
   return withStore('what-if', values.token, async (app) => {
     app.get<TreatyCatalog>(TREATIES).require(playbook.treaty);
     const current = app.get<PlaybookCatalog>(PLAYBOOKS).forTreaty(playbook.treaty);

@@ -46,7 +46,7 @@ Commands:
       worker of the earlier release first. Run again, it finds nothing to do. A process of
       this release that finds such a log at start upgrades it by itself.
 
-  what-if --playbook FILE [--campaign ID] [--format markdown|json]
+  what-if --playbook FILE [--treaty CODE] [--campaign ID] [--format markdown|json]
       Replay the recorded history in a sandbox, in the order things happened, under the
       campaign's playbook and under FILE, and report how the follow-ups would have
       differed. Live data is not touched.
