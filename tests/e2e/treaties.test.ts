@@ -145,6 +145,20 @@ describe('several treaties, one picture', () => {
     expect(JSON.stringify(await get('/v1/reports/universalization?asOf=2026-11-27'))).not.toMatch(/att-2026/);
   });
 
+  it('reports the ATT\'s declarations, and the CCM\'s non-parties by their standing in the other treaties', async () => {
+    const att = await get('/v1/reports/universalization?treaty=ATT&asOf=2026-02-03');
+    expect(att.declarations.filter((d: any) => d.declaration === 'provisional-application')).toHaveLength(22);
+    expect(att.declarations).toContainEqual({ iso3: 'USA', name: 'United States of America', declaration: 'no-intention-to-become-party', on: '2019-07-18' });
+    const ccm = await get('/v1/reports/universalization?treaty=CCM&asOf=2026-02-03');
+    const matrix = await get('/v1/status/matrix?asOf=2026-02-03');
+    const partiesElsewhere = matrix.items.filter((r: any) => r.treatyStatus.CCM !== 'state-party' && r.treatyStatus.APMBC === 'state-party').map((r: any) => r.iso3).sort();
+    expect(ccm.nonPartiesElsewhere.APMBC.statesParties.map((s: any) => s.iso3).sort()).toEqual(partiesElsewhere);
+    expect(Object.keys(ccm.nonPartiesElsewhere)).toEqual(['APMBC', 'ATT']);
+    const markdown = (await app.http().get('/v1/reports/universalization?treaty=ATT&asOf=2026-02-03&format=markdown').expect(200)).text;
+    expect(markdown).toMatch(/## Declarations[\s\S]*United States of America: no intention to become party \(2019-07-18\)/);
+    expect(markdown).toMatch(/## States not party to the ATT, in the other treaties/);
+  });
+
   it('refuses an unknown treaty with a problem naming the field, on every view', async () => {
     for (const path of ['/v1/status?treaty=XYZ', '/v1/status/series?treaty=XYZ&from=2020-01-01', '/v1/status/states?treaty=XYZ', '/v1/status/changes?treaty=XYZ&from=2020-01-01', '/v1/reports/universalization?treaty=XYZ']) {
       const res = await app.http().get(path).expect(404);
