@@ -6,7 +6,7 @@ import type { RecordedEvent } from '../../libs/kernel/index.js';
 import { SqliteEventStore } from '../../libs/event-store/infrastructure/sqlite-event-store.js';
 import { openSqliteDatabase } from '../../libs/platform/persistence/sqlite-database.js';
 import { projectRoot } from '../../libs/platform/config/config.js';
-import { TEST_ADMIN_TOKEN } from '../support/running-app.js';
+import { startTestApp, TEST_ADMIN_TOKEN } from '../support/running-app.js';
 
 const root = projectRoot();
 const ADMIN = { DEMARCHE_ADMIN_TOKEN: TEST_ADMIN_TOKEN, DEMARCHE_TOKEN: TEST_ADMIN_TOKEN };
@@ -46,6 +46,24 @@ describe('importing several treaties', () => {
     const again = demarche(data, att);
     expect(again.stdout).toMatch(/0 treaty acts recorded, 247 already known, 0 declarations recorded/);
     expect((await events(data)).length).toBe(after.length);
+  });
+
+  it('seeds, at start, the treaties a store lacks, and adds nothing to a record it holds', async () => {
+    const data = join(dir, 'seed');
+    expect(demarche(data, ccm).status).toBe(0);
+    const before = await events(data);
+    const app = await startTestApp({ dataDir: data, now: '2026-11-27T09:00:00Z' });
+    try {
+      await app.settle();
+      expect((await app.http().get('/v1/status?treaty=ATT&asOf=2026-02-03').expect(200)).body.statesParties).toBe(117);
+    } finally {
+      await app.stop();
+    }
+    const after = await events(data);
+    expect(after.slice(0, before.length)).toEqual(before);
+    const added = after.slice(before.length).filter((e) => /^treaty-/.test(e.streamId));
+    expect(added.filter((e) => !/^treaty-(status|declarations)-(ATT|APMBC)-/.test(e.streamId))).toEqual([]);
+    expect(new Set(added.map((e) => e.streamId.split('-')[2]))).toEqual(new Set(['ATT', 'APMBC']));
   });
 
   it('refuses an unknown treaty, and a record read under the wrong treaty\'s rules, writing nothing', async () => {
