@@ -138,6 +138,12 @@ describe('several treaties, one picture', () => {
     expect(tasks.sort()).toEqual(['bilateral-approach BGD 2026-12-30', 'export-control-assistance BGD 2026-11-30']);
     const bgd = await get('/v1/countries/BGD?treaty=ATT');
     expect(bgd).toMatchObject({ treatyStatus: 'signatory', group: 'II', obstacles: ['export-control-capacity'] });
+    // Each treaty's file lists the obstacles its responses name: the CCW is no obstacle to the ATT.
+    const ccw = await app.http().post('/v1/countries/BTN/responses').send({ campaignId: 'att-2026', missionId: 'nzl-delhi', receivedOn: '2026-10-02', group: 'II', obstacles: ['ccw-preference'] }).expect(422);
+    expect(ccw.body).toMatchObject({ code: 'obstacle-not-for-treaty' });
+    expect(JSON.stringify(ccw.body)).toMatch(/"obstacles"/);
+    const bulk = await app.http().post('/v1/campaigns/att-2026/responses').send({ responses: [{ country: 'BTN', receivedOn: '2026-10-02', group: 'II', obstacles: ['ccw-preference'] }] }).expect(422);
+    expect(JSON.stringify(bulk.body)).toMatch(/\/responses\/0\/obstacles/);
     // The CCM record of the same country is untouched by the ATT campaign.
     expect((await get('/v1/countries/BGD?treaty=CCM')).group).toBeNull();
     const report = await get('/v1/reports/universalization?treaty=ATT&asOf=2026-11-27');

@@ -35,7 +35,7 @@ export class TreatyCatalog {
 /** The definition a treaty file holds, or an error naming the file and every problem in it. */
 export function checkTreaty(raw: Record<string, any>, file: string): TreatyDefinition {
   const problems: string[] = [];
-  const known = ['code', 'title', 'openedForSignatureOn', 'signatureClosesOn', 'entryIntoForce', 'withdrawalNoticeMonths', 'withdrawalNoticeDays', 'withdrawalMayNameLaterDate', 'withdrawalSuspendedInArmedConflict', 'declarations', 'articles'];
+  const known = ['code', 'title', 'openedForSignatureOn', 'signatureClosesOn', 'entryIntoForce', 'withdrawalNoticeMonths', 'withdrawalNoticeDays', 'withdrawalMayNameLaterDate', 'withdrawalSuspendedInArmedConflict', 'obstacles', 'declarations', 'articles'];
   for (const key of Object.keys(raw)) if (!known.includes(key)) problems.push(`"${key}" is not a treaty rule Demarche knows`);
   if (typeof raw.code !== 'string' || !/^[A-Z][A-Z0-9-]{1,15}$/.test(raw.code)) problems.push('code must be upper case, like "CCM"');
   if (typeof raw.title !== 'string' || !raw.title) problems.push('title must be the treaty\'s name');
@@ -56,6 +56,9 @@ export function checkTreaty(raw: Record<string, any>, file: string): TreatyDefin
   }
   for (const key of ['withdrawalMayNameLaterDate', 'withdrawalSuspendedInArmedConflict']) {
     if (raw[key] !== undefined && typeof raw[key] !== 'boolean') problems.push(`${key} must be true or false`);
+  }
+  if (raw.obstacles !== undefined && (!Array.isArray(raw.obstacles) || !raw.obstacles.length || raw.obstacles.some((o: unknown) => typeof o !== 'string' || !/^[a-z][a-z0-9-]{0,40}$/.test(o)))) {
+    problems.push('obstacles must list lower-case obstacle codes, like "capacity"');
   }
   if (raw.declarations !== undefined && (!Array.isArray(raw.declarations) || raw.declarations.some((d: unknown) => !TREATY_DECLARATION_KINDS.includes(d as never)))) {
     problems.push(`declarations must list some of ${TREATY_DECLARATION_KINDS.join(', ')}`);

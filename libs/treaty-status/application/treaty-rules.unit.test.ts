@@ -110,5 +110,6 @@ describe('the shipped treaty rules', () => {
     expect(broken({ signatureClosesOn: '2013-01-01' })).toThrow(/signatureClosesOn must be after openedForSignatureOn/);
     expect(broken({ withdrawlNoticeDays: 90 })).toThrow(/"withdrawlNoticeDays" is not a treaty rule/);
     expect(broken({ declarations: ['reservation'] })).toThrow(/declarations must list/);
+    expect(broken({ obstacles: ['Export Control'] })).toThrow(/obstacles must list lower-case obstacle codes/);
   });
 });

@@ -45,6 +45,11 @@ export interface TreatyDefinition {
    * conflict ends (CCM, APMBC Art. 20(3)).
    */
   readonly withdrawalSuspendedInArmedConflict?: boolean;
+  /**
+   * The obstacle codes a response about this treaty may name (the ATT's `export-control-capacity`,
+   * the CCM's `ccw-preference`); absent: any code of the shared vocabulary.
+   */
+  readonly obstacles?: readonly string[];
   /** Declarations the record holds as dated facts besides the acts (ATT: Art. 23). */
   readonly declarations?: readonly TreatyDeclarationKind[];
   /** Where each rule is written, so a refusal can name it (`{ "signature": "Art. 15" }`). */
