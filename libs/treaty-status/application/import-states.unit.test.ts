@@ -146,3 +146,18 @@ describe('importing the ATT and APMBC records', () => {
     expect(map.get('KWT')!.entryIntoForceOn).toBe('2008-01-01');
   });
 });
+
+describe('the shipped ATT declarations', () => {
+  it('are the ones the depositary record notes, with their dates', () => {
+    const rows = (f: string) => readFileSync(join(projectRoot(), 'reference', f), 'utf8').trim().split('\n').slice(1);
+    const noted = rows('att-states.csv').flatMap((line) => {
+      const iso3 = line.slice(0, 3);
+      const provisional = /provisional application \(Art\.23\) declared (\d{4}-\d{2}-\d{2})/.exec(line);
+      const statement = /communication of 18 Jul 2019: does not intend to become a party/.test(line);
+      return [...(provisional ? [`${iso3},provisional-application,${provisional[1]}`] : []), ...(statement ? [`${iso3},no-intention-to-become-party,2019-07-18`] : [])];
+    });
+    const shipped = rows('att-declarations.csv').map((line) => line.split(',').slice(0, 3).join(','));
+    expect(shipped.sort()).toEqual(noted.sort());
+    expect(noted).toHaveLength(23);
+  });
+});
