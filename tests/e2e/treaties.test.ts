@@ -187,4 +187,15 @@ describe('several treaties, one picture', () => {
     expect((await get('/v1/events?stream=treaty-status-CCM-USA&limit=10')).items.length).toBe(before);
     expect((await get('/v1/events?stream=treaty-status-ATT-AUT&limit=10')).items.map((e: { type: string }) => e.type)).toEqual(['StatusChanged', 'StatusChanged']);
   });
+
+  it('records a withdrawal suspended by an armed conflict: the state stays a party', async () => {
+    const before = (await get(`/v1/status?treaty=APMBC&asOf=${TODAY}`)).statesParties;
+    await app.http().post('/v1/countries/AFG/treaty-actions').send({ treaty: 'APMBC', action: 'withdrawal', on: '2026-03-02', inArmedConflict: true }).expect(201);
+    const refused = await app.http().post('/v1/countries/AUT/treaty-actions').send({ treaty: 'ATT', action: 'withdrawal', on: '2026-03-02', inArmedConflict: true }).expect(422);
+    expect(refused.body).toMatchObject({ code: 'no-armed-conflict-rule' });
+    await app.settle();
+    const afg = (await get(`/v1/countries/AFG/treaties?asOf=${TODAY}`)).treaties[0];
+    expect(afg).toMatchObject({ treaty: 'APMBC', treatyStatus: 'state-party', inForce: true, withdrawalNotifiedOn: '2026-03-02', withdrawalEffectiveOn: null, withdrawalSuspended: 'armed-conflict' });
+    expect((await get(`/v1/status?treaty=APMBC&asOf=${TODAY}`)).statesParties).toBe(before);
+  });
 });
