@@ -197,5 +197,12 @@ describe('several treaties, one picture', () => {
     const afg = (await get(`/v1/countries/AFG/treaties?asOf=${TODAY}`)).treaties[0];
     expect(afg).toMatchObject({ treaty: 'APMBC', treatyStatus: 'state-party', inForce: true, withdrawalNotifiedOn: '2026-03-02', withdrawalEffectiveOn: null, withdrawalSuspended: 'armed-conflict' });
     expect((await get(`/v1/status?treaty=APMBC&asOf=${TODAY}`)).statesParties).toBe(before);
+    // The conflict ended: the same notice with the day it takes effect, not before its six months.
+    await app.http().post('/v1/countries/AFG/treaty-actions').send({ treaty: 'APMBC', action: 'withdrawal', on: '2026-03-02', effectiveOn: '2026-08-01' }).expect(422);
+    await app.http().post('/v1/countries/AFG/treaty-actions').send({ treaty: 'APMBC', action: 'withdrawal', on: '2026-03-02', effectiveOn: '2026-10-15' }).expect(201);
+    await app.settle();
+    expect((await get(`/v1/countries/AFG/treaties?asOf=${TODAY}`)).treaties[0]).toMatchObject({ treatyStatus: 'withdrawn', withdrawalEffectiveOn: '2026-10-15', withdrawalSuspended: null });
+    expect((await get(`/v1/status?treaty=APMBC&asOf=${TODAY}`)).statesParties).toBe(before - 1);
+    expect((await get('/v1/status/changes?treaty=APMBC&from=2026-10-01&to=2026-10-31')).withdrawals.map((w: any) => [w.iso3, w.on, w.notifiedOn])).toEqual([['AFG', '2026-10-15', '2026-03-02']]);
   });
 });

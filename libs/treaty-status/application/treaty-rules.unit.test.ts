@@ -91,6 +91,15 @@ describe('the shipped treaty rules', () => {
     expect(statusOn(standing, '2026-02-03')).toBe('state-party');
     expect(inForceOn(standing, '2026-02-03')).toBe(true);
     expect(refusal(() => record(ATT, { action: 'accession', on: '2015-01-05' }, { action: 'withdrawal', on: '2025-01-01', inArmedConflict: true })).code).toBe('no-armed-conflict-rule');
+    // The conflict ends: the same notice, now with its effect, ends the suspension.
+    const notice = [{ action: 'accession', on: '2000-01-05' }, { action: 'withdrawal', on: '2025-06-27', inArmedConflict: true }] as Act[];
+    const ended = record(APMBC, ...notice, { action: 'withdrawal', on: '2025-06-27', effectiveOn: '2026-04-01' });
+    expect(ended.events[2]!.data).toMatchObject({ action: 'withdrawal', on: '2025-06-27', effectiveOn: '2026-04-01' });
+    expect(ended.standing.withdrawalSuspended).toBeUndefined();
+    expect([statusOn(ended.standing, '2026-03-31'), statusOn(ended.standing, '2026-04-01')]).toEqual(['state-party', 'withdrawn']);
+    expect(record(APMBC, ...notice, { action: 'withdrawal', on: '2025-06-27', effectiveOn: '2026-04-01' }, { action: 'withdrawal', on: '2025-06-27', effectiveOn: '2026-04-01' }).events).toHaveLength(3);
+    expect(refusal(() => record(APMBC, ...notice, { action: 'withdrawal', on: '2025-06-27', effectiveOn: '2025-12-01' })).code).toBe('withdrawal-notice-period');
+    expect(refusal(() => record(APMBC, ...notice, { action: 'withdrawal', on: '2025-07-01', effectiveOn: '2026-04-01' })).code).toBe('withdrawn');
     expect(refusal(() => record(ATT, { action: 'accession', on: '2015-01-05', effectiveOn: '2016-01-01' })).field).toBe('effectiveOn');
   });
 

@@ -32,7 +32,10 @@ export function applyAct(state: TreatyStanding, act: Act): TreatyStanding {
   const { action, on, entryIntoForceOn, effectiveOn } = act;
   if (action === 'signature') return { ...state, signedOn: on };
   if (action === 'withdrawal') {
-    return { ...state, withdrawalNotifiedOn: on, ...(effectiveOn ? { withdrawalEffectiveOn: effectiveOn } : {}), ...(act.effectSuspended ? { withdrawalSuspended: act.effectSuspended } : {}) };
+    // An effect recorded after a suspension ends it: the standing keeps one or the other.
+    const { withdrawalSuspended: _ended, ...rest } = state;
+    const base = effectiveOn ? rest : state;
+    return { ...base, withdrawalNotifiedOn: on, ...(effectiveOn ? { withdrawalEffectiveOn: effectiveOn } : {}), ...(act.effectSuspended ? { withdrawalSuspended: act.effectSuspended } : {}) };
   }
   return { ...state, depositedOn: on, depositType: action, ...(entryIntoForceOn ? { entryIntoForceOn } : {}) };
 }
@@ -41,9 +44,10 @@ export function evolveStanding(state: TreatyStanding, event: StatusChanged): Tre
   return applyAct(state, event.data);
 }
 
-function sameActAlreadyRecorded(state: TreatyStanding, action: TreatyAction, on: LocalDate): boolean {
+function sameActAlreadyRecorded(state: TreatyStanding, command: RecordTreatyAction): boolean {
+  const { action, on } = command;
   if (action === 'signature') return state.signedOn === on;
-  if (action === 'withdrawal') return state.withdrawalNotifiedOn === on;
+  if (action === 'withdrawal') return state.withdrawalNotifiedOn === on && !suspensionEnds(state, command);
   return state.depositType === action && state.depositedOn === on;
 }
 
@@ -54,11 +58,12 @@ function sameActAlreadyRecorded(state: TreatyStanding, action: TreatyAction, on:
 export function decideTreatyAction(command: RecordTreatyAction, state: TreatyStanding): StatusChanged[] {
   const { treaty, iso3, action, on, today } = command;
   const code = treaty.code;
-  if (sameActAlreadyRecorded(state, action, on)) return [];
+  if (sameActAlreadyRecorded(state, command)) return [];
   if (on < treaty.openedForSignatureOn) {
     throw ruleViolated('before-opening', `${code} opened for signature on ${treaty.openedForSignatureOn}; no ${action} can be dated ${on}.`, 'on');
   }
   if (on > today) throw ruleViolated('in-the-future', `A ${action} dated ${on} is after today (${today}); record acts once they happened.`, 'on');
+  if (suspensionEnds(state, command)) return [{ type: 'StatusChanged', occurredAt: on, data: endOfSuspension(command) }];
   if (state.withdrawalNotifiedOn) {
     throw conflict('withdrawn', `${iso3} notified its withdrawal from ${code} on ${state.withdrawalNotifiedOn}; no further act can be recorded.`, 'action');
   }
@@ -120,6 +125,20 @@ function entryIntoForceOfInstrument(command: RecordTreatyAction): LocalDate | un
     throw ruleViolated('entry-into-force-rule', `${rule}: a succession deposited on ${on} takes effect between the treaty's entry into force (${treatyInForce ?? 'not yet'}) and ${byRule ?? 'a date not yet knowable'}; ${given} is outside.`, 'entryIntoForceOn');
   }
   return given;
+}
+
+/** The same notice again, now with the day it takes effect: the armed conflict that held it back has ended. */
+function suspensionEnds(state: TreatyStanding, command: RecordTreatyAction): boolean {
+  return command.action === 'withdrawal' && Boolean(state.withdrawalSuspended) && !state.withdrawalEffectiveOn && command.on === state.withdrawalNotifiedOn && Boolean(command.effectiveOn);
+}
+
+function endOfSuspension(command: RecordTreatyAction): StatusChanged['data'] {
+  const { treaty, iso3, on, effectiveOn, source } = command;
+  const earliest = withdrawalTakesEffectOn(treaty, on);
+  if (effectiveOn! < earliest) {
+    throw ruleViolated('withdrawal-notice-period', `${ruleName(treaty, 'withdrawal')}: notified on ${on}, the withdrawal cannot take effect before ${earliest} (not ${effectiveOn}), whenever the armed conflict ended.`, 'effectiveOn');
+  }
+  return { treaty: treaty.code, iso3, action: 'withdrawal', on, treatyStatus: 'withdrawn', effectiveOn: effectiveOn!, ...(source ? { source } : {}) };
 }
 
 /** When a withdrawal takes effect: after the notice period, later if the treaty lets the notice say so, or not yet in an armed conflict. */
