@@ -208,7 +208,7 @@ async function migrateLogCommand(rest: string[]): Promise<number> {
 }
 
 async function whatIfCommand(rest: string[]): Promise<number> {
-  const { values, positionals } = parse(rest, { playbook: { type: 'string' }, campaign: { type: 'string' }, format: { type: 'string', default: 'markdown' } });
+  const { values, positionals } = parse(rest, { playbook: { type: 'string' }, campaign: { type: 'string' }, treaty: { type: 'string' }, format: { type: 'string', default: 'markdown' } });
   if (positionals.length || !values.playbook) throw new UsageError('what-if needs --playbook FILE.');
   if (values.format !== 'markdown' && values.format !== 'json') throw new UsageError(`--format must be markdown or json, not "${values.format}".`);
   const playbook = (() => {
@@ -218,6 +218,8 @@ async function whatIfCommand(rest: string[]): Promise<number> {
       throw new CliError((error as Error).message);
     }
   })();
+  // A playbook is written for one treaty; naming another is a mistake to point out, not to replay.
+  if (values.treaty && values.treaty !== playbook.treaty) throw new UsageError(`--treaty ${values.treaty}: the playbook ${values.playbook} is for ${playbook.treaty}.`);
   return withStore('what-if', values.token, async (app) => {
     app.get<TreatyCatalog>(TREATIES).require(playbook.treaty);
     const current = app.get<PlaybookCatalog>(PLAYBOOKS).forTreaty(playbook.treaty);
@@ -292,23 +294,17 @@ function importMetadata(actor: string, file: string, app: Awaited<ReturnType<typ
 }
 
 async function importStatesCommand(rest: string[]): Promise<number> {
-  const { values, positionals } = parse(rest, { withdrawals: { type: 'string' }, since: { type: 'string' }, treaty: { type: 'string', default: 'CCM' } });
+  const { values, positionals } = parse(rest, { withdrawals: { type: 'string' }, since: { type: 'string' }, declarations: { type: 'string' }, treaty: { type: 'string', default: 'CCM' } });
   if (positionals.length !== 1) throw new UsageError('import-states takes exactly one states file.');
   return withStore('import-states', values.token, async (app, actor) => {
     const treaty = app.get<TreatyCatalog>(TREATIES).require(values.treaty!);
     const file = resolve(positionals[0]!);
-    const summary = await importStatesFiles(
-      app.get(CommandRunner),
-      app.get<Clock>(CLOCK),
-      treaty,
-      file,
-      values.withdrawals ? resolve(values.withdrawals) : undefined,
-      values.since ? resolve(values.since) : undefined,
-      actor,
-    );
+    const optional = (path: string | undefined) => (path ? resolve(path) : undefined);
+    const files = { states: file, withdrawals: optional(values.withdrawals), universe: optional(values.since), declarations: optional(values.declarations) };
+    const summary = await importStatesFiles(app.get(CommandRunner), app.get<Clock>(CLOCK), treaty, files, actor);
     console.log(
       `Imported ${summary.states} states for ${treaty.code}: ${summary.countriesAdded} new in the reference list, ` +
-        `${summary.actsAdded} treaty acts recorded, ${summary.actsAlreadyKnown} already known.`,
+        `${summary.actsAdded} treaty acts recorded, ${summary.actsAlreadyKnown} already known, ${summary.declarationsAdded} declarations recorded.`,
     );
     return 0;
   });

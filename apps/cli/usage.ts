@@ -4,7 +4,7 @@ import { READ_MODEL_PROJECTIONS } from '../runtime/projection-catalog.js';
 export const USAGE = `Usage: demarche <command> [options]
 
 Commands:
-  import-states FILE [--withdrawals FILE] [--since FILE] [--treaty CCM]
+  import-states FILE [--treaty CCM|ATT|APMBC] [--withdrawals FILE] [--since FILE] [--declarations FILE]
       Load the states reference list and every signature, deposit and withdrawal in FILE
       as dated events. --since names a file (iso3,since) of states that came into being,
       or could first join, after the treaty opened. Safe to run again: what is already
@@ -46,7 +46,7 @@ Commands:
       worker of the earlier release first. Run again, it finds nothing to do. A process of
       this release that finds such a log at start upgrades it by itself.
 
-  what-if --playbook FILE [--campaign ID] [--format markdown|json]
+  what-if --playbook FILE [--treaty CODE] [--campaign ID] [--format markdown|json]
       Replay the recorded history in a sandbox, in the order things happened, under the
       campaign's playbook and under FILE, and report how the follow-ups would have
       differed. Live data is not touched.

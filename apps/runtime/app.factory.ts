@@ -21,7 +21,7 @@ import { DistributedWorkerModule, KafkaProjectorModule } from './distributed-rol
 import { ProjectorModule } from './projector.module.js';
 import { importStatesFiles, shippedStatesFiles } from '../../libs/treaty-status/application/import-states-files.js';
 import { CLOCK } from '../../libs/platform/runtime/tokens.js';
-import { TREATIES } from '../../libs/treaty-status/index.js';
+import { TREATIES, treatyStatusStreamId } from '../../libs/treaty-status/index.js';
 import { WorkerModule } from './worker.module.js';
 
 /** The endpoints that take many facts in one body. */
@@ -101,13 +101,23 @@ async function ensureAdminAccess(app: INestApplication, config: DemarcheConfig):
   );
 }
 
-/** On an empty store, loads the shipped CCM states so the first start shows real data. */
+/**
+ * Loads the shipped record of every treaty whose acts the store does not hold yet, so the
+ * first start shows real data and a store seeded with the CCM alone gains the others.
+ * Each treaty's acts go to its own streams (`treaty-status-<code>-<iso3>`).
+ */
 async function seedShippedStates(app: INestApplication, config: DemarcheConfig): Promise<void> {
   const store = app.get<EventStore>(EVENT_STORE);
-  if ((await store.query({ types: ['CountryRegistered'], limit: 1 })).length) return;
-  const treaty = app.get<TreatyCatalog>(TREATIES).get('CCM');
-  if (!treaty) return;
-  const files = shippedStatesFiles(config.referenceDir);
-  const summary = await importStatesFiles(app.get(CommandRunner), app.get<Clock>(CLOCK), treaty, files.states, files.withdrawals, files.universe);
-  new Logger('Seed').log(`Loaded the shipped CCM record: ${summary.states} states, ${summary.actsAdded} treaty acts.`);
+  const fresh = !(await store.query({ types: ['CountryRegistered'], limit: 1 })).length;
+  for (const treaty of app.get<TreatyCatalog>(TREATIES).all()) {
+    const files = shippedStatesFiles(config.referenceDir, treaty.code);
+    if (!files || (!fresh && (await treatyRecorded(store, treaty.code)))) continue;
+    const summary = await importStatesFiles(app.get(CommandRunner), app.get<Clock>(CLOCK), treaty, files);
+    new Logger('Seed').log(`Loaded the shipped ${treaty.code} record: ${summary.states} states, ${summary.actsAdded} treaty acts.`);
+  }
+}
+
+/** Whether any act of the treaty is in the store (the seed never adds to a record someone keeps). */
+async function treatyRecorded(store: EventStore, treaty: string): Promise<boolean> {
+  return (await store.query({ streamPrefix: treatyStatusStreamId(treaty, ''), limit: 1 })).length > 0;
 }

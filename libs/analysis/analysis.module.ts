@@ -1,6 +1,7 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import type { ContextOptions } from '../platform/runtime/context-module.js';
 import { PAST_DOSSIERS } from '../reporting/index.js';
+import { CountryTreatiesController } from './api/country-treaties.controller.js';
 import { ReportsController } from './api/reports.controller.js';
 import { StatusController } from './api/status.controller.js';
 import { HistoryQuery } from './application/history-query.js';
@@ -13,7 +14,7 @@ export class AnalysisModule {
   static register({ api }: ContextOptions): DynamicModule {
     return {
       module: AnalysisModule,
-      controllers: api ? [StatusController, ReportsController] : [],
+      controllers: api ? [StatusController, ReportsController, CountryTreatiesController] : [],
       providers: api ? [HistoryQuery, ReportQuery, { provide: PAST_DOSSIERS, useExisting: HistoryQuery }] : [],
       exports: api ? [HistoryQuery, PAST_DOSSIERS] : [],
     };

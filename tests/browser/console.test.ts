@@ -200,6 +200,20 @@ describe('the web console', () => {
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: join(ARTIFACTS, '10-analysis-first-screen.png') });
 
+    // Another treaty: the switcher reads the ATT's and the Mine Ban Convention's record on the UNTC record date.
+    await page.getByLabel('Treaty', { exact: true }).selectOption('ATT');
+    await page.getByRole('heading', { name: 'The Arms Trade Treaty on any date' }).waitFor();
+    await page.getByLabel('Exact date').fill('2026-02-03');
+    await page.getByLabel('Exact date').dispatchEvent('change');
+    await page.locator('#as-of-shown', { hasText: '2026-02-03' }).waitFor();
+    await page.locator('#count-states-parties', { hasText: /^117$/ }).waitFor();
+    expect(await page.locator('#count-signatories').textContent()).toBe('25');
+    expect(await page.locator('#across-treaties-table tbody tr').count()).toBe(3);
+    await page.getByLabel('Treaty', { exact: true }).selectOption('APMBC');
+    await page.locator('#count-states-parties', { hasText: /^162$/ }).waitFor();
+    expect(await unlabelledControls(page)).toEqual([]);
+    await shot(page, '11-analysis-apmbc-2026-02-03');
+
     // A narrow window: everything still fits and reads.
     const narrow = await signedIn(tokens.analyst, 400, 860);
     await narrow.goto(`${base}/#/analysis`);

@@ -179,7 +179,7 @@ const TABLES: [string, Case[]][] = [
     ...outreachCases('responses', RESPONSE, 'receivedOn', ['campaignId', 'missionId', 'receivedOn', 'group'], ['campaignId', 'missionId']),
     ...([['group "IV"', { group: 'IV' }, 'group'], ['group "ii"', { group: 'ii' }, 'group'], ['group as a number', { group: 2 }, 'group'], ['group null', { group: null }, 'group'],
       ['obstacles as a string', { obstacles: 'capacity' }, 'obstacles'], ['an unknown obstacle', { obstacles: ['money'] }, /^obstacles(\[0\])?$/],
-      ['an operator in obstacles', { obstacles: [INJECTION] }, /^obstacles(\[0\])?$/], ['8 obstacles', { obstacles: ['capacity', 'other', 'ccw-preference', 'awaiting-major-producers', 'regional-reciprocity', 'security-environment', 'domestic-politics', 'other'] }, 'obstacles'],
+      ['an operator in obstacles', { obstacles: [INJECTION] }, /^obstacles(\[0\])?$/], ['9 obstacles', { obstacles: ['capacity', 'other', 'ccw-preference', 'awaiting-major-producers', 'regional-reciprocity', 'security-environment', 'domestic-politics', 'export-control-capacity', 'other'] }, 'obstacles'],
       ['ratificationUnderWay "yes"', { group: 'I', obstacles: [], ratificationUnderWay: 'yes' }, 'ratificationUnderWay'], ['ratificationUnderWay 1', { group: 'I', obstacles: [], ratificationUnderWay: 1 }, 'ratificationUnderWay'],
       ['wishesToSign "true"', { group: 'I', obstacles: [], wishesToSign: 'true' }, 'wishesToSign'],
       ['notes as a number', { notes: 42 }, 'notes'], ['notes as a query operator', { notes: INJECTION }, 'notes'], ['notes of 5000 characters', { notes: LONG }, 'notes'],

@@ -4,16 +4,12 @@ import { BarChart, LineChart, MapChart } from 'echarts/charts';
 import { AriaComponent, GridComponent, LegendComponent, MarkLineComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
 import { api, type Problem } from './api.js';
-import { problemOf, problemView, statusLabel, today } from './ui.js';
+import { chosenTreaty, problemOf, problemView, statusLabel, today, TREATIES, treatySwitcher, type Treaty } from './ui.js';
 import { worldByIso3 } from './world.js';
 
 echarts.use([LineChart, BarChart, MapChart, GridComponent, TooltipComponent, LegendComponent, MarkLineComponent, VisualMapComponent, AriaComponent, CanvasRenderer]);
 
-/** The CCM opened for signature on 3 December 2008: the slider starts there. */
-const FIRST_DAY = '2008-12-03';
 const DAY_MS = 86_400_000;
-const dayIndex = (date: string) => Math.round((Date.parse(`${date}T00:00:00Z`) - Date.parse(`${FIRST_DAY}T00:00:00Z`)) / DAY_MS);
-const dateAt = (index: number) => new Date(Date.parse(`${FIRST_DAY}T00:00:00Z`) + index * DAY_MS).toISOString().slice(0, 10);
 const yearBefore = (date: string) => `${Number(date.slice(0, 4)) - 1}${date.slice(4)}`.replace(/-02-29$/, '-02-28');
 
 /** Colours with enough contrast against white and against each other (also for colour-blind readers). */
@@ -24,13 +20,20 @@ interface Tally { statesParties: number; signatories: number; nonSignatories: nu
 interface Picture extends Tally { asOf: string; inForce: number; withdrawn: number; states: number; byRegion: Record<string, Tally> }
 interface StateOnDay { iso3: string; name: string; region: string; subregion: string; treatyStatus: string; group: string | null }
 interface SeriesPoint extends Tally { asOf: string }
+interface Matrix { treaties: string[]; totals: Record<string, Tally & { withdrawn: number; inForce: number }>; items: { iso3: string; treatyStatus: Record<string, string> }[] }
 
 let worldRegistered = false;
 
 /** The analysts' page: the picture on any date, over time, by region and group, on a map, and the report. */
 export function mountAnalysis(main: HTMLElement): () => void {
+  let treaty: Treaty = chosenTreaty();
+  /** The slider starts on the day the treaty opened for signature. */
+  let firstDay: string = treaty.opened;
+  const dayIndex = (date: string) => Math.round((Date.parse(`${date}T00:00:00Z`) - Date.parse(`${firstDay}T00:00:00Z`)) / DAY_MS);
+  const dateAt = (index: number) => new Date(Date.parse(`${firstDay}T00:00:00Z`) + index * DAY_MS).toISOString().slice(0, 10);
   const last = today();
-  const maxIndex = dayIndex(last);
+  let maxIndex = dayIndex(last);
+  let matrix: Matrix | undefined;
   let asOf = last;
   let since = yearBefore(last);
   /** Until the user picks a day, the report covers the year before the slider's date. */
@@ -55,13 +58,15 @@ export function mountAnalysis(main: HTMLElement): () => void {
     loading = true;
     draw();
     try {
-      const [p, s] = await Promise.all([
-        api<Picture>(`/v1/status?treaty=CCM&asOf=${asOf}`),
-        api<{ items: StateOnDay[] }>(`/v1/status/states?treaty=CCM&asOf=${asOf}`),
+      const [p, s, m] = await Promise.all([
+        api<Picture>(`/v1/status?treaty=${treaty.code}&asOf=${asOf}`),
+        api<{ items: StateOnDay[] }>(`/v1/status/states?treaty=${treaty.code}&asOf=${asOf}`),
+        api<Matrix>(`/v1/status/matrix?asOf=${asOf}`),
       ]);
-      if (mine !== request) return; // a later date was asked for meanwhile
+      if (mine !== request) return; // a later date or treaty was asked for meanwhile
       picture = p;
       states = s.items;
+      matrix = m;
       problem = undefined;
     } catch (error) {
       if (mine !== request) return;
@@ -74,7 +79,7 @@ export function mountAnalysis(main: HTMLElement): () => void {
 
   async function loadSeries(): Promise<void> {
     try {
-      series = (await api<{ items: SeriesPoint[] }>(`/v1/status/series?treaty=CCM&from=${FIRST_DAY}&to=${last}`)).items;
+      series = (await api<{ items: SeriesPoint[] }>(`/v1/status/series?treaty=${treaty.code}&from=${firstDay}&to=${last}`)).items;
       updateCharts();
     } catch (error) {
       problem ??= problemOf(error);
@@ -84,7 +89,7 @@ export function mountAnalysis(main: HTMLElement): () => void {
 
   async function loadReport(): Promise<void> {
     try {
-      report = await api<string>(`/v1/reports/universalization?treaty=CCM&asOf=${asOf}&since=${since}&format=markdown`, { accept: 'text/markdown' });
+      report = await api<string>(`/v1/reports/universalization?treaty=${treaty.code}&asOf=${asOf}&since=${since}&format=markdown`, { accept: 'text/markdown' });
       reportProblem = undefined;
     } catch (error) {
       reportProblem = problemOf(error);
@@ -94,11 +99,40 @@ export function mountAnalysis(main: HTMLElement): () => void {
 
   /** Moves the picture to a day: the figures follow at once, the charts after a pause in sliding. */
   function moveTo(date: string, immediately = false): void {
-    asOf = date < FIRST_DAY ? FIRST_DAY : date > last ? last : date;
-    if (!sinceChosen || since > asOf) since = yearBefore(asOf) < FIRST_DAY ? FIRST_DAY : yearBefore(asOf);
+    asOf = date < firstDay ? firstDay : date > last ? last : date;
+    if (!sinceChosen || since > asOf) since = yearBefore(asOf) < firstDay ? firstDay : yearBefore(asOf);
     draw();
     if (pending) clearTimeout(pending);
     pending = window.setTimeout(() => void loadDay(), immediately ? 0 : 150);
+  }
+
+  /** Another treaty: its own first day, counts, series and report, on the same date where it can be. */
+  const onTreaty = (next: Treaty) => {
+    treaty = next;
+    firstDay = next.opened;
+    maxIndex = dayIndex(last);
+    picture = undefined;
+    series = [];
+    report = '';
+    moveTo(asOf, true);
+    void loadSeries();
+  };
+
+  /** For each other treaty, how many of this treaty's non-parties are its parties: the cross-treaty view. */
+  function acrossTreaties() {
+    if (!matrix) return nothing;
+    const others = matrix.treaties.filter((t) => t !== treaty.code);
+    const nonParties = matrix.items.filter((r) => r.treatyStatus[treaty.code] !== 'state-party');
+    const title = (code: string) => TREATIES.find((t) => t.code === code)?.title ?? code;
+    return html`<table class="tally" id="across-treaties-table">
+      <caption>Across treaties on ${asOf}</caption>
+      <thead><tr><th scope="col">Treaty</th><th scope="col">States Parties</th><th scope="col">Signatories</th><th scope="col">Not signed</th><th scope="col">Withdrawn</th><th scope="col">Parties to it among the ${nonParties.length} non-parties to the ${treaty.code}</th></tr></thead>
+      <tbody>${matrix.treaties.map((code) => {
+        const t = matrix!.totals[code]!;
+        const overlap = others.includes(code) ? String(nonParties.filter((r) => r.treatyStatus[code] === 'state-party').length) : '—';
+        return html`<tr><th scope="row" title=${title(code)}>${code}</th><td>${t.statesParties}</td><td>${t.signatories}</td><td>${t.nonSignatories}</td><td>${t.withdrawn}</td><td>${overlap}</td></tr>`;
+      })}</tbody>
+    </table>`;
   }
 
   const onSlide = (e: Event) => moveTo(dateAt(Number((e.target as HTMLInputElement).value)));
@@ -137,7 +171,8 @@ export function mountAnalysis(main: HTMLElement): () => void {
     const index = dayIndex(asOf);
     render(
       html`<section aria-labelledby="analysis-title" class="analysis">
-        <h1 id="analysis-title">The Convention on Cluster Munitions on any date</h1>
+        <h1 id="analysis-title">The ${treaty.title} on any date</h1>
+        ${treatySwitcher(onTreaty)}
         <div class="slider-panel">
           <div class="slider-field">
             <label for="as-of-slider">Date of the picture</label>
@@ -147,7 +182,7 @@ export function mountAnalysis(main: HTMLElement): () => void {
           </div>
           <div class="date-field">
             <label for="as-of-date">Exact date</label>
-            <input id="as-of-date" type="date" min=${FIRST_DAY} max=${last} .value=${asOf} @change=${onDate} />
+            <input id="as-of-date" type="date" min=${firstDay} max=${last} .value=${asOf} @change=${onDate} />
           </div>
         </div>
         ${problemView(problem, 'The figures could not be read')}
@@ -158,8 +193,9 @@ export function mountAnalysis(main: HTMLElement): () => void {
             <div class="figure signatories"><dt>Signatories</dt><dd><output id="count-signatories">${picture?.signatories ?? '…'}</output></dd></div>
             <div class="figure nonsignatories"><dt>Not signed</dt><dd><output id="count-non-signatories">${picture?.nonSignatories ?? '…'}</output></dd></div>
           </dl>
-          ${picture ? html`<p class="muted">${picture.states} states counted; the Convention in force for ${picture.inForce}${picture.withdrawn ? html`; ${picture.withdrawn} withdrawn` : nothing}.</p>` : nothing}
+          ${picture ? html`<p class="muted">${picture.states} states counted; the ${treaty.code} in force for ${picture.inForce}${picture.withdrawn ? html`; ${picture.withdrawn} withdrawn` : nothing}.</p>` : nothing}
         </div>
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Across treaties">${acrossTreaties()}</div>
         <div class="panels">
           <figure class="panel wide">
             <figcaption>States Parties, signatories and states that have not signed, at every month end (replayed from the recorded history)</figcaption>
@@ -198,7 +234,7 @@ export function mountAnalysis(main: HTMLElement): () => void {
 
   function download(): void {
     const url = URL.createObjectURL(new Blob([report], { type: 'text/markdown' }));
-    const a = Object.assign(document.createElement('a'), { href: url, download: `ccm-universalization-${asOf}.md` });
+    const a = Object.assign(document.createElement('a'), { href: url, download: `${treaty.code.toLowerCase()}-universalization-${asOf}.md` });
     a.click();
     URL.revokeObjectURL(url);
   }

@@ -126,7 +126,7 @@ function mountPicker(main: HTMLElement): () => void {
               <div class="grid">
                 ${fieldView(lp, 'c-id', 'id', 'Campaign id', (inv, d) => html`<input id="c-id" type="text" spellcheck="false" placeholder="ccm-2026" aria-invalid=${inv} aria-describedby=${d || nothing} />`, 'Lower-case letters, digits and hyphens: the name every request and file uses.')}
                 ${fieldView(lp, 'c-title', 'title', 'Title', (inv, d) => html`<input id="c-title" type="text" placeholder="CCM joint demarche 2026" aria-invalid=${inv} aria-describedby=${d || nothing} />`)}
-                ${fieldView(lp, 'c-treaty', 'treaty', 'Treaty', (inv, d) => html`<input id="c-treaty" type="text" value="CCM" spellcheck="false" aria-invalid=${inv} aria-describedby=${d || nothing} />`, 'The treaty\'s code: CCM, the Convention on Cluster Munitions.')}
+                ${fieldView(lp, 'c-treaty', 'treaty', 'Treaty', (inv, d) => html`<input id="c-treaty" type="text" value="CCM" spellcheck="false" aria-invalid=${inv} aria-describedby=${d || nothing} />`, 'The treaty\'s code: CCM (cluster munitions), APMBC (anti-personnel mines) or ATT (arms trade).')}
                 ${fieldView(lp, 'c-coordinators', 'coordinators', 'Coordinating states', (inv, d) => html`<input id="c-coordinators" type="text" spellcheck="false" placeholder="NOR, NZL" aria-invalid=${inv} aria-describedby=${d || nothing} />`, 'ISO 3166-1 alpha-3 codes, separated by commas or spaces.')}
                 ${fieldView(lp, 'c-starts', 'startsOn', 'Starts on', (inv, d) => html`<input id="c-starts" type="date" aria-invalid=${inv} aria-describedby=${d || nothing} />`)}
               </div>

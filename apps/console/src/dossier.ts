@@ -1,10 +1,14 @@
 import { html, nothing, render } from 'lit-html';
 import { api, type Problem } from './api.js';
 import { followLive } from './live.js';
-import { humanKind, problemOf, problemView, statusLabel, today } from './ui.js';
+import { chosenTreaty, humanKind, problemOf, problemView, statusLabel, today, treatySwitcher } from './ui.js';
 
 interface Provenance { eventId: string; type: string; actor: string; source?: string; occurredAt: string; recordedAt: string }
 interface Sourced { value: unknown; provenance: Provenance | null }
+interface Standing {
+  treaty: string; title: string; treatyStatus: string; inForce: boolean; signedOn: string | null; depositedOn: string | null; entryIntoForceOn: string | null;
+  withdrawalEffectiveOn: string | null; declarations: { declaration: string; on: string }[]; provenance: Provenance[];
+}
 interface RecordedEvent { id: string; type: string; streamId: string; position: number; occurredAt: string; recordedAt: string; actor: string; data: Record<string, unknown> }
 
 const FIELDS: [string, string][] = [
@@ -38,13 +42,17 @@ export function mountDossier(main: HTMLElement, params: readonly string[]): () =
   let events: RecordedEvent[] = [];
   let problem: Problem | undefined;
   let timelineProblem: Problem | undefined;
+  let standings: Standing[] = [];
 
   async function load(): Promise<void> {
-    const [d, c, h] = await Promise.allSettled([
-      api(`/v1/countries/${iso3}?treaty=CCM&asOf=${today()}`),
-      api(`/v1/countries/${iso3}?treaty=CCM`),
+    const treaty = chosenTreaty().code;
+    const [d, c, h, t] = await Promise.allSettled([
+      api(`/v1/countries/${iso3}?treaty=${treaty}&asOf=${today()}`),
+      api(`/v1/countries/${iso3}?treaty=${treaty}`),
       api<{ items: RecordedEvent[] }>(`/v1/events?country=${iso3}&limit=500`),
+      api<{ treaties: Standing[] }>(`/v1/countries/${iso3}/treaties?asOf=${today()}`),
     ]);
+    standings = t.status === 'fulfilled' ? t.value.treaties : [];
     problem = d.status === 'rejected' ? problemOf(d.reason) : undefined;
     dossier = d.status === 'fulfilled' ? d.value : undefined;
     current = c.status === 'fulfilled' ? c.value : undefined;
@@ -59,12 +67,24 @@ export function mountDossier(main: HTMLElement, params: readonly string[]): () =
       html`<section aria-labelledby="dossier-title" class="dossier">
         <p><a href="#/queues">← Back to the queues</a></p>
         <h1 id="dossier-title">${name} <span class="code">${iso3}</span></h1>
+        ${treatySwitcher(() => void load())}
         ${problemView(problem, 'The dossier could not be read')}
+        ${standings.length
+          ? html`<h2>Across treaties today</h2>
+              <div class="table-wrap" tabindex="0" role="region" aria-label="Standing in each treaty">
+              <table class="provenance" id="across-treaties">
+                <thead><tr><th scope="col">Treaty</th><th scope="col">Status</th><th scope="col">In force</th><th scope="col">Signed</th><th scope="col">Deposited</th><th scope="col">Entry into force</th><th scope="col">Declarations</th><th scope="col">Last recorded by</th></tr></thead>
+                <tbody>${standings.map((s) => {
+                  const p = s.provenance[s.provenance.length - 1];
+                  return html`<tr><th scope="row" title=${s.title}>${s.treaty}</th><td>${show(s.treatyStatus)}${s.withdrawalEffectiveOn ? ` (withdrawal effective ${s.withdrawalEffectiveOn})` : ''}</td><td>${show(s.inForce)}</td><td>${show(s.signedOn)}</td><td>${show(s.depositedOn)}</td><td>${show(s.entryIntoForceOn)}</td><td>${s.declarations.length ? s.declarations.map((d) => `${humanKind(d.declaration)} (${d.on})`).join('; ') : '—'}</td><td>${p ? p.source ?? p.actor : '—'}</td></tr>`;
+                })}</tbody>
+              </table></div>`
+          : nothing}
         ${current?.openFollowUps?.length
           ? html`<h2>Open follow-ups</h2><ul>${current.openFollowUps.map((f) => html`<li>${humanKind(f.kind)} (${f.queue}), due ${f.dueOn}</li>`)}</ul>`
           : nothing}
         ${dossier
-          ? html`<h2>Today's record, and where each field comes from</h2>
+          ? html`<h2>Today's ${chosenTreaty().code} record, and where each field comes from</h2>
               <div class="table-wrap" tabindex="0" role="region" aria-label="Fields and their provenance">
               <table class="provenance">
                 <thead><tr><th scope="col">Field</th><th scope="col">Value</th><th scope="col">Recorded by event</th><th scope="col">Who or what said it</th><th scope="col">Happened</th><th scope="col">Learned</th></tr></thead>

@@ -37,6 +37,34 @@ export function fieldError(problem: Problem | undefined, field: string): string 
 
 export const today = (): string => new Date().toISOString().slice(0, 10);
 
+/** The treaties Demarche ships, as the console names them, with the day each opened for signature. */
+export const TREATIES = [
+  { code: 'CCM', title: 'Convention on Cluster Munitions', opened: '2008-12-03' },
+  { code: 'APMBC', title: 'Anti-Personnel Mine Ban Convention', opened: '1997-12-03' },
+  { code: 'ATT', title: 'Arms Trade Treaty', opened: '2013-06-03' },
+] as const;
+export type Treaty = (typeof TREATIES)[number];
+
+const TREATY_KEY = 'demarche.treaty';
+
+/** The treaty the reader chose (for this tab; the CCM at first). */
+export function chosenTreaty(): Treaty {
+  const code = sessionStorage.getItem(TREATY_KEY);
+  return TREATIES.find((t) => t.code === code) ?? TREATIES[0];
+}
+
+/** A select that switches every treaty-bound view of the page. */
+export function treatySwitcher(onChange: (treaty: Treaty) => void): TemplateResult {
+  const current = chosenTreaty();
+  const change = (e: Event) => {
+    const treaty = TREATIES.find((t) => t.code === (e.target as HTMLSelectElement).value) ?? TREATIES[0];
+    sessionStorage.setItem(TREATY_KEY, treaty.code);
+    onChange(treaty);
+  };
+  return html`<div class="treaty-switcher"><label for="treaty-switcher">Treaty</label>
+    <select id="treaty-switcher" @change=${change}>${TREATIES.map((t) => html`<option value=${t.code} ?selected=${t.code === current.code}>${t.code}: ${t.title}</option>`)}</select></div>`;
+}
+
 export const humanKind = (kind: string): string => kind.replace(/-/g, ' ').replace(/^./, (c) => c.toUpperCase());
 
 export const statusLabel: Record<string, string> = {
@@ -62,6 +90,7 @@ export const OBSTACLES: Record<string, string> = {
   'security-environment': 'Security environment',
   'domestic-politics': 'Domestic politics',
   capacity: 'Lacks legal or technical capacity',
+  'export-control-capacity': 'Lacks export-control capacity (ATT)',
   other: 'Other',
 };
 

@@ -34,6 +34,7 @@ export const ACCESS_POLICY: Readonly<Record<string, AccessRule>> = {
   'POST /v1/campaigns/:id/responses': CAMPAIGN_OUTREACH,
   'GET /v1/countries': EVERYONE,
   'GET /v1/countries/:iso3': EVERYONE,
+  'GET /v1/countries/:iso3/treaties': EVERYONE,
   /** The letters, meetings and responses with their notes in clear: not for other missions. */
   'GET /v1/countries/:iso3/outreach': ANALYSIS,
   'GET /v1/campaigns/:id': ANALYSIS,
@@ -50,6 +51,7 @@ export const ACCESS_POLICY: Readonly<Record<string, AccessRule>> = {
   'GET /v1/status/changes': ANALYSIS,
   'GET /v1/status/states': ANALYSIS,
   'GET /v1/status/series': ANALYSIS,
+  'GET /v1/status/matrix': ANALYSIS,
   'GET /v1/reports/universalization': ANALYSIS,
   'POST /v1/admin/rebuilds': ADMIN,
   'GET /v1/admin/rebuilds/:projection': ADMIN,

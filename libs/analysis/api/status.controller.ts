@@ -24,6 +24,16 @@ export class StatusController {
     return this.history.status(query.treaty ?? 'CCM', { asOf, ...(knownAt ? { knownAt } : {}) });
   }
 
+  /** Every state counted on the day x every treaty: the cross-treaty view and its map. */
+  @Get('matrix')
+  @ApiQuery({ name: 'asOf', required: false, description: 'YYYY-MM-DD; default today' }) @ApiQuery({ name: 'knownAt', required: false })
+  async matrix(@Query() query: Record<string, string>) {
+    onlyKnownQuery(query, ['asOf', 'knownAt']);
+    const asOf = dateQuery('asOf', query.asOf) ?? toLocalDate(this.clock.now());
+    const knownAt = knownAtQuery(query.knownAt);
+    return this.history.matrix({ asOf, ...(knownAt ? { knownAt } : {}) });
+  }
+
   /** Every state counted on the day with its status and response group: what a map colours. */
   @Get('states')
   @ApiQuery({ name: 'treaty', required: false }) @ApiQuery({ name: 'asOf', required: false, description: 'YYYY-MM-DD; default today' })

@@ -1,9 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { notFound, type Iso3, type LocalDate } from '../../kernel/index.js';
 import { READ_MODEL_STORE, withoutBookkeeping, type ReadModelStore } from '../../projections/index.js';
-import { inForceOn, statusOn, type TreatyCatalog } from '../../treaty-status/index.js';
+import { statusOn, type TreatyCatalog } from '../../treaty-status/index.js';
 import { TREATIES } from '../../treaty-status/index.js';
-import { actsAt, changesBetween, counted, groupsAt, monthEnds, provenanceOf, standingAt, statesOn, statusPicture, statusSeries, type Provenance, type StateHistory, type TimePoint } from '../domain/history.js';
+import {
+  actsAt, boundAt, changesBetween, counted, declarationsAt, groupsAt, monthEnds, provenanceOf, standingAt, statesOn, statusMatrix, statusPicture, statusSeries, treatyStandingOnDay,
+  type Provenance, type StateHistory, type TimePoint,
+} from '../domain/history.js';
 import { STATE_HISTORIES } from './state-history.projection.js';
 
 /** A value and the fact it rests on (null when nothing recorded says it). */
@@ -48,12 +51,34 @@ export class HistoryQuery {
     return changesBetween(await this.histories(), treaty, from, to, knownAt);
   }
 
+  /** Every state counted on the day x every treaty Demarche knows. */
+  async matrix(at: TimePoint) {
+    return statusMatrix(await this.histories(), this.treaties.codes().sort(), at);
+  }
+
+  /** One country's standing in every treaty on a day, each with the acts it rests on. */
+  async acrossTreaties(iso3: Iso3, at: TimePoint) {
+    const h = await this.history(iso3);
+    return {
+      iso3: h.iso3,
+      name: h.name,
+      asOf: at.asOf,
+      ...(at.knownAt ? { knownAt: at.knownAt } : {}),
+      counted: counted(h, at),
+      treaties: this.treaties.all().sort((a, b) => (a.code < b.code ? -1 : 1)).map((t) => ({ title: t.title, ...treatyStandingOnDay(h, t.code, at) })),
+    };
+  }
+
+  private async history(iso3: Iso3): Promise<StateHistory> {
+    const doc = await this.readModels.get<StateHistory>(STATE_HISTORIES, iso3);
+    if (!doc?.name) throw notFound('unknown-country', `${iso3} is not a state in Demarche's reference list.`, 'iso3');
+    return withoutBookkeeping(doc);
+  }
+
   /** One country on a day, every field with the event it rests on. */
   async dossier(iso3: Iso3, treaty: string, at: TimePoint) {
     this.treaties.require(treaty);
-    const doc = await this.readModels.get<StateHistory>(STATE_HISTORIES, iso3);
-    if (!doc?.name) throw notFound('unknown-country', `${iso3} is not a state in Demarche's reference list.`, 'iso3');
-    const h = withoutBookkeeping(doc);
+    const h = await this.history(iso3);
     const acts = actsAt(h, treaty, at);
     const standing = standingAt(h, treaty, at);
     const last = (pick: (a: (typeof acts)[number]) => boolean) => {
@@ -74,13 +99,15 @@ export class HistoryQuery {
       region: sourced(h.region, provenanceOf(h.registered)),
       subregion: sourced(h.subregion, provenanceOf(h.registered)),
       treatyStatus: sourced(status, acts.length ? provenanceOf(acts[acts.length - 1]!) : null),
-      inForce: sourced(inForceOn(standing, at.asOf), standing.entryIntoForceOn ? depositProvenance : null),
+      inForce: sourced(boundAt(h, treaty, at), standing.entryIntoForceOn ? depositProvenance : null),
       signedOn: sourced(standing.signedOn ?? null, last((a) => a.action === 'signature')),
       depositedOn: sourced(standing.depositedOn ?? null, depositProvenance),
       depositType: sourced(standing.depositType ?? null, depositProvenance),
       entryIntoForceOn: sourced(standing.entryIntoForceOn ?? null, standing.entryIntoForceOn ? depositProvenance : null),
       withdrawalNotifiedOn: sourced(standing.withdrawalNotifiedOn ?? null, last((a) => a.action === 'withdrawal')),
       withdrawalEffectiveOn: sourced(standing.withdrawalEffectiveOn ?? null, last((a) => a.action === 'withdrawal')),
+      withdrawalSuspended: sourced(standing.withdrawalSuspended ?? null, standing.withdrawalSuspended ? last((a) => a.action === 'withdrawal') : null),
+      declarations: declarationsAt(h, treaty, at).map((d) => ({ declaration: d.declaration, on: d.on, provenance: provenanceOf(d) })),
       group: sourced(group?.group ?? null, group ? provenanceOf(group) : null),
       ratificationUnderWay: sourced(group?.ratificationUnderWay ?? false, group ? provenanceOf(group) : null),
       wishesToSign: sourced(group?.wishesToSign ?? false, group ? provenanceOf(group) : null),

@@ -1,6 +1,6 @@
 import type { Iso3, LocalDate } from '../../kernel/index.js';
 import type { Obstacle, ResponseGroup } from '../../outreach/domain/index.js';
-import { applyAct, inForceOn, isDeposit, statusOn, type TreatyAction, type TreatyStanding, type TreatyStatus } from '../../treaty-status/domain/index.js';
+import { applyAct, inForceOn, isDeposit, statusOn, type TreatyAction, type TreatyDeclarationKind, type TreatyStanding, type TreatyStatus } from '../../treaty-status/domain/index.js';
 
 /**
  * Where a fact comes from: the event that recorded it, who or what reported it, when it
@@ -21,6 +21,13 @@ export interface RecordedAct extends Provenance {
   readonly on: LocalDate;
   readonly effectiveOn?: LocalDate;
   readonly entryIntoForceOn?: LocalDate;
+  readonly effectSuspended?: 'armed-conflict';
+}
+
+/** A declaration as history keeps it (provisional application, no intention to ratify). */
+export interface RecordedDeclaration extends Provenance {
+  readonly declaration: TreatyDeclarationKind;
+  readonly on: LocalDate;
 }
 
 /** A change of a country's response group in a campaign. */
@@ -44,6 +51,8 @@ export interface StateHistory {
   readonly since?: LocalDate;
   readonly registered: Provenance;
   readonly acts: Readonly<Record<string, readonly RecordedAct[]>>;
+  /** Per treaty; absent in documents that never saw one. */
+  readonly declarations?: Readonly<Record<string, readonly RecordedDeclaration[]>>;
   readonly moves: readonly GroupMove[];
 }
 
@@ -73,6 +82,16 @@ export function actsAt(history: StateHistory, treaty: string, at: TimePoint): Re
 
 export function standingAt(history: StateHistory, treaty: string, at: TimePoint): TreatyStanding {
   return actsAt(history, treaty, at).reduce<TreatyStanding>(applyAct, {});
+}
+
+/**
+ * Whether the treaty binds the state on the day, as the record dates it: a succession binds
+ * from the day the successor took over (South Sudan, APMBC: its independence), though its
+ * notification came later, so this reads every act known at `knownAt`, not only those made by `asOf`.
+ */
+export function boundAt(history: StateHistory, treaty: string, at: TimePoint): boolean {
+  const known = (history.acts[treaty] ?? []).filter((a) => knownBy(a.recordedAt, at.knownAt)).sort(byDay);
+  return inForceOn(known.reduce<TreatyStanding>(applyAct, {}), at.asOf);
 }
 
 /** Whether the state belongs to the universe counted on that day. */
@@ -127,7 +146,7 @@ export function statusPicture(histories: readonly StateHistory[], treaty: string
     const standing = standingAt(h, treaty, at);
     const status = statusOn(standing, at.asOf);
     if (status === 'withdrawn') withdrawn++;
-    if (inForceOn(standing, at.asOf)) inForce++;
+    if (boundAt(h, treaty, at)) inForce++;
     add(total, status);
     add((byRegion[h.region] ??= emptyTally()), status);
     add((bySubregion[h.subregion] ??= emptyTally()), status);
@@ -249,4 +268,82 @@ export function statusSeries(histories: readonly StateHistory[], treaty: string,
     const { statesParties, signatories, nonSignatories, inForce, withdrawn, states } = statusPicture(histories, treaty, { asOf, ...(knownAt ? { knownAt } : {}) });
     return { asOf, statesParties, signatories, nonSignatories, inForce, withdrawn, states };
   });
+}
+
+/** The declarations made by `asOf` and known at `knownAt`, in the order they were made. */
+export function declarationsAt(history: StateHistory, treaty: string, at: TimePoint): RecordedDeclaration[] {
+  return (history.declarations?.[treaty] ?? []).filter((d) => d.on <= at.asOf && knownBy(d.recordedAt, at.knownAt)).sort(byDay);
+}
+
+/** A state's standing in one treaty on a day, each date with the act it rests on. */
+export interface TreatyStandingOnDay {
+  readonly treaty: string;
+  readonly treatyStatus: TreatyStatus;
+  readonly inForce: boolean;
+  readonly signedOn: LocalDate | null;
+  readonly depositedOn: LocalDate | null;
+  readonly depositType: TreatyAction | null;
+  readonly entryIntoForceOn: LocalDate | null;
+  readonly withdrawalNotifiedOn: LocalDate | null;
+  readonly withdrawalEffectiveOn: LocalDate | null;
+  readonly withdrawalSuspended: 'armed-conflict' | null;
+  readonly declarations: readonly { readonly declaration: TreatyDeclarationKind; readonly on: LocalDate; readonly provenance: Provenance }[];
+  /** The acts behind the standing, oldest first. */
+  readonly provenance: readonly (Provenance & { readonly action: TreatyAction; readonly on: LocalDate })[];
+}
+
+export function treatyStandingOnDay(history: StateHistory, treaty: string, at: TimePoint): TreatyStandingOnDay {
+  const acts = actsAt(history, treaty, at);
+  const s = acts.reduce<TreatyStanding>(applyAct, {});
+  return {
+    treaty,
+    treatyStatus: statusOn(s, at.asOf),
+    inForce: boundAt(history, treaty, at),
+    signedOn: s.signedOn ?? null,
+    depositedOn: s.depositedOn ?? null,
+    depositType: s.depositType ?? null,
+    entryIntoForceOn: s.entryIntoForceOn ?? null,
+    withdrawalNotifiedOn: s.withdrawalNotifiedOn ?? null,
+    withdrawalEffectiveOn: s.withdrawalEffectiveOn ?? null,
+    withdrawalSuspended: s.withdrawalSuspended ?? null,
+    declarations: declarationsAt(history, treaty, at).map((d) => ({ declaration: d.declaration, on: d.on, provenance: provenanceOf(d) })),
+    provenance: acts.map((a) => ({ action: a.action, on: a.on, ...provenanceOf(a) })),
+  };
+}
+
+/** One row of the cross-treaty matrix: a state's status in each treaty on a day. */
+export interface MatrixRow {
+  readonly iso3: Iso3;
+  readonly name: string;
+  readonly region: string;
+  readonly subregion: string;
+  readonly treatyStatus: Readonly<Record<string, TreatyStatus>>;
+  readonly inForce: Readonly<Record<string, boolean>>;
+}
+
+/** Every state counted on a day x every treaty, and each treaty's counts. */
+export function statusMatrix(histories: readonly StateHistory[], treaties: readonly string[], at: TimePoint) {
+  const items: MatrixRow[] = histories
+    .filter((h) => counted(h, at))
+    .sort((a, b) => (a.iso3 < b.iso3 ? -1 : 1))
+    .map((h) => {
+      const standings = treaties.map((t) => [t, standingAt(h, t, at)] as const);
+      return {
+        iso3: h.iso3, name: h.name, region: h.region, subregion: h.subregion,
+        treatyStatus: Object.fromEntries(standings.map(([t, s]) => [t, statusOn(s, at.asOf)])),
+        inForce: Object.fromEntries(treaties.map((t) => [t, boundAt(h, t, at)])),
+      };
+    });
+  const totals = Object.fromEntries(
+    treaties.map((t) => {
+      const tally = { ...emptyTally(), withdrawn: 0, inForce: 0 };
+      for (const row of items) {
+        add(tally, row.treatyStatus[t]!);
+        if (row.treatyStatus[t] === 'withdrawn') tally.withdrawn++;
+        if (row.inForce[t]) tally.inForce++;
+      }
+      return [t, tally];
+    }),
+  );
+  return { asOf: at.asOf, ...(at.knownAt ? { knownAt: at.knownAt } : {}), treaties, totals, items, count: items.length };
 }

@@ -4,7 +4,7 @@ import { statusOn } from '../../treaty-status/domain/index.js';
 import { followUpOn, type FollowUpState, QUEUES, type Queue } from '../../follow-ups/domain/index.js';
 import type { FollowUpEvent } from '../../follow-ups/domain/index.js';
 import type { CampaignPicture } from '../../reporting/domain/index.js';
-import { changesBetween, counted, groupsAt, standingAt, statusPicture, type StateHistory } from './history.js';
+import { changesBetween, counted, declarationsAt, groupsAt, standingAt, statusPicture, type StateHistory } from './history.js';
 
 type Named = { readonly iso3: Iso3; readonly name: string };
 
@@ -30,6 +30,13 @@ export interface UniversalizationReport {
   readonly obstaclesCited: Readonly<Partial<Record<Obstacle, number>>>;
   readonly regionalInitiatives: readonly { id: string; subregion: string | null; countries: readonly Iso3[]; state: string; dueOn: LocalDate }[];
   readonly followUps: Readonly<Record<Queue, { open: number; done: number; retracted: number }>>;
+  /** The declarations the record holds for this treaty by the day (ATT: provisional application, no intention to ratify). */
+  readonly declarations: readonly (Named & { declaration: string; on: LocalDate })[];
+  /**
+   * The states not party to this treaty on the day, by their standing in each other treaty
+   * Demarche holds: a party to one convention is an obvious target for the next.
+   */
+  readonly nonPartiesElsewhere: Readonly<Record<string, { readonly statesParties: readonly Named[]; readonly signatories: readonly Named[] }>>;
   /** The one campaign the report was asked for, if any: its responses and follow-ups are the campaign's only. */
   readonly campaignId: string | null;
   /** What each campaign of the treaty did by the report's day, as its coordinators tell it. */
@@ -86,12 +93,21 @@ export function universalizationReport(
     III: { count: 0, countries: [] },
   };
   const obstaclesCited: Partial<Record<Obstacle, number>> = {};
+  const declarations: (Named & { declaration: string; on: LocalDate })[] = [];
+  const others = [...new Set(histories.flatMap((h) => Object.keys(h.acts)))].filter((t) => t !== treaty).sort();
+  const nonPartiesElsewhere: Record<string, { statesParties: Named[]; signatories: Named[] }> = Object.fromEntries(others.map((t) => [t, { statesParties: [], signatories: [] }]));
   for (const h of [...histories].sort((a, b) => a.name.localeCompare(b.name))) {
     if (!counted(h, at)) continue;
+    for (const d of declarationsAt(h, treaty, at)) declarations.push({ ...named(h), declaration: d.declaration, on: d.on });
     const standing = standingAt(h, treaty, at);
     const status = statusOn(standing, asOf);
     if (status === 'signatory') (signatoriesByRegion[h.region] ??= []).push({ ...named(h), signedOn: standing.signedOn! });
     if (status === 'state-party') continue;
+    for (const other of others) {
+      const elsewhere = statusOn(standingAt(h, other, at), asOf);
+      if (elsewhere === 'state-party') nonPartiesElsewhere[other]!.statesParties.push(named(h));
+      if (elsewhere === 'signatory') nonPartiesElsewhere[other]!.signatories.push(named(h));
+    }
     const [latest] = groupsAt(h, treaty, at).filter((m) => !campaignId || m.campaignId === campaignId);
     if (!latest) continue;
     const group = responses[latest.group];
@@ -127,6 +143,8 @@ export function universalizationReport(
     obstaclesCited: Object.fromEntries(Object.entries(obstaclesCited).sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1))),
     regionalInitiatives,
     followUps,
+    declarations: declarations.sort((a, b) => (a.on < b.on ? -1 : a.on > b.on ? 1 : a.name.localeCompare(b.name))),
+    nonPartiesElsewhere,
     campaignId: campaignId ?? null,
     campaigns: (scope.campaigns ?? []).map(({ rows: _, weekly: __, ...section }) => section),
   };
@@ -170,6 +188,15 @@ export function renderReportMarkdown(r: UniversalizationReport): string {
   lines.push(r.regionalInitiatives.length ? r.regionalInitiatives.map((i) => `- ${i.subregion ?? 'unknown sub-region'}: ${i.countries.join(', ')} (due ${i.dueOn})`).join('\n') : 'None.', '');
   lines.push('## Follow-ups', '', '| queue | open | done | retracted |', '|---|---|---|---|');
   for (const [q, f] of Object.entries(r.followUps)) lines.push(`| ${q} | ${f.open} | ${f.done} | ${f.retracted} |`);
+  if (r.declarations.length) {
+    lines.push('', '## Declarations', '');
+    for (const d of r.declarations) lines.push(`- ${d.name}: ${d.declaration.replace(/-/g, ' ')} (${d.on})`);
+  }
+  const elsewhere = Object.entries(r.nonPartiesElsewhere);
+  if (elsewhere.length) {
+    lines.push('', `## States not party to the ${r.treaty}, in the other treaties`, '');
+    for (const [other, w] of elsewhere) lines.push(`- party to the ${other} (${w.statesParties.length}): ${list(w.statesParties)}`, `- signatory of the ${other} (${w.signatories.length}): ${list(w.signatories)}`);
+  }
   for (const c of r.campaigns) lines.push('', ...campaignMarkdown(c));
   return lines.join('\n') + '\n';
 }

@@ -49,7 +49,7 @@ describe('playbook files', () => {
       'rules[0].when.noResponseWithinDays must be a whole number of days (1 to 3650)',
       'rules[1].gather can only be "subregion"',
       'rules[1].when.group must be one of I, II, III (or use noResponseWithinDays)',
-      'rules[1].when.obstaclesInclude must be one of ccw-preference, awaiting-major-producers, regional-reciprocity, security-environment, domestic-politics, capacity, other',
+      'rules[1].when.obstaclesInclude must be one of ccw-preference, awaiting-major-producers, regional-reciprocity, security-environment, domestic-politics, capacity, export-control-capacity, other',
     ]);
     expect(problemsOf([])).toEqual(['the playbook must be a JSON object']);
   });

@@ -1,4 +1,4 @@
-import { requireKnownCountry } from '../../treaty-status/index.js';
+import { requireKnownCountry, TREATIES, type TreatyCatalog } from '../../treaty-status/index.js';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DomainError, notFound, toLocalDate, type Clock, type DomainErrorKind, type EventMetadata, type Iso3 } from '../../kernel/index.js';
@@ -93,6 +93,7 @@ export class RecordOutreachBatchHandler implements ICommandHandler<RecordOutreac
     private readonly runner: CommandRunner,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(TREATIES) private readonly treaties: TreatyCatalog,
   ) {}
 
   async execute({ campaignId, items, metadata, options }: RecordOutreachBatchCommand): Promise<BatchOutcome> {
@@ -143,6 +144,7 @@ export class RecordOutreachBatchHandler implements ICommandHandler<RecordOutreac
     const problems: ItemProblem[] = [];
     const refuse = (index: number, error: unknown) => problems.push(itemProblem(index, error));
     const today = toLocalDate(this.clock.now());
+    const obstaclesOfTreaty = this.treaties.get(campaign.treaty)?.obstacles;
     const missions = new MissionDirectory(this.store, this.runner, campaign);
     const states = new Map<string, CountryOutreachState>();
     const planned: Planned[] = [];
@@ -155,7 +157,7 @@ export class RecordOutreachBatchHandler implements ICommandHandler<RecordOutreac
         const mission = await missions.forItem(item, defaultMissionId);
         const stream = outreachStreamId(campaign.campaignId, item.iso3);
         const state = states.get(stream) ?? (await this.runner.load(stream, countryOutreachDecider)).state;
-        const command = { ...item.details, campaign, mission, iso3: item.iso3, today } as CountryOutreachCommandType;
+        const command = { ...item.details, campaign, mission, iso3: item.iso3, today, ...(obstaclesOfTreaty ? { obstaclesOfTreaty } : {}) } as CountryOutreachCommandType;
         const events = countryOutreachDecider.decide(command, state);
         states.set(stream, events.reduce(countryOutreachDecider.evolve, state));
         planned.push({ index, stream, command, recorded: events.length > 0 });

@@ -1,4 +1,4 @@
-import { requireKnownCountry } from '../../treaty-status/index.js';
+import { requireKnownCountry, TREATIES, type TreatyCatalog } from '../../treaty-status/index.js';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { notFound, toLocalDate, type Clock, type EventMetadata, type Iso3 } from '../../kernel/index.js';
@@ -30,6 +30,7 @@ export class RecordOutreachHandler implements ICommandHandler<RecordOutreachComm
     private readonly runner: CommandRunner,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(TREATIES) private readonly treaties: TreatyCatalog,
   ) {}
 
   async execute(c: RecordOutreachCommand): Promise<CommandOutcome> {
@@ -40,7 +41,8 @@ export class RecordOutreachHandler implements ICommandHandler<RecordOutreachComm
     if (!campaign) throw notFound('unknown-campaign', `There is no campaign "${c.campaignId}"; launch it first (POST /v1/campaigns).`, 'campaignId');
     const mission = await this.runner.loadRegistration(missionStreamId(c.missionId), missionDecider);
     if (!mission) throw notFound('unknown-mission', `There is no mission "${c.missionId}"; register it first (POST /v1/missions).`, 'missionId');
-    const command = { ...c.details, campaign, mission, iso3: c.iso3, today: toLocalDate(this.clock.now()) } as DeliverLetter | HoldMeeting | RecordResponse;
+    const obstaclesOfTreaty = this.treaties.get(campaign.treaty)?.obstacles;
+    const command = { ...c.details, campaign, mission, iso3: c.iso3, today: toLocalDate(this.clock.now()), ...(obstaclesOfTreaty ? { obstaclesOfTreaty } : {}) } as DeliverLetter | HoldMeeting | RecordResponse;
     return this.runner.run(outreachStreamId(campaign.campaignId, c.iso3), countryOutreachDecider, command, c.metadata);
   }
 }

@@ -42,6 +42,8 @@ export type RecordResponse = CountryOutreachCommandOf<
     readonly wishesToSign?: boolean;
     readonly depositAnnounced?: boolean;
     readonly obstacles?: readonly Obstacle[];
+    /** The obstacle codes the campaign's treaty file lists, when it lists them: no other may be named. */
+    readonly obstaclesOfTreaty?: readonly string[];
     readonly notes?: string;
     readonly interlocutors?: readonly string[];
   }
@@ -90,6 +92,14 @@ function checkResponseShape(command: RecordResponse): void {
     throw ruleViolated('obstacles-required', 'A Group II response names its specific obstacles; list at least one.', 'obstacles');
   }
   if (new Set(obstacles).size !== obstacles.length) throw ruleViolated('duplicate-obstacle', 'obstacles lists the same code twice.', 'obstacles');
+  const foreign = command.obstaclesOfTreaty ? obstacles.filter((o) => !command.obstaclesOfTreaty!.includes(o)) : [];
+  if (foreign.length) {
+    throw ruleViolated(
+      'obstacle-not-for-treaty',
+      `${foreign.join(', ')} ${foreign.length === 1 ? 'is not an obstacle' : 'are not obstacles'} of the ${command.campaign.treaty}, whose responses name ${command.obstaclesOfTreaty!.join(', ')}.`,
+      'obstacles',
+    );
+  }
 }
 
 /**

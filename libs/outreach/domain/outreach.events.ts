@@ -15,7 +15,10 @@ export type MissionKind = 'resident' | 'non-resident';
 export const RESPONSE_GROUPS = ['I', 'II', 'III'] as const;
 export type ResponseGroup = (typeof RESPONSE_GROUPS)[number];
 
-/** Obstacles a state names in its response. */
+/**
+ * Obstacles a state names in its response. One vocabulary for every treaty; some codes belong
+ * to one treaty's playbook (`ccw-preference`: the CCM; `export-control-capacity`: the ATT).
+ */
 export const OBSTACLES = [
   'ccw-preference',
   'awaiting-major-producers',
@@ -23,6 +26,7 @@ export const OBSTACLES = [
   'security-environment',
   'domestic-politics',
   'capacity',
+  'export-control-capacity',
   'other',
 ] as const;
 export type Obstacle = (typeof OBSTACLES)[number];

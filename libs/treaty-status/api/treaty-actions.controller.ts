@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiCreatedResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsIn, IsString, Matches, MaxLength } from 'class-validator';
+import { IsBoolean, IsIn, IsString, Matches, MaxLength } from 'class-validator';
 import type { Request } from 'express';
 import { metadataOf } from '../../platform/http/request-context.js';
 import { IsLocalDate, Iso3Pipe, Omittable } from '../../platform/http/validators.js';
@@ -14,6 +14,10 @@ export class RecordTreatyActionDto {
   @ApiProperty({ enum: TREATY_ACTIONS }) @IsIn(TREATY_ACTIONS, { message: `action must be one of ${TREATY_ACTIONS.join(', ')}` }) action!: TreatyAction;
   @ApiProperty({ example: '2026-01-20' }) @IsLocalDate() on!: string;
   @ApiPropertyOptional() @Omittable() @IsString() @MaxLength(500) source?: string;
+  @ApiPropertyOptional({ description: 'a succession: the day the successor became bound, when the record gives one' }) @Omittable() @IsLocalDate() entryIntoForceOn?: string;
+  @ApiPropertyOptional({ description: 'a withdrawal: the day its notice says it takes effect (not before the notice period)' }) @Omittable() @IsLocalDate() effectiveOn?: string;
+  @ApiPropertyOptional({ description: 'a withdrawal by a state engaged in an armed conflict: its effect waits (Art. 20(3) of the CCM and APMBC)' })
+  @Omittable() @IsBoolean({ message: 'inArmedConflict must be true or false' }) inArmedConflict?: boolean;
 }
 
 @ApiTags('treaty status')
@@ -25,7 +29,9 @@ export class TreatyActionsController {
   @HttpCode(201)
   @ApiCreatedResponse({ type: WriteResult })
   async record(@Param('iso3', Iso3Pipe) iso3: string, @Body() body: RecordTreatyActionDto, @Req() req: Request): Promise<WriteResult> {
-    const command = new RecordTreatyActionCommand(iso3, body.treaty, body.action, body.on, body.source, metadataOf(req));
+    const { entryIntoForceOn, effectiveOn, inArmedConflict } = body;
+    const details = { ...(entryIntoForceOn ? { entryIntoForceOn } : {}), ...(effectiveOn ? { effectiveOn } : {}), ...(inArmedConflict ? { inArmedConflict } : {}) };
+    const command = new RecordTreatyActionCommand(iso3, body.treaty, body.action, body.on, body.source, metadataOf(req), details);
     return writeResult(await this.commands.execute(command));
   }
 }

@@ -5,7 +5,7 @@ import { CommandRunner, EVENT_STORE, type CommandOutcome, type EventStore } from
 import { CLOCK } from '../../platform/runtime/tokens.js';
 import { TREATIES, type TreatyCatalog } from './treaty-catalog.js';
 import { requireKnownCountry } from './known-country.js';
-import { treatyStatusDecider } from '../domain/treaty-status.decider.js';
+import { treatyStatusDecider, type RecordTreatyAction } from '../domain/treaty-status.decider.js';
 import { treatyStatusStreamId } from '../domain/treaty-status.events.js';
 import type { TreatyAction } from '../domain/treaty-action.js';
 
@@ -17,6 +17,7 @@ export class RecordTreatyActionCommand {
     readonly on: LocalDate,
     readonly source: string | undefined,
     readonly metadata: EventMetadata,
+    readonly details: Pick<RecordTreatyAction, 'entryIntoForceOn' | 'effectiveOn' | 'inArmedConflict'> = {},
   ) {}
 }
 
@@ -35,7 +36,7 @@ export class RecordTreatyActionHandler implements ICommandHandler<RecordTreatyAc
     return this.runner.run(
       treatyStatusStreamId(treaty.code, c.iso3),
       treatyStatusDecider,
-      { treaty, iso3: c.iso3, action: c.action, on: c.on, today: toLocalDate(this.clock.now()), ...(c.source ? { source: c.source } : {}) },
+      { treaty, iso3: c.iso3, action: c.action, on: c.on, today: toLocalDate(this.clock.now()), ...(c.source ? { source: c.source } : {}), ...c.details },
       c.metadata,
     );
   }

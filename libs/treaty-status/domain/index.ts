@@ -4,3 +4,4 @@ export * from './treaty-action.js';
 export * from './treaty-standing.js';
 export * from './treaty-status.events.js';
 export * from './treaty-status.decider.js';
+export * from './treaty-declaration.decider.js';

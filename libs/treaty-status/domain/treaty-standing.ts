@@ -13,6 +13,8 @@ export interface TreatyStanding {
   readonly entryIntoForceOn?: LocalDate;
   readonly withdrawalNotifiedOn?: LocalDate;
   readonly withdrawalEffectiveOn?: LocalDate;
+  /** A notified withdrawal that waits for the end of an armed conflict (Art. 20(3)). */
+  readonly withdrawalSuspended?: 'armed-conflict';
 }
 
 export const EMPTY_STANDING: TreatyStanding = {};

@@ -1,5 +1,6 @@
 import type { DomainEvent, Iso3, LocalDate } from '../../kernel/index.js';
 import type { TreatyAction, TreatyStatus } from './treaty-action.js';
+import type { TreatyDeclarationKind } from './treaty.js';
 
 /**
  * A state signed, deposited an instrument, or withdrew. `on` is the day of the act (for a
@@ -19,6 +20,8 @@ export type StatusChanged = DomainEvent<
     readonly entryIntoForceOn?: LocalDate;
     /** For a withdrawal: when it takes effect. */
     readonly effectiveOn?: LocalDate;
+    /** For a withdrawal whose effect waits for the end of an armed conflict (no `effectiveOn` then). */
+    readonly effectSuspended?: 'armed-conflict';
     /** Where the fact comes from (the depositary notification, a mission's report). */
     readonly source?: string;
   }
@@ -43,7 +46,21 @@ export type CountryRegistered = DomainEvent<
   }
 >;
 
+/** A declaration the depositary recorded (provisional application, no intention to ratify). */
+export type TreatyDeclarationRecorded = DomainEvent<
+  'TreatyDeclarationRecorded',
+  {
+    readonly treaty: string;
+    readonly iso3: Iso3;
+    readonly declaration: TreatyDeclarationKind;
+    readonly on: LocalDate;
+    readonly source?: string;
+  }
+>;
+
 export type TreatyStatusEvent = StatusChanged;
 
 export const treatyStatusStreamId = (treaty: string, iso3: Iso3) => `treaty-status-${treaty}-${iso3}`;
+/** Declarations have their own stream per treaty and state, so the acts' stream keeps its shape. */
+export const treatyDeclarationsStreamId = (treaty: string, iso3: Iso3) => `treaty-declarations-${treaty}-${iso3}`;
 export const countryStreamId = (iso3: Iso3) => `country-${iso3}`;
