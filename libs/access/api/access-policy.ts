@@ -53,6 +53,10 @@ export const ACCESS_POLICY: Readonly<Record<string, AccessRule>> = {
   'GET /v1/reports/universalization': ANALYSIS,
   'POST /v1/admin/rebuilds': ADMIN,
   'GET /v1/admin/rebuilds/:projection': ADMIN,
+  /** The person behind a token and the mail they want: their own, whoever they are. */
+  'GET /v1/me/notifications': EVERYONE,
+  'PUT /v1/me/notifications': EVERYONE,
+  'DELETE /v1/me/notifications': EVERYONE,
   'POST /v1/tokens': ADMIN,
   'GET /v1/tokens': ADMIN,
   'DELETE /v1/tokens/:id': ADMIN,
