@@ -27,7 +27,7 @@ export interface PersonStore {
   delete(tokenId: string): Promise<boolean>;
 }
 
-export type MailKind = 'assignment' | 'digest';
+export type MailKind = 'assignment' | 'escalation' | 'digest';
 export type OutboxState = 'pending' | 'sent' | 'skipped';
 
 /**

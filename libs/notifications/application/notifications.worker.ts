@@ -6,7 +6,7 @@ import { TOKEN_STORE, type TokenStore } from '../../access/index.js';
 import { OutageLog } from '../../platform/observability/outage-log.js';
 import { CLOCK } from '../../platform/runtime/tokens.js';
 import { digestOf, isEmptyDigest, type DigestContent, type DigestTask } from '../domain/digest.js';
-import { assignmentMail, digestMail, type MailBody, type MailLinks, type MailTask } from '../domain/mail.js';
+import { assignmentMail, digestMail, escalationMail, type MailBody, type MailLinks, type MailTask } from '../domain/mail.js';
 import { digestDue, previousDigestDay } from '../domain/person.js';
 import { AssignmentMails } from './assignment-mails.projection.js';
 import { MAILER, OUTBOX, type Mailer, type MailOutbox, type OutboxEntry } from './notification.ports.js';
@@ -47,7 +47,9 @@ export class NotificationsWorker {
     @Inject(MAIL_SETTINGS) private readonly settings: MailSettings,
     private readonly people: People,
   ) {
-    this.assignmentMails = new AssignmentMails(outbox);
+    this.assignmentMails = new AssignmentMails(outbox, async (campaignId) =>
+      (await tokens.list()).filter((t) => t.role === 'coordinator' && !t.revokedAt && t.campaignIds?.includes(campaignId)).map((t) => t.id),
+    );
   }
 
   start(): void {
@@ -138,15 +140,16 @@ export class NotificationsWorker {
   private async compose(entry: OutboxEntry): Promise<{ kind: 'send'; mail: Omit<Parameters<Mailer['send']>[0], 'messageId'> } | { kind: 'skip'; reason: string } | { kind: 'wait'; reason: string }> {
     const stored = await this.people.get(entry.personId);
     if (!stored) return { kind: 'skip', reason: 'no person with an address for this token (never set, or forgotten)' };
-    if (entry.kind === 'assignment' && !stored.assignmentMails) return { kind: 'skip', reason: 'the person turned assignment mails off' };
+    if (entry.kind !== 'digest' && !stored.assignmentMails) return { kind: 'skip', reason: 'the person turned mails about their tasks off' };
     if (entry.kind === 'digest' && stored.digest === 'off') return { kind: 'skip', reason: 'the person turned the digest off' };
     const links = this.links(stored.unsubscribeSecret);
     let body: MailBody;
-    if (entry.kind === 'assignment') {
-      const { followUpId, by } = entry.payload as { followUpId: string; by: string };
+    if (entry.kind !== 'digest') {
+      const { followUpId, by, reason, to } = entry.payload as { followUpId: string; by?: string; reason?: string; to?: string };
       const task = await this.readModels.get<FollowUpView>(FOLLOW_UPS, followUpId);
       if (!task && entry.attempts < TASK_WAIT_ATTEMPTS) return { kind: 'wait', reason: `follow-up ${followUpId} is not in the queues yet` };
-      body = assignmentMail(stored.name, task ? mailTask(task) : { id: followUpId, kind: 'follow-up', queue: '?', countries: [], dueOn: '?', campaignId: '?' }, by, links);
+      const known = task ? mailTask(task) : { id: followUpId, kind: 'follow-up', queue: '?', countries: [], dueOn: '?', campaignId: '?' };
+      body = entry.kind === 'assignment' ? assignmentMail(stored.name, known, by ?? 'someone', links) : escalationMail(stored.name, { ...known, queue: to ?? known.queue }, reason ?? 'escalated', links);
     } else {
       const content = entry.payload as unknown as DigestContent & { day: string };
       const ids = [...new Set([...content.overdue, ...content.dueSoon, ...content.opened, ...content.grown])];

@@ -35,6 +35,15 @@ export function assignmentMail(name: string, task: MailTask, by: string, links: 
   };
 }
 
+export function escalationMail(name: string, task: MailTask, reason: string, links: MailLinks): MailBody {
+  const url = links.taskUrl(task.id);
+  return {
+    subject: `Demarche: ${task.kind} for ${task.countries.join(', ')} escalated to ${task.queue}`,
+    text: `Dear ${name},\n\nA follow-up of your campaign moved queue: ${describe(task)}.\nWhy: ${reason}.\n\nOpen it: ${url}\n\nTo stop these mails: ${links.unsubscribeUrl}\n`,
+    html: `<p>Dear ${escape(name)},</p><p>A follow-up of your campaign moved queue: <a href="${escape(url)}">${escape(describe(task))}</a>.</p><p>Why: ${escape(reason)}.</p><p><a href="${escape(links.unsubscribeUrl)}">Stop these mails</a></p>`,
+  };
+}
+
 const SECTIONS: readonly [keyof DigestContent, string][] = [
   ['overdue', 'Overdue'],
   ['dueSoon', 'Due within 7 days'],
