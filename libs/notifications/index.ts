@@ -5,3 +5,5 @@ export * from './application/notification.ports.js';
 export * from './application/people.js';
 export * from './application/notifications.worker.js';
 export * from './application/assignment-mails.projection.js';
+export * from './application/tasks-in-reach.js';
+export * from './application/calendar-feed.js';

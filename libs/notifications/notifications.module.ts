@@ -4,13 +4,15 @@ import { type SqliteDatabase } from '../platform/persistence/sqlite-database.js'
 import { MONGO_CONNECTION, SQLITE } from '../platform/persistence/handles.js';
 import { AUXILIARY_PROBES, type ServerProbe } from '../platform/observability/operations.js';
 import { perProfile, type ContextOptions } from '../platform/runtime/context-module.js';
-import { MyNotificationsController, OutboxController, UnsubscribeController } from './api/notifications.controller.js';
-import { MAILER, OUTBOX, PEOPLE, type Mailer } from './application/notification.ports.js';
+import { CalendarController, MyCalendarFeedController, MyNotificationsController, OutboxController, UnsubscribeController } from './api/notifications.controller.js';
+import { CALENDAR_FEEDS, MAILER, OUTBOX, PEOPLE, type Mailer } from './application/notification.ports.js';
+import { CalendarFeed } from './application/calendar-feed.js';
+import { TasksInReach } from './application/tasks-in-reach.js';
 import { MAIL_SETTINGS, NotificationsWorker } from './application/notifications.worker.js';
 import { People } from './application/people.js';
-import { MongoOutbox, MongoPeople } from './infrastructure/mongo-notifications.js';
+import { MongoCalendarFeeds, MongoOutbox, MongoPeople } from './infrastructure/mongo-notifications.js';
 import { SmtpMailer } from './infrastructure/smtp-mailer.js';
-import { SqliteOutbox, SqlitePeople } from './infrastructure/sqlite-notifications.js';
+import { SqliteCalendarFeeds, SqliteOutbox, SqlitePeople } from './infrastructure/sqlite-notifications.js';
 
 /**
  * Mail to the people behind tokens: their addresses (sealed), the outbox the worker sends
@@ -24,7 +26,7 @@ export class NotificationsModule {
     const { smtpUrl, mailFrom, publicUrl, retryMaxMs } = config.notifications;
     return {
       module: NotificationsModule,
-      controllers: api ? [MyNotificationsController, UnsubscribeController, OutboxController] : [],
+      controllers: api ? [MyNotificationsController, UnsubscribeController, OutboxController, MyCalendarFeedController, CalendarController] : [],
       providers: [
         perProfile(PEOPLE, config, {
           embedded: { useFactory: (db: SqliteDatabase) => new SqlitePeople(db), inject: [SQLITE] },
@@ -34,10 +36,16 @@ export class NotificationsModule {
           embedded: { useFactory: (db: SqliteDatabase) => new SqliteOutbox(db), inject: [SQLITE] },
           distributed: { useFactory: (connection: Connection) => new MongoOutbox(connection), inject: [MONGO_CONNECTION] },
         }),
+        perProfile(CALENDAR_FEEDS, config, {
+          embedded: { useFactory: (db: SqliteDatabase) => new SqliteCalendarFeeds(db), inject: [SQLITE] },
+          distributed: { useFactory: (connection: Connection) => new MongoCalendarFeeds(connection), inject: [MONGO_CONNECTION] },
+        }),
         { provide: MAILER, useFactory: () => new SmtpMailer(smtpUrl, mailFrom) },
         { provide: AUXILIARY_PROBES, useFactory: (mailer: Mailer): ServerProbe[] => [{ name: 'smtp', check: () => mailer.check() }], inject: [MAILER] },
         { provide: MAIL_SETTINGS, useValue: { publicUrl, retryMaxMs } },
         People,
+        TasksInReach,
+        CalendarFeed,
         NotificationsWorker,
       ],
       exports: [People, NotificationsWorker, AUXILIARY_PROBES, OUTBOX],

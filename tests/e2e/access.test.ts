@@ -126,6 +126,10 @@ describe('tokens, roles and scopes', () => {
     { route: 'PUT /v1/me/notifications', call: (a, t) => send(a.as(t).put('/v1/me/notifications').send({ name: 'A Person', email: 'person@example.org', digest: 'off' })), allowed: { admin: [200], coordinator: [200], mission: [200] } },
     { route: 'GET /v1/me/notifications', call: get('/v1/me/notifications'), allowed: { admin: [200], coordinator: [200], mission: [200] } },
     { route: 'DELETE /v1/me/notifications', call: (a, t) => send(a.as(t).delete('/v1/me/notifications')), allowed: { admin: [204], coordinator: [204], mission: [204] } },
+    { route: 'POST /v1/me/calendar-feed', call: post('/v1/me/calendar-feed'), allowed: { admin: [201], coordinator: [201], mission: [201] } },
+    { route: 'DELETE /v1/me/calendar-feed', call: (a, t) => send(a.as(t).delete('/v1/me/calendar-feed')), allowed: { admin: [204], coordinator: [204], mission: [204] } },
+    // The feed's secret is its credential: a bearer token alone, of any role, finds no feed.
+    { route: 'GET /v1/follow-ups/calendar.ics', call: get('/v1/follow-ups/calendar.ics?feed=cal_0000000000000000000000000000000000000000'), allowed: { admin: [404], coordinator: [404], mission: [404], analyst: [404] } },
     { route: 'GET /v1/notifications/outbox', call: get('/v1/notifications/outbox'), allowed: { admin: [200] } },
     { route: 'POST /v1/tokens', call: post('/v1/tokens', { role: 'analyst' }), allowed: { admin: [201] } },
     { route: 'GET /v1/tokens', call: get('/v1/tokens'), allowed: { admin: [200] } },

@@ -60,6 +60,11 @@ export const ACCESS_POLICY: Readonly<Record<string, AccessRule>> = {
   'PUT /v1/me/notifications': PEOPLE,
   'DELETE /v1/me/notifications': PEOPLE,
   'GET /v1/notifications/outbox': ADMIN,
+  /** A person's calendar feed secret: issued (again) and revoked by its owner. */
+  'POST /v1/me/calendar-feed': PEOPLE,
+  'DELETE /v1/me/calendar-feed': PEOPLE,
+  /** Calendar programs send no bearer token: the feed's secret (`?feed=`) is the credential. */
+  'GET /v1/follow-ups/calendar.ics': { kind: 'feed-secret' },
   'POST /v1/tokens': ADMIN,
   'GET /v1/tokens': ADMIN,
   'DELETE /v1/tokens/:id': ADMIN,

@@ -1,9 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, NotFoundException, Param, Post, Put, Req } from '@nestjs/common';
-import { ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Inject, NotFoundException, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { IsBoolean, IsEmail, IsIn, IsInt, IsString, Max, MaxLength, Min, MinLength, Validate, ValidatorConstraint, type ValidatorConstraintInterface } from 'class-validator';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { principalOf } from '../../access/index.js';
-import { Omittable } from '../../platform/http/validators.js';
+import { Omittable, onlyKnownQuery } from '../../platform/http/validators.js';
+import { CalendarFeed } from '../application/calendar-feed.js';
 import { DIGEST_FREQUENCIES, isTimeZone, LANGUAGES, type DigestFrequency, type Language } from '../domain/person.js';
 import { People } from '../application/people.js';
 import { OUTBOX, type MailOutbox } from '../application/notification.ports.js';
@@ -99,5 +100,43 @@ export class OutboxController {
       key, kind, personId, state, attempts, nextAttemptAt: nextAttemptAt || null, createdAt, lastError: lastError ?? null, doneAt: doneAt ?? null,
     }));
     return { items, count: items.length };
+  }
+}
+
+/** The caller's calendar feed: a secret URL for calendar programs, issued again or revoked here. */
+@ApiTags('notifications')
+@Controller('v1/me/calendar-feed')
+export class MyCalendarFeedController {
+  constructor(private readonly feed: CalendarFeed) {}
+
+  /** A new feed URL; the previous one stops working. The secret is in this answer only. */
+  @Post()
+  @HttpCode(201)
+  issue(@Req() req: Request) {
+    return this.feed.issue(tokenIdOf(req));
+  }
+
+  @Delete()
+  @HttpCode(204)
+  async revoke(@Req() req: Request): Promise<void> {
+    await this.feed.revoke(tokenIdOf(req));
+  }
+}
+
+@ApiTags('follow-ups')
+@Controller('v1/follow-ups')
+export class CalendarController {
+  constructor(private readonly feed: CalendarFeed) {}
+
+  /** The follow-ups of the feed's owner as iCalendar; 404 for an unknown or revoked secret. */
+  @Get('calendar.ics')
+  @ApiQuery({ name: 'feed', required: true, description: 'the secret of POST /v1/me/calendar-feed' })
+  async calendar(@Query() query: Record<string, string>, @Res({ passthrough: true }) res: Response) {
+    onlyKnownQuery(query, ['feed']);
+    const text = await this.feed.render(query.feed ?? '');
+    if (text === undefined) throw new NotFoundException({ code: 'unknown-feed', message: 'There is no calendar feed with this secret (it may have been revoked): issue a new one with POST /v1/me/calendar-feed.' });
+    res.setHeader('content-type', 'text/calendar; charset=utf-8');
+    res.setHeader('cache-control', 'private, no-store');
+    return text;
   }
 }

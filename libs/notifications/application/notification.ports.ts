@@ -27,6 +27,16 @@ export interface PersonStore {
   delete(tokenId: string): Promise<boolean>;
 }
 
+export const CALENDAR_FEEDS = Symbol('CalendarFeeds');
+
+/** Calendar feed secrets, kept as their SHA-256: one live secret per token at most. */
+export interface CalendarFeedStore {
+  /** Replaces the token's secret (the previous one stops working). */
+  issue(tokenId: string, hash: string, at: string): Promise<void>;
+  tokenOf(hash: string): Promise<string | undefined>;
+  revoke(tokenId: string): Promise<boolean>;
+}
+
 export type MailKind = 'assignment' | 'escalation' | 'digest';
 export type OutboxState = 'pending' | 'sent' | 'skipped';
 

@@ -2,7 +2,6 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Clock } from '../../kernel/index.js';
 import { FOLLOW_UPS, type FollowUpView } from '../../follow-ups/index.js';
 import { READ_MODEL_STORE, type ReadModelStore } from '../../projections/index.js';
-import { TOKEN_STORE, type TokenStore } from '../../access/index.js';
 import { OutageLog } from '../../platform/observability/outage-log.js';
 import { CLOCK } from '../../platform/runtime/tokens.js';
 import { digestOf, isEmptyDigest, type DigestContent, type DigestTask } from '../domain/digest.js';
@@ -11,6 +10,7 @@ import { digestDue, previousDigestDay } from '../domain/person.js';
 import { AssignmentMails } from './assignment-mails.projection.js';
 import { MAILER, OUTBOX, type Mailer, type MailOutbox, type OutboxEntry } from './notification.ports.js';
 import { People } from './people.js';
+import { TasksInReach } from './tasks-in-reach.js';
 
 /** How the worker reaches people: the console's address, and how long it waits at most between tries. */
 export interface MailSettings {
@@ -42,14 +42,12 @@ export class NotificationsWorker {
     @Inject(OUTBOX) private readonly outbox: MailOutbox,
     @Inject(MAILER) private readonly mailer: Mailer,
     @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
-    @Inject(TOKEN_STORE) private readonly tokens: TokenStore,
+    private readonly reach: TasksInReach,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(MAIL_SETTINGS) private readonly settings: MailSettings,
     private readonly people: People,
   ) {
-    this.assignmentMails = new AssignmentMails(outbox, async (campaignId) =>
-      (await tokens.list()).filter((t) => t.role === 'coordinator' && !t.revokedAt && t.campaignIds?.includes(campaignId)).map((t) => t.id),
-    );
+    this.assignmentMails = new AssignmentMails(outbox, (campaignId) => reach.coordinatorsOf(campaignId));
   }
 
   start(): void {
@@ -91,7 +89,7 @@ export class NotificationsWorker {
       if (!due) continue;
       const key = `digest:${person.tokenId}:${due.period}`;
       if (await this.outbox.has(key)) continue;
-      const tasks = await this.tasksOf(person.tokenId);
+      const tasks = await this.reach.of(person.tokenId);
       if (!tasks) continue;
       const content = digestOf(tasks.map(digestTask), due.day, previousDigestDay(person.digest, due.day));
       const at = now.toISOString();
@@ -100,15 +98,6 @@ export class NotificationsWorker {
         { key, kind: 'digest', personId: person.tokenId, payload: { day: due.day, ...content }, state: empty ? 'skipped' : 'pending', attempts: 0, nextAttemptAt: '', createdAt: at, ...(empty ? { doneAt: at, lastError: 'nothing to tell' } : {}) },
       ]);
     }
-  }
-
-  /** The open tasks a token's holder reads about: an admin all, a coordinator its campaigns', a mission those handed to it. */
-  private async tasksOf(tokenId: string): Promise<FollowUpView[] | undefined> {
-    const token = await this.tokens.byId(tokenId);
-    if (!token || token.revokedAt) return undefined;
-    if (token.role === 'coordinator') return (await Promise.all((token.campaignIds ?? []).map((campaignId) => this.readModels.find<FollowUpView>(FOLLOW_UPS, { campaignId })))).flat();
-    const all = await this.readModels.find<FollowUpView>(FOLLOW_UPS, {});
-    return token.role === 'admin' ? all : all.filter((t) => t.assignee === `token:${tokenId}`);
   }
 
   private async sendDue(): Promise<void> {

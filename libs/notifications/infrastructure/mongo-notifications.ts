@@ -1,6 +1,6 @@
 import type mongoose from 'mongoose';
 import type { Connection } from 'mongoose';
-import type { MailOutbox, OutboxEntry, OutboxState, PersonStore, StoredPerson } from '../application/notification.ports.js';
+import type { CalendarFeedStore, MailOutbox, OutboxEntry, OutboxState, PersonStore, StoredPerson } from '../application/notification.ports.js';
 
 type PersonDoc = StoredPerson & { _id: string };
 type EntryDoc = OutboxEntry & { _id: string };
@@ -74,5 +74,22 @@ export class MongoOutbox implements MailOutbox {
   async list(limit: number): Promise<OutboxEntry[]> {
     const all = await this.entries.find({}).toArray();
     return all.sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, limit).map((d) => strip(d)!);
+  }
+}
+
+/** Calendar feed secrets on the distributed profile: `calendar_feeds`, `_id` = the token id. */
+export class MongoCalendarFeeds implements CalendarFeedStore {
+  private readonly feeds: mongoose.mongo.Collection<{ _id: string; hash: string; issuedAt: string }>;
+  constructor(connection: Connection) {
+    this.feeds = collection(connection, 'calendar_feeds');
+  }
+  async issue(tokenId: string, hash: string, at: string): Promise<void> {
+    await this.feeds.replaceOne({ _id: tokenId }, { hash, issuedAt: at }, { upsert: true });
+  }
+  async tokenOf(hash: string): Promise<string | undefined> {
+    return (await this.feeds.findOne({ hash }))?._id;
+  }
+  async revoke(tokenId: string): Promise<boolean> {
+    return (await this.feeds.deleteOne({ _id: tokenId })).deletedCount > 0;
   }
 }

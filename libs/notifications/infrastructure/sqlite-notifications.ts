@@ -1,5 +1,5 @@
 import type { SqliteDatabase } from '../../platform/persistence/sqlite-database.js';
-import type { MailOutbox, OutboxEntry, OutboxState, PersonStore, StoredPerson } from '../application/notification.ports.js';
+import type { CalendarFeedStore, MailOutbox, OutboxEntry, OutboxState, PersonStore, StoredPerson } from '../application/notification.ports.js';
 
 /** People on the embedded profile: one row each, the record as JSON beside its keys. */
 export class SqlitePeople implements PersonStore {
@@ -82,5 +82,24 @@ export class SqliteOutbox implements MailOutbox {
     if (!row) return;
     const next = f(JSON.parse(row.record));
     this.db.prepare('UPDATE mail_outbox SET state = ?, next_attempt_at = ?, record = ? WHERE key = ?').run(next.state, next.nextAttemptAt, JSON.stringify(next), key);
+  }
+}
+
+/** Calendar feed secrets on the embedded profile (their hashes). */
+export class SqliteCalendarFeeds implements CalendarFeedStore {
+  constructor(private readonly db: SqliteDatabase) {
+    db.exec('CREATE TABLE IF NOT EXISTS calendar_feeds (hash TEXT PRIMARY KEY, token_id TEXT NOT NULL UNIQUE, issued_at TEXT NOT NULL)');
+  }
+  async issue(tokenId: string, hash: string, at: string): Promise<void> {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM calendar_feeds WHERE token_id = ?').run(tokenId);
+      this.db.prepare('INSERT INTO calendar_feeds (hash, token_id, issued_at) VALUES (?, ?, ?)').run(hash, tokenId, at);
+    })();
+  }
+  async tokenOf(hash: string): Promise<string | undefined> {
+    return (this.db.prepare('SELECT token_id FROM calendar_feeds WHERE hash = ?').get(hash) as { token_id: string } | undefined)?.token_id;
+  }
+  async revoke(tokenId: string): Promise<boolean> {
+    return this.db.prepare('DELETE FROM calendar_feeds WHERE token_id = ?').run(tokenId).changes > 0;
   }
 }
