@@ -174,7 +174,7 @@ export class DistributedWorkerService implements OnApplicationBootstrap, BeforeA
     await new RedisMutex(this.redis, redisPrefix, 30_000, 6 * 3600_000).withLock('workflow-upgrade', () =>
       upgradeLayouts(this.store, this.readModels, [this.workflow], (m) => this.logger.log(m), { upcast: (e) => this.registry.upcast(e) }),
     );
-    this.policyHost = new ProjectionHost(this.store, this.readModels, this.registry, [this.workflow, this.notifications.assignmentMails], this.logger);
+    this.policyHost = new ProjectionHost(this.store, this.readModels, this.registry, [this.workflow, ...this.notifications.projections], this.logger);
     const relay = this.relay;
     const host = this.policyHost;
     this.leases = [

@@ -28,7 +28,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     private readonly workflow: FollowUpWorkflow,
     private readonly notifications: NotificationsWorker,
   ) {
-    this.host = new ProjectionHost(store, readModels, registry, [workflow, notifications.assignmentMails], this.logger);
+    this.host = new ProjectionHost(store, readModels, registry, [workflow, ...notifications.projections], this.logger);
   }
 
   /** The workflow's memory, if an earlier release laid it out differently, is rebuilt from the log first. */

@@ -7,3 +7,5 @@ export * from './application/notifications.worker.js';
 export * from './application/assignment-mails.projection.js';
 export * from './application/tasks-in-reach.js';
 export * from './application/calendar-feed.js';
+export * from './application/webhook.ports.js';
+export * from './application/webhooks.js';

@@ -8,6 +8,11 @@ import { CalendarController, MyCalendarFeedController, MyNotificationsController
 import { CALENDAR_FEEDS, MAILER, OUTBOX, PEOPLE, type Mailer } from './application/notification.ports.js';
 import { CalendarFeed } from './application/calendar-feed.js';
 import { TasksInReach } from './application/tasks-in-reach.js';
+import { WEBHOOK_STORE } from './application/webhook.ports.js';
+import { WebhookDispatcher, Webhooks, WEBHOOK_SETTINGS } from './application/webhooks.js';
+import { WebhooksController } from './api/webhooks.controller.js';
+import { MongoWebhooks } from './infrastructure/mongo-webhooks.js';
+import { SqliteWebhooks } from './infrastructure/sqlite-webhooks.js';
 import { MAIL_SETTINGS, NotificationsWorker } from './application/notifications.worker.js';
 import { People } from './application/people.js';
 import { MongoCalendarFeeds, MongoOutbox, MongoPeople } from './infrastructure/mongo-notifications.js';
@@ -26,7 +31,7 @@ export class NotificationsModule {
     const { smtpUrl, mailFrom, publicUrl, retryMaxMs } = config.notifications;
     return {
       module: NotificationsModule,
-      controllers: api ? [MyNotificationsController, UnsubscribeController, OutboxController, MyCalendarFeedController, CalendarController] : [],
+      controllers: api ? [MyNotificationsController, UnsubscribeController, OutboxController, MyCalendarFeedController, CalendarController, WebhooksController] : [],
       providers: [
         perProfile(PEOPLE, config, {
           embedded: { useFactory: (db: SqliteDatabase) => new SqlitePeople(db), inject: [SQLITE] },
@@ -40,6 +45,13 @@ export class NotificationsModule {
           embedded: { useFactory: (db: SqliteDatabase) => new SqliteCalendarFeeds(db), inject: [SQLITE] },
           distributed: { useFactory: (connection: Connection) => new MongoCalendarFeeds(connection), inject: [MONGO_CONNECTION] },
         }),
+        perProfile(WEBHOOK_STORE, config, {
+          embedded: { useFactory: (db: SqliteDatabase) => new SqliteWebhooks(db), inject: [SQLITE] },
+          distributed: { useFactory: (connection: Connection) => new MongoWebhooks(connection), inject: [MONGO_CONNECTION] },
+        }),
+        { provide: WEBHOOK_SETTINGS, useValue: config.webhooks },
+        Webhooks,
+        WebhookDispatcher,
         { provide: MAILER, useFactory: () => new SmtpMailer(smtpUrl, mailFrom) },
         { provide: AUXILIARY_PROBES, useFactory: (mailer: Mailer): ServerProbe[] => [{ name: 'smtp', check: () => mailer.check() }], inject: [MAILER] },
         { provide: MAIL_SETTINGS, useValue: { publicUrl, retryMaxMs } },

@@ -130,6 +130,12 @@ describe('tokens, roles and scopes', () => {
     { route: 'DELETE /v1/me/calendar-feed', call: (a, t) => send(a.as(t).delete('/v1/me/calendar-feed')), allowed: { admin: [204], coordinator: [204], mission: [204] } },
     // The feed's secret is its credential: a bearer token alone, of any role, finds no feed.
     { route: 'GET /v1/follow-ups/calendar.ics', call: get('/v1/follow-ups/calendar.ics?feed=cal_0000000000000000000000000000000000000000'), allowed: { admin: [404], coordinator: [404], mission: [404], analyst: [404] } },
+    // Receivers on loopback are refused here (DEMARCHE_WEBHOOKS_ALLOW_PRIVATE is not set): an admin gets the 400, the others 403 first.
+    { route: 'POST /v1/webhooks', call: post('/v1/webhooks', { url: 'http://127.0.0.1:9/hook', events: ['follow-up.opened'] }), allowed: { admin: [400] } },
+    { route: 'GET /v1/webhooks', call: get('/v1/webhooks'), allowed: { admin: [200] } },
+    { route: 'DELETE /v1/webhooks/:id', call: (a, t) => send(a.as(t).delete('/v1/webhooks/wh-000000000000')), allowed: { admin: [404] } },
+    { route: 'GET /v1/webhooks/deliveries', call: get('/v1/webhooks/deliveries?state=parked'), allowed: { admin: [200] } },
+    { route: 'POST /v1/webhooks/deliveries/:id/replay', call: post('/v1/webhooks/deliveries/msg_wh-000000000000_none/replay'), allowed: { admin: [404] } },
     { route: 'GET /v1/notifications/outbox', call: get('/v1/notifications/outbox'), allowed: { admin: [200] } },
     { route: 'POST /v1/tokens', call: post('/v1/tokens', { role: 'analyst' }), allowed: { admin: [201] } },
     { route: 'GET /v1/tokens', call: get('/v1/tokens'), allowed: { admin: [200] } },

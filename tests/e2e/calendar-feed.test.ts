@@ -11,7 +11,7 @@ describe('the calendar feed of follow-ups', () => {
   const feedEvents = async (feed: string) => {
     const res = await app.as(undefined).get(`/v1/follow-ups/calendar.ics?feed=${feed}`).expect(200);
     expect(res.headers['content-type']).toMatch(/^text\/calendar/);
-    return Object.values(ical.sync.parseICS(res.text)).filter((c) => c.type === 'VEVENT') as unknown as CalendarEvent[];
+    return Object.values(ical.sync.parseICS(res.text)).filter((c) => c?.type === 'VEVENT') as unknown as CalendarEvent[];
   };
   const feedPath = (url: string) => new URL(url).pathname + new URL(url).search;
 

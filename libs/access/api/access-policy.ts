@@ -65,6 +65,11 @@ export const ACCESS_POLICY: Readonly<Record<string, AccessRule>> = {
   'DELETE /v1/me/calendar-feed': PEOPLE,
   /** Calendar programs send no bearer token: the feed's secret (`?feed=`) is the credential. */
   'GET /v1/follow-ups/calendar.ics': { kind: 'feed-secret' },
+  'POST /v1/webhooks': ADMIN,
+  'GET /v1/webhooks': ADMIN,
+  'DELETE /v1/webhooks/:id': ADMIN,
+  'GET /v1/webhooks/deliveries': ADMIN,
+  'POST /v1/webhooks/deliveries/:id/replay': ADMIN,
   'POST /v1/tokens': ADMIN,
   'GET /v1/tokens': ADMIN,
   'DELETE /v1/tokens/:id': ADMIN,

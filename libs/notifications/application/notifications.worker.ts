@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Clock } from '../../kernel/index.js';
 import { FOLLOW_UPS, type FollowUpView } from '../../follow-ups/index.js';
-import { READ_MODEL_STORE, type ReadModelStore } from '../../projections/index.js';
+import { READ_MODEL_STORE, type Projection, type ReadModelStore } from '../../projections/index.js';
 import { OutageLog } from '../../platform/observability/outage-log.js';
 import { CLOCK } from '../../platform/runtime/tokens.js';
 import { digestOf, isEmptyDigest, type DigestContent, type DigestTask } from '../domain/digest.js';
@@ -11,6 +11,8 @@ import { AssignmentMails } from './assignment-mails.projection.js';
 import { MAILER, OUTBOX, type Mailer, type MailOutbox, type OutboxEntry } from './notification.ports.js';
 import { People } from './people.js';
 import { TasksInReach } from './tasks-in-reach.js';
+import { WEBHOOK_STORE, type WebhookStore } from './webhook.ports.js';
+import { WebhookDeliveries, WebhookDispatcher } from './webhooks.js';
 
 /** How the worker reaches people: the console's address, and how long it waits at most between tries. */
 export interface MailSettings {
@@ -33,7 +35,8 @@ const TASK_WAIT_ATTEMPTS = 10;
 export class NotificationsWorker {
   private readonly logger = new Logger('Notifications');
   private readonly outages = new OutageLog(this.logger);
-  readonly assignmentMails: AssignmentMails;
+  /** The subscriptions to the log this context needs, for the worker to host with the playbook's. */
+  readonly projections: readonly Projection[];
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = true;
@@ -43,11 +46,13 @@ export class NotificationsWorker {
     @Inject(MAILER) private readonly mailer: Mailer,
     @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
     private readonly reach: TasksInReach,
+    private readonly webhooks: WebhookDispatcher,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(MAIL_SETTINGS) private readonly settings: MailSettings,
+    @Inject(WEBHOOK_STORE) webhookStore: WebhookStore,
     private readonly people: People,
   ) {
-    this.assignmentMails = new AssignmentMails(outbox, (campaignId) => reach.coordinatorsOf(campaignId));
+    this.projections = [new AssignmentMails(outbox, (campaignId) => reach.coordinatorsOf(campaignId)), new WebhookDeliveries(webhookStore)];
   }
 
   start(): void {
@@ -73,7 +78,7 @@ export class NotificationsWorker {
 
   async runOnce(): Promise<void> {
     await this.scheduleDigests();
-    await this.sendDue();
+    await Promise.all([this.sendDue(), this.webhooks.deliverDue()]);
   }
 
   private links(secret: string): MailLinks {

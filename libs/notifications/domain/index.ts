@@ -2,3 +2,4 @@
 export * from './person.js';
 export * from './digest.js';
 export * from './mail.js';
+export * from './webhook.js';

@@ -42,6 +42,15 @@ export interface DemarcheConfig {
     /** DEMARCHE_MAIL_RETRY_MAX_S, in ms: the longest wait between two tries of a mail. */
     readonly retryMaxMs: number;
   };
+  /** Signed webhooks (see README, Notifications). */
+  readonly webhooks: {
+    /** DEMARCHE_WEBHOOKS_ALLOW_PRIVATE=true: receivers on loopback and private addresses are allowed. */
+    readonly allowPrivate: boolean;
+    /** DEMARCHE_WEBHOOKS_MAX_ATTEMPTS: tries before a delivery is parked. */
+    readonly maxAttempts: number;
+    /** DEMARCHE_WEBHOOKS_RETRY_BASE_S, in ms: the wait after the first failed try, doubling after each. */
+    readonly retryBaseMs: number;
+  };
   /** The servers of the distributed profile (defaults: the ports of `npm run infra:up`). */
   readonly distributed: {
     readonly mongoUrl: string;
@@ -120,6 +129,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DemarcheConfig
       mailFrom: env.DEMARCHE_MAIL_FROM ?? 'Demarche <demarche@localhost>',
       publicUrl: env.DEMARCHE_PUBLIC_URL ?? `http://127.0.0.1:${port}`,
       retryMaxMs: whole('DEMARCHE_MAIL_RETRY_MAX_S', 300, 1) * 1000,
+    },
+    webhooks: {
+      allowPrivate: env.DEMARCHE_WEBHOOKS_ALLOW_PRIVATE === 'true',
+      maxAttempts: whole('DEMARCHE_WEBHOOKS_MAX_ATTEMPTS', 8, 1),
+      retryBaseMs: whole('DEMARCHE_WEBHOOKS_RETRY_BASE_S', 10, 1) * 1000,
     },
     distributed: {
       mongoUrl: env.MONGO_URL ?? 'mongodb://127.0.0.1:27017',
