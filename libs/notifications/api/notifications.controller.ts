@@ -103,6 +103,11 @@ export class OutboxController {
   }
 }
 
+export class IssueFeedDto {
+  @ApiPropertyOptional({ description: 'Where the feed will be read (shown back, not stored).', example: 'Calendar at work' })
+  @Omittable() @IsString() @MaxLength(200) label?: string;
+}
+
 /** The caller's calendar feed: a secret URL for calendar programs, issued again or revoked here. */
 @ApiTags('notifications')
 @Controller('v1/me/calendar-feed')
@@ -112,8 +117,8 @@ export class MyCalendarFeedController {
   /** A new feed URL; the previous one stops working. The secret is in this answer only. */
   @Post()
   @HttpCode(201)
-  issue(@Req() req: Request) {
-    return this.feed.issue(tokenIdOf(req));
+  async issue(@Body() body: IssueFeedDto, @Req() req: Request) {
+    return { ...(await this.feed.issue(tokenIdOf(req))), ...(body.label ? { label: body.label } : {}) };
   }
 
   @Delete()
