@@ -24,7 +24,7 @@ export default {
       ...common,
       displayName: 'e2e-distributed',
       setupFiles: ['<rootDir>/tests/support/distributed-profile.cjs'],
-      testMatch: ['outreach-campaign', 'bad-input', 'restart', 'layout-upgrade', 'analysis', 'report', 'history', 'rebuild-api', 'what-if', 'sealed-notes', 'hostile-input.property', 'live-follow-ups', 'status-series', 'access', 'observability', 'bulk-outreach', 'joint-demarche-2012', 'treaties'].map((name) => `<rootDir>/tests/e2e/${name}.test.ts`),
+      testMatch: ['outreach-campaign', 'bad-input', 'restart', 'layout-upgrade', 'analysis', 'report', 'history', 'rebuild-api', 'what-if', 'sealed-notes', 'hostile-input.property', 'live-follow-ups', 'status-series', 'access', 'observability', 'bulk-outreach', 'joint-demarche-2012', 'treaties', 'notifications', 'escalation', 'calendar-feed', 'webhooks'].map((name) => `<rootDir>/tests/e2e/${name}.test.ts`),
     },
   ],
 };

@@ -1,4 +1,4 @@
-import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { Module, RequestMethod, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { ConsistencyInterceptor } from '../../libs/platform/http/consistency.interceptor.js';
@@ -16,6 +16,7 @@ import { PlainQueryMiddleware } from '../../libs/platform/http/plain-query.middl
 })
 export class ApiModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(JsonOnlyMiddleware, PlainQueryMiddleware).forRoutes('*path');
+    // RFC 8058: a mail program's one-click unsubscribe posts `List-Unsubscribe=One-Click` as a form.
+    consumer.apply(JsonOnlyMiddleware, PlainQueryMiddleware).exclude({ path: 'notifications/unsubscribe/:secret', method: RequestMethod.POST }).forRoutes('*path');
   }
 }

@@ -3,6 +3,7 @@ import { AccessModule } from '../../libs/access/access.module.js';
 import { AnalysisModule } from '../../libs/analysis/analysis.module.js';
 import { EventStoreModule } from '../../libs/event-store/event-store.module.js';
 import { FollowUpsModule } from '../../libs/follow-ups/follow-ups.module.js';
+import { NotificationsModule } from '../../libs/notifications/notifications.module.js';
 import { OutreachModule } from '../../libs/outreach/outreach.module.js';
 import { ProjectionsModule } from '../../libs/projections/projections.module.js';
 import { ReportingModule } from '../../libs/reporting/reporting.module.js';
@@ -27,5 +28,6 @@ export function demarcheContexts(config: DemarcheConfig, { api }: { readonly api
     AccessModule.register(options),
     ReportingModule.register(options),
     AnalysisModule.register(options),
+    NotificationsModule.register(options),
   ];
 }

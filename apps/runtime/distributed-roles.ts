@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import { EVENT_STORE, EventRegistry, type EventStore } from '../../libs/event-store/index.js';
 import { RAW_READ_MODEL_STORE, ReadModelUnavailable, upgradeLayouts, type Projection, type ReadModelStore } from '../../libs/projections/index.js';
 import { FollowUpWorkflow, recordTimerElapsed, TIMERS } from '../../libs/follow-ups/index.js';
+import { NotificationsWorker } from '../../libs/notifications/index.js';
 import { BullTimerWorker } from '../../libs/follow-ups/infrastructure/bullmq-timer-worker.js';
 import type { BullTimers } from '../../libs/follow-ups/infrastructure/bullmq-timers.js';
 import { readModelCheckpoint } from '../../libs/messaging/index.js';
@@ -161,6 +162,7 @@ export class DistributedWorkerService implements OnApplicationBootstrap, BeforeA
     @Inject(REDIS) private readonly redis: Redis,
     private readonly registry: EventRegistry,
     private readonly workflow: FollowUpWorkflow,
+    private readonly notifications: NotificationsWorker,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -172,12 +174,12 @@ export class DistributedWorkerService implements OnApplicationBootstrap, BeforeA
     await new RedisMutex(this.redis, redisPrefix, 30_000, 6 * 3600_000).withLock('workflow-upgrade', () =>
       upgradeLayouts(this.store, this.readModels, [this.workflow], (m) => this.logger.log(m), { upcast: (e) => this.registry.upcast(e) }),
     );
-    this.policyHost = new ProjectionHost(this.store, this.readModels, this.registry, [this.workflow], this.logger);
+    this.policyHost = new ProjectionHost(this.store, this.readModels, this.registry, [this.workflow, ...this.notifications.projections], this.logger);
     const relay = this.relay;
     const host = this.policyHost;
     this.leases = [
       new LeaseHolder(new RedisLease(this.redis, `${redisPrefix}:lease:relay`), { start: () => relay.start(), stop: () => relay.stop() }, this.logger),
-      new LeaseHolder(new RedisLease(this.redis, `${redisPrefix}:lease:playbook`), { start: () => host.start(), stop: () => host.stop() }, this.logger),
+      new LeaseHolder(new RedisLease(this.redis, `${redisPrefix}:lease:playbook`), { start: () => (host.start(), this.notifications.start()), stop: async () => (await this.notifications.stop(), await host.stop()) }, this.logger),
     ];
     this.leases.forEach((l) => l.start());
     this.timerWorker = new BullTimerWorker({

@@ -3,6 +3,7 @@ import { EVENT_STORE, EventRegistry, type EventStore } from '../../libs/event-st
 import { RAW_READ_MODEL_STORE, upgradeLayouts, type ReadModelStore } from '../../libs/projections/index.js';
 import { fireDueTimers, FollowUpWorkflow, TIMERS, type PolledTimers } from '../../libs/follow-ups/index.js';
 import { toLocalDate, type Clock } from '../../libs/kernel/index.js';
+import { NotificationsWorker } from '../../libs/notifications/index.js';
 import { OutageLog } from '../../libs/platform/observability/outage-log.js';
 import { CLOCK } from '../../libs/platform/runtime/tokens.js';
 import { ProjectionHost } from './projector.module.js';
@@ -25,14 +26,16 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly registry: EventRegistry,
     private readonly workflow: FollowUpWorkflow,
+    private readonly notifications: NotificationsWorker,
   ) {
-    this.host = new ProjectionHost(store, readModels, registry, [workflow], this.logger);
+    this.host = new ProjectionHost(store, readModels, registry, [workflow, ...notifications.projections], this.logger);
   }
 
   /** The workflow's memory, if an earlier release laid it out differently, is rebuilt from the log first. */
   async onApplicationBootstrap(): Promise<void> {
     await upgradeLayouts(this.store, this.readModels, [this.workflow], (m) => this.logger.log(m), { upcast: (e) => this.registry.upcast(e) });
     this.host.start();
+    this.notifications.start();
     const outages = new OutageLog(this.logger);
     const tick = () => {
       this.firing = this.fireDueTimers().then(
@@ -49,6 +52,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   async beforeApplicationShutdown(): Promise<void> {
     clearTimeout(this.timer);
     await this.firing;
+    await this.notifications.stop();
     await this.host.stop();
   }
 

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Local infrastructure for Demarche without Docker: Apache Kafka (KRaft, single node),
-# FerretDB (MongoDB wire protocol, on a PostgreSQL server of its own) and Redis, all on 127.0.0.1.
+# FerretDB (MongoDB wire protocol, on a PostgreSQL server of its own), Redis and Mailpit (an SMTP
+# server whose HTTP API reads the mail back), all on 127.0.0.1.
 #
 #   bash deploy/infra/infra.sh up       start what is not running (idempotent)
 #   bash deploy/infra/infra.sh status   print each service; exit 0 only if all are up
 #   bash deploy/infra/infra.sh down     stop what this script started
 #
 # Environment: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), MONGO_PORT (27017),
-# REDIS_PORT (6379), POSTGRES_PORT (54320, FerretDB's own PostgreSQL), FERRETDB_HANDLER
+# REDIS_PORT (6379), SMTP_PORT (1025), MAILPIT_HTTP_PORT (8025), POSTGRES_PORT (54320, FerretDB's own PostgreSQL), FERRETDB_HANDLER
 # (postgresql, or sqlite for FerretDB on SQLite files), DEMARCHE_INFRA_HOME (<repo>/.infra), INFRA_START_TIMEOUT (seconds, 90),
 # KAFKA_HEAP_OPTS (-Xms256m -Xmx512m), FERRETDB_LOG_LEVEL (info), FERRETDB_GOGC (400). See deploy/infra/README.md.
 set -Eeuo pipefail
@@ -30,6 +31,10 @@ FERRETDB_GOGC="${FERRETDB_GOGC:-400}"
 START_TIMEOUT="${INFRA_START_TIMEOUT:-90}"
 KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
 FERRETDB_LOG_LEVEL="${FERRETDB_LOG_LEVEL:-info}"
+SMTP_PORT="${SMTP_PORT:-1025}"
+MAILPIT_HTTP_PORT="${MAILPIT_HTTP_PORT:-8025}"
+# The version docker-compose.yml pins too.
+MAILPIT_VERSION="v1.33.1"
 
 KAFKA_POM="$SCRIPT_DIR/kafka/pom.xml"
 FERRETDB_SRC="$SCRIPT_DIR/ferretdb"
@@ -77,6 +82,7 @@ pid_of() {
     kafka) pidfile="$RUN_DIR/kafka/kafka.pid"; marker="kafka.Kafka" ;;
     mongo) pidfile="$RUN_DIR/mongo/ferretdb.pid"; marker="demarche-ferretdb" ;;
     redis) pidfile="$RUN_DIR/redis/redis.pid"; marker="redis-server" ;;
+    mail) pidfile="$RUN_DIR/mail/mailpit.pid"; marker="mailpit" ;;
     postgres) pidfile="$(pg_dir)/data/postmaster.pid"; marker="bin/postgres" ;;
   esac
   [[ -s "$pidfile" ]] || return 1
@@ -88,10 +94,11 @@ pid_of() {
   echo "$pid"
 }
 
-port_of() { case "$1" in kafka) echo "$KAFKA_PORT" ;; mongo) echo "$MONGO_PORT" ;; redis) echo "$REDIS_PORT" ;; postgres) echo "$POSTGRES_PORT" ;; esac; }
+port_of() { case "$1" in kafka) echo "$KAFKA_PORT" ;; mongo) echo "$MONGO_PORT" ;; redis) echo "$REDIS_PORT" ;; mail) echo "$SMTP_PORT" ;; postgres) echo "$POSTGRES_PORT" ;; esac; }
 log_of() {
   case "$1" in
     kafka) echo "$RUN_DIR/kafka/server.log" ;; mongo) echo "$RUN_DIR/mongo/ferretdb.log" ;; redis) echo "$RUN_DIR/redis/redis.log" ;;
+    mail) echo "$RUN_DIR/mail/mailpit.log" ;;
     postgres) echo "$(pg_dir)/postgres.log" ;;
   esac
 }
@@ -105,6 +112,7 @@ healthy() {
     kafka) timeout 10 kcat -b "127.0.0.1:$port" -L -m 5 > /dev/null 2>&1 ;;
     redis) [[ "$(timeout 5 redis-cli -h 127.0.0.1 -p "$port" PING 2>/dev/null)" == PONG ]] ;;
     postgres) timeout 5 "$(pg_bin)/pg_isready" -q -h 127.0.0.1 -p "$port" ;;
+    mail) port_open "$port" && port_open "$MAILPIT_HTTP_PORT" ;;
     *) port_open "$port" ;;
   esac
 }
@@ -231,6 +239,25 @@ ensure_ferretdb_binary() {
   fi
   mv "$FERRETDB_BIN.tmp" "$FERRETDB_BIN"
   ok "built $FERRETDB_BIN"
+}
+
+# Mailpit from the Go module proxy (its web UI is embedded in the module, nothing else is fetched).
+ensure_mailpit_binary() {
+  local log="$CACHE_DIR/mailpit-build.log" dir="$CACHE_DIR/mailpit-$MAILPIT_VERSION"
+  MAILPIT_BIN="$dir/mailpit"
+  if [[ -x "$MAILPIT_BIN" ]]; then ok "Mailpit $MAILPIT_VERSION binary cached"; return; fi
+  command -v go > /dev/null || fail "go not found (Mailpit is built from the Go module proxy)." "" \
+    "install Go 1.24 or newer and put it on PATH, then rerun."
+  step "Building Mailpit $MAILPIT_VERSION with $(go env GOVERSION) (first run only, about 2 minutes on 2 cores; log: $log)"
+  rm -rf "$dir.tmp"
+  if ! GOBIN="$dir.tmp" GOWORK=off CGO_ENABLED=0 GOFLAGS=-buildvcs=false \
+      go install -trimpath "github.com/axllent/mailpit@$MAILPIT_VERSION" > "$log" 2>&1; then
+    rm -rf "$dir.tmp"
+    fail "building Mailpit $MAILPIT_VERSION failed." "$log" "check access to the Go module proxy (GOPROXY) and that Go is 1.24+, then rerun."
+  fi
+  rm -rf "$dir"
+  mv "$dir.tmp" "$dir"
+  ok "built $MAILPIT_BIN"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -374,6 +401,22 @@ start_redis() {
   wait_healthy redis "$label"
 }
 
+# Mailpit keeps the mail in memory: a restart (a fault test's) empties the mailbox.
+start_mail() {
+  local dir="$RUN_DIR/mail" label="Mailpit $MAILPIT_VERSION"
+  if healthy mail; then ok "$label already running (pid $(pid_of mail), SMTP $SMTP_PORT, HTTP $MAILPIT_HTTP_PORT)"; return; fi
+  if pid_of mail > /dev/null; then step "$label is starting (pid $(pid_of mail)); waiting"; wait_healthy mail "$label"; return; fi
+  refuse_foreign_port mail "$label"
+  port_open "$MAILPIT_HTTP_PORT" && fail "cannot start $label: HTTP port 127.0.0.1:$MAILPIT_HTTP_PORT is already in use." "" \
+    "stop what uses it, or set MAILPIT_HTTP_PORT=..."
+  mkdir -p "$dir"
+  step "Starting $label: SMTP on 127.0.0.1:$SMTP_PORT, HTTP API on 127.0.0.1:$MAILPIT_HTTP_PORT (log: $dir/mailpit.log)"
+  # --disable-version-check: there is no network to ask for a newer release.
+  spawn "$dir/mailpit.log" "$dir/mailpit.pid" "$MAILPIT_BIN" --smtp "127.0.0.1:$SMTP_PORT" --listen "127.0.0.1:$MAILPIT_HTTP_PORT" \
+    --smtp-auth-accept-any --smtp-auth-allow-insecure --max 5000 --disable-version-check
+  wait_healthy mail "$label"
+}
+
 stop_service() {
   local svc="$1" label="$2" pid port
   port="$(port_of "$svc")"
@@ -399,13 +442,14 @@ stop_service() {
   done
   case "$svc" in
     kafka) rm -f "$RUN_DIR/kafka/kafka.pid" ;; mongo) rm -f "$RUN_DIR/mongo/ferretdb.pid" ;; redis) rm -f "$RUN_DIR/redis/redis.pid" ;;
+    mail) rm -f "$RUN_DIR/mail/mailpit.pid" ;;
   esac
   ok "$label stopped ($(( SECONDS - start )) s)"
 }
 
 print_status() {
   local all=0 svc pid port state version
-  local services=(kafka mongo redis)
+  local services=(kafka mongo redis mail)
   [[ "$FERRETDB_HANDLER" == postgresql ]] && services+=(postgres)
   for svc in "${services[@]}"; do
     port="$(port_of "$svc")"
@@ -414,6 +458,7 @@ print_status() {
       kafka) version="Kafka $KAFKA_VERSION" ;;
       mongo) version="FerretDB $FERRETDB_VERSION" ;;
       redis) version="Redis" ;;
+      mail) version="Mailpit $MAILPIT_VERSION" ;;
     esac
     if healthy "$svc"; then
       pid="$(pid_of "$svc")"; state="${G}up${N}  "
@@ -432,14 +477,15 @@ print_status() {
 # ---------------------------------------------------------------------------------------------
 # Main
 # ---------------------------------------------------------------------------------------------
-usage() { echo "usage: bash deploy/infra/infra.sh up|down|status|stop SERVICE|start SERVICE  (SERVICE: kafka, mongo or redis)" >&2; exit 2; }
+usage() { echo "usage: bash deploy/infra/infra.sh up|down|status|stop SERVICE|start SERVICE  (SERVICE: kafka, mongo, redis or mail)" >&2; exit 2; }
 
-# One service by name, for fault tests and by hand: kafka, mongo (FerretDB) or redis.
+# One service by name, for fault tests and by hand: kafka, mongo (FerretDB), redis or mail (Mailpit).
 one_service() {
   case "$1" in
     kafka) ensure_kafka_libs > /dev/null; echo "Kafka $KAFKA_VERSION" ;;
     mongo) ensure_ferretdb_binary > /dev/null; echo "FerretDB $FERRETDB_VERSION" ;;
     redis) echo "Redis" ;;
+    mail) ensure_mailpit_binary > /dev/null; echo "Mailpit $MAILPIT_VERSION" ;;
     *) usage ;;
   esac
 }
@@ -466,11 +512,13 @@ case "$cmd" in
     ensure_apt_packages
     ensure_kafka_libs
     ensure_ferretdb_binary
+    ensure_mailpit_binary
     start_redis
     start_postgres
     start_mongo
     start_kafka
-    step "All services up in $(( SECONDS - started )) s: kafka 127.0.0.1:$KAFKA_PORT, mongodb://127.0.0.1:$MONGO_PORT, redis://127.0.0.1:$REDIS_PORT"
+    start_mail
+    step "All services up in $(( SECONDS - started )) s: kafka 127.0.0.1:$KAFKA_PORT, mongodb://127.0.0.1:$MONGO_PORT, redis://127.0.0.1:$REDIS_PORT, smtp://127.0.0.1:$SMTP_PORT (mail read back at http://127.0.0.1:$MAILPIT_HTTP_PORT)"
     ;;
   down)
     lock
@@ -478,6 +526,7 @@ case "$cmd" in
     stop_service mongo "FerretDB $FERRETDB_VERSION"
     [[ "$FERRETDB_HANDLER" == postgresql ]] && stop_service postgres "PostgreSQL (FerretDB's storage)"
     stop_service redis "Redis"
+    stop_service mail "Mailpit $MAILPIT_VERSION"
     step "All services stopped (data kept in $RUN_DIR; delete it for a clean slate)"
     ;;
   stop)
@@ -488,7 +537,7 @@ case "$cmd" in
   start)
     lock
     one_service "${2:-}" > /dev/null
-    case "$2" in kafka) start_kafka ;; mongo) start_postgres; start_mongo ;; redis) start_redis ;; esac
+    case "$2" in kafka) start_kafka ;; mongo) start_postgres; start_mongo ;; redis) start_redis ;; mail) ensure_mailpit_binary > /dev/null; start_mail ;; esac
     ;;
   status)
     if command -v kcat > /dev/null && command -v redis-cli > /dev/null; then

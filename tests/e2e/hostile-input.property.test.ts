@@ -47,6 +47,10 @@ const VALID_BODIES: Record<string, Record<string, unknown>> = {
   'post /v1/admin/rebuilds': { projection: 'country-status' },
   'post /v1/tokens': { role: 'analyst' },
   'post /v1/tokens/{id}/revoke': {},
+  'post /notifications/unsubscribe/{secret}': {},
+  'post /v1/me/calendar-feed': {},
+  'post /v1/webhooks': { url: 'https://example.org/hook', events: ['follow-up.opened'] },
+  'post /v1/webhooks/deliveries/{id}/replay': {},
 };
 
 const LONE_SURROGATE = /([\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff])/;

@@ -13,6 +13,8 @@ const CAMPAIGN_COORDINATION: AccessRule = { kind: 'campaign-coordination' };
 /** Registering missions and launching campaigns: the coordinators' work too. */
 const COORDINATION = only('coordinator');
 const FOLLOW_UP_WORK: AccessRule = { kind: 'follow-up-work' };
+/** Those who get mail about their tasks. */
+const PEOPLE = only('coordinator', 'mission');
 
 /**
  * Who may call each endpoint under /v1, by `METHOD /path` as the controllers declare it.
@@ -55,6 +57,21 @@ export const ACCESS_POLICY: Readonly<Record<string, AccessRule>> = {
   'GET /v1/reports/universalization': ANALYSIS,
   'POST /v1/admin/rebuilds': ADMIN,
   'GET /v1/admin/rebuilds/:projection': ADMIN,
+  /** The person behind a coordinator's or a mission's token, and the mail they want: their own only. */
+  'GET /v1/me/notifications': PEOPLE,
+  'PUT /v1/me/notifications': PEOPLE,
+  'DELETE /v1/me/notifications': PEOPLE,
+  'GET /v1/notifications/outbox': ADMIN,
+  /** A person's calendar feed secret: issued (again) and revoked by its owner. */
+  'POST /v1/me/calendar-feed': PEOPLE,
+  'DELETE /v1/me/calendar-feed': PEOPLE,
+  /** Calendar programs send no bearer token: the feed's secret (`?feed=`) is the credential. */
+  'GET /v1/follow-ups/calendar.ics': { kind: 'feed-secret' },
+  'POST /v1/webhooks': ADMIN,
+  'GET /v1/webhooks': ADMIN,
+  'DELETE /v1/webhooks/:id': ADMIN,
+  'GET /v1/webhooks/deliveries': ADMIN,
+  'POST /v1/webhooks/deliveries/:id/replay': ADMIN,
   'POST /v1/tokens': ADMIN,
   'GET /v1/tokens': ADMIN,
   'DELETE /v1/tokens/:id': ADMIN,

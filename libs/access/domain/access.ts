@@ -38,7 +38,12 @@ export type AccessRule =
   /** An admin, or a coordinator of the campaign (`:id` of the path). */
   | { readonly kind: 'campaign-coordination' }
   /** An admin, or a coordinator of the follow-up's campaign. */
-  | { readonly kind: 'follow-up-work' };
+  | { readonly kind: 'follow-up-work' }
+  /**
+   * No bearer token: the request carries a secret of its own that the endpoint checks (a
+   * calendar feed, which calendar programs fetch without an Authorization header).
+   */
+  | { readonly kind: 'feed-secret' };
 
 export type AccessDecision = { readonly allowed: true } | { readonly allowed: false; readonly reason: string };
 
@@ -61,6 +66,8 @@ export function roleMay(principal: Principal, rule: AccessRule): AccessDecision 
         : refuse(`only a mission, a coordinator of the campaign (or an admin) records a campaign's letters, meetings and responses; a ${principal.role} token may not`);
     case 'follow-up-work':
       return principal.role === 'coordinator' ? ALLOWED : refuse(`only a coordinator of the campaign (or an admin) works follow-ups; a ${principal.role} token may not`);
+    case 'feed-secret':
+      return ALLOWED;
   }
 }
 

@@ -14,7 +14,7 @@ export interface FollowUpView extends FollowUp {
   readonly openedOn: LocalDate;
   /** The day it was completed or retracted. */
   readonly closedOn?: LocalDate;
-  readonly history: readonly { readonly type: string; readonly at: string; readonly on: LocalDate; readonly actor: string }[];
+  readonly history: readonly { readonly type: string; readonly at: string; readonly on: LocalDate; readonly actor: string; readonly reason?: string }[];
   /** Its events in order, which tell what it was on any past day (see {@link followUpViewOn}). */
   readonly timeline: readonly FollowUpEvent[];
 }
@@ -46,7 +46,7 @@ export const followUpQueueProjection: Projection = {
         updatedAt: event.recordedAt,
         openedOn: doc?.openedOn ?? dayOf(e),
         ...(closed ? { closedOn: closing(e) ? earliest(doc?.closedOn, dayOf(e)) : (doc?.closedOn ?? dayOf(e)) } : {}),
-        history: [...(doc?.history ?? []), { type, at: event.recordedAt, on: dayOf(e), actor: event.actor }],
+        history: [...(doc?.history ?? []), { type, at: event.recordedAt, on: dayOf(e), actor: event.actor, ...('reason' in data ? { reason: data.reason } : {}) }],
         timeline: [...(doc?.timeline ?? []), { type, occurredAt, data } as FollowUpEvent],
       };
     });

@@ -142,6 +142,11 @@ class Reaction {
           await this.send(p.followUpId, { kind: 'fall-due', on: this.on });
           return;
         }
+        if (p.purpose === 'escalate') {
+          const { state: task } = await this.runner.load(followUpStreamId(p.followUpId), followUpDecider);
+          if (!task) return;
+          return this.inCase(p.campaignId, await this.country(p.iso3), { type: 'escalation-timer', followUpId: p.followUpId, kind: p.kind, dueOn: task.dueOn });
+        }
         if (p.purpose === 'no-response') return this.inCase(p.campaignId, await this.country(p.iso3), { type: 'no-response-timer', kind: p.kind, letterEventId: p.letterEventId });
         // A `repeat` timer of an earlier release: the next occurrence now follows the completion of the one before.
         return;
@@ -203,7 +208,7 @@ class Reaction {
     switch (command.type) {
       case 'set-timer': {
         const { timerId, dueOn, payload } = command;
-        if (payload.purpose !== 'due' || !this.closed.has(payload.followUpId)) this.timers.add({ timerId, dueOn, payload });
+        if ((payload.purpose !== 'due' && payload.purpose !== 'escalate') || !this.closed.has(payload.followUpId)) this.timers.add({ timerId, dueOn, payload });
         return state;
       }
       case 'cancel-timer':

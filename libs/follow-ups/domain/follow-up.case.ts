@@ -98,6 +98,8 @@ export type CaseInput = Reacting &
     | { readonly type: 'no-response-timer'; readonly kind: string; readonly letterEventId: string }
     /** A coordinator completed one of the case's tasks (`on` is the day of completion). */
     | { readonly type: 'task-completed'; readonly followUpId: string; readonly kind: string; readonly occurrence: number }
+    /** A task's escalation timer ran out (`on` is the day it fell due plus the rule's `afterDaysOverdue`). */
+    | { readonly type: 'escalation-timer'; readonly followUpId: string; readonly kind: string; readonly dueOn: LocalDate }
   );
 
 /** What the processor carries out: a command to a task's stream, or a durable timer. */

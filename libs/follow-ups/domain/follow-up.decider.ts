@@ -1,7 +1,9 @@
 import { conflict, type Iso3, type LocalDate } from '../../kernel/index.js';
+import type { Queue } from './playbook.js';
 import type {
   FollowUpClaimed,
   FollowUpCompleted,
+  FollowUpEscalated,
   FollowUpEvent,
   FollowUpFellDue,
   FollowUpNarrowed,
@@ -53,7 +55,8 @@ export type FollowUpCommand =
   | { readonly kind: 'reassign'; readonly assignee: string; readonly by: string; readonly on: string }
   | { readonly kind: 'complete'; readonly outcome: string; readonly by: string; readonly on: string }
   | { readonly kind: 'retract'; readonly reason: string; readonly triggeredBy: Trigger; readonly on: string }
-  | { readonly kind: 'fall-due'; readonly on: string };
+  | { readonly kind: 'fall-due'; readonly on: string }
+  | { readonly kind: 'escalate'; readonly to: Queue; readonly reason: string; readonly notify?: 'coordinators'; readonly triggeredBy: Trigger; readonly on: string };
 
 const isActive = (s: FollowUpState): s is FollowUp => s?.status === 'open' || s?.status === 'claimed';
 const isReplay = (s: FollowUp, trigger: Trigger) => trigger.position <= (s.shapedUpTo ?? 0);
@@ -107,6 +110,16 @@ export function decideFollowUp(command: FollowUpCommand, state: FollowUpState): 
     case 'fall-due': {
       if (!isActive(state) || state.overdue) return [];
       const e: FollowUpFellDue = { type: 'FollowUpFellDue', occurredAt: command.on, data: { followUpId: state.followUpId, dueOn: state.dueOn, countries: state.countries } };
+      return [e];
+    }
+    case 'escalate': {
+      // Done or closed by now, or moved there already (a replay): nothing to escalate.
+      if (!isActive(state) || state.queue === command.to) return [];
+      const e: FollowUpEscalated = {
+        type: 'FollowUpEscalated',
+        occurredAt: command.on,
+        data: { followUpId: state.followUpId, from: state.queue, to: command.to, reason: command.reason, countries: state.countries, campaignId: state.campaignId, ...(command.notify ? { notify: command.notify } : {}), triggeredBy: command.triggeredBy },
+      };
       return [e];
     }
     case 'claim': {
@@ -192,6 +205,8 @@ export function evolveFollowUp(state: FollowUpState, event: FollowUpEvent): Foll
       return state && { ...state, status: 'retracted', retractedOn: earlier(state.status === 'retracted' ? state.retractedOn : undefined, event.occurredAt.slice(0, 10)), shapedUpTo: shaped(state, event.data.triggeredBy) };
     case 'FollowUpFellDue':
       return state && { ...state, overdue: true };
+    case 'FollowUpEscalated':
+      return state && { ...state, queue: event.data.to, shapedUpTo: shaped(state, event.data.triggeredBy) };
   }
 }
 

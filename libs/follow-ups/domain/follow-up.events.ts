@@ -57,11 +57,20 @@ export type FollowUpCompleted = DomainEvent<'FollowUpCompleted', { readonly foll
 /** The task no longer makes sense: the country deposited, answered, or was re-assessed. */
 export type FollowUpRetracted = DomainEvent<'FollowUpRetracted', { readonly followUpId: string; readonly reason: string; readonly countries: readonly Iso3[]; readonly triggeredBy: Trigger }>;
 
-export type FollowUpEvent = FollowUpScheduled | FollowUpWidened | FollowUpNarrowed | FollowUpClaimed | FollowUpReassigned | FollowUpCompleted | FollowUpRetracted | FollowUpReinstated | FollowUpFellDue;
+/**
+ * The task stayed open too long past its due date and moved to another queue, as its rule's
+ * `escalate` says; `reason` tells why, and `notify` whom the move is mailed to.
+ */
+export type FollowUpEscalated = DomainEvent<
+  'FollowUpEscalated',
+  { readonly followUpId: string; readonly from: Queue; readonly to: Queue; readonly reason: string; readonly countries: readonly Iso3[]; readonly campaignId: string; readonly notify?: 'coordinators'; readonly triggeredBy: Trigger }
+>;
+
+export type FollowUpEvent = FollowUpScheduled | FollowUpWidened | FollowUpNarrowed | FollowUpClaimed | FollowUpReassigned | FollowUpCompleted | FollowUpRetracted | FollowUpReinstated | FollowUpFellDue | FollowUpEscalated;
 
 /** Every event of a task's life, as its stream holds them. */
 export const FOLLOW_UP_EVENT_TYPES: readonly FollowUpEvent['type'][] = [
-  'FollowUpScheduled', 'FollowUpWidened', 'FollowUpNarrowed', 'FollowUpClaimed', 'FollowUpReassigned', 'FollowUpCompleted', 'FollowUpRetracted', 'FollowUpReinstated', 'FollowUpFellDue',
+  'FollowUpScheduled', 'FollowUpWidened', 'FollowUpNarrowed', 'FollowUpClaimed', 'FollowUpReassigned', 'FollowUpCompleted', 'FollowUpRetracted', 'FollowUpReinstated', 'FollowUpFellDue', 'FollowUpEscalated',
 ];
 
 /**
@@ -69,7 +78,7 @@ export const FOLLOW_UP_EVENT_TYPES: readonly FollowUpEvent['type'][] = [
  * completion): a replay of the facts under another playbook leaves these out.
  */
 export const WORKFLOW_OUTPUT_TYPES: readonly (FollowUpEvent | TimerElapsed)['type'][] = [
-  'FollowUpScheduled', 'FollowUpWidened', 'FollowUpNarrowed', 'FollowUpRetracted', 'FollowUpReinstated', 'FollowUpFellDue', 'TimerElapsed',
+  'FollowUpScheduled', 'FollowUpWidened', 'FollowUpNarrowed', 'FollowUpRetracted', 'FollowUpReinstated', 'FollowUpFellDue', 'FollowUpEscalated', 'TimerElapsed',
 ];
 
 /** A durable timer ran out (a letter's 30 days, a repeat's 180). Recorded so replays see it. */
@@ -85,10 +94,13 @@ export type FollowUpFellDue = DomainEvent<'FollowUpFellDue', { readonly followUp
 export type TimerPayload =
   | { readonly purpose: 'no-response'; readonly queue: Queue; readonly kind: string; readonly campaignId: string; readonly iso3: Iso3; readonly letterEventId: string; readonly deliveredOn: LocalDate }
   | { readonly purpose: 'repeat'; readonly queue: Queue; readonly kind: string; readonly campaignId: string; readonly iso3: Iso3; readonly followUpId: string; readonly occurrence: number; readonly dueOn: LocalDate }
-  | { readonly purpose: 'due'; readonly queue: Queue; readonly followUpId: string };
+  | { readonly purpose: 'due'; readonly queue: Queue; readonly followUpId: string }
+  | { readonly purpose: 'escalate'; readonly queue: Queue; readonly followUpId: string; readonly kind: string; readonly campaignId: string; readonly iso3: Iso3 };
 
 /** The timer that marks a task overdue has the task's own id, so it is easy to find and cancel. */
 export const dueTimerId = (followUpId: string) => followUpId;
+/** The timer that escalates a task still open past its due date. */
+export const escalationTimerId = (followUpId: string) => `escalate.${followUpId}`;
 
 export const followUpStreamId = (id: string) => `follow-up-${id}`;
 export const timerStreamId = (id: string) => `timer-${id}`;

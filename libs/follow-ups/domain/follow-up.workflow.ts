@@ -2,7 +2,7 @@ import { addDays, maxDate, type Iso3, type LocalDate } from '../../kernel/index.
 import type { Assessment } from '../../outreach/domain/index.js';
 import { applyAct, isDeposit, statusOn, type Act, type TreatyDefinition, type TreatyStanding } from '../../treaty-status/domain/index.js';
 import type { FollowUpCommand } from './follow-up.decider.js';
-import { dueTimerId, type FollowUpEvent, type FollowUpScheduled } from './follow-up.events.js';
+import { dueTimerId, escalationTimerId, type FollowUpEvent, type FollowUpScheduled } from './follow-up.events.js';
 import { isNoResponseTrigger, ruleApplies, type Playbook, type PlaybookRule } from './playbook.js';
 import { EMPTY_INITIATIVE, type CaseContext, type CaseInput, type CaseState, type CaseTask, type CaseView, type CountryFacts, type InitiativeState, type InitiativeTask, type WorkflowCommand } from './follow-up.case.js';
 
@@ -84,7 +84,12 @@ class Decision {
       task: { campaignId: ctx.case.campaignId, treaty: ctx.treaty.code, kind: rule.kind, queue: rule.queue, ...task, triggeredBy: input.trigger },
       ...(until ? { until } : {}),
     });
-    if (!until) this.commands.push({ type: 'set-timer', timerId: dueTimerId(task.followUpId), dueOn: task.dueOn, payload: { purpose: 'due', queue: rule.queue, followUpId: task.followUpId } });
+    if (until) return;
+    this.commands.push({ type: 'set-timer', timerId: dueTimerId(task.followUpId), dueOn: task.dueOn, payload: { purpose: 'due', queue: rule.queue, followUpId: task.followUpId } });
+    if (rule.escalate) {
+      const payload = { purpose: 'escalate', queue: rule.queue, followUpId: task.followUpId, kind: rule.kind, campaignId: ctx.case.campaignId, iso3: task.countries[0]! } as const;
+      this.commands.push({ type: 'set-timer', timerId: escalationTimerId(task.followUpId), dueOn: addDays(task.dueOn, rule.escalate.afterDaysOverdue), payload });
+    }
   }
 
   /** Closes a task on `on` (never before it opened), unless it closed on that day or earlier already. */
@@ -93,6 +98,7 @@ class Decision {
     if (task.closedOn && task.closedOn <= at) return;
     this.send(followUpId, { kind: 'retract', reason, triggeredBy: this.input.trigger, on: at });
     this.commands.push({ type: 'cancel-timer', timerId: dueTimerId(followUpId) });
+    if (ruleOf(this.ctx.playbook, task.kind)?.escalate) this.commands.push({ type: 'cancel-timer', timerId: escalationTimerId(followUpId) });
   }
 
   /** The country joins the sub-region's initiative, forming it if none is open. */
@@ -196,9 +202,19 @@ export function decideCase(input: CaseInput, ctx: CaseContext): WorkflowCommand[
       if (deposit) for (const rule of playbook.rules.filter(isInitiativeRule)) d.leave(rule, act.on, reason);
       break;
     }
+    case 'escalation-timer': {
+      // The task's own decider escalates it only while it is open or claimed.
+      const rule = ruleOf(playbook, input.kind);
+      if (!rule?.escalate) break;
+      const days = rule.escalate.afterDaysOverdue;
+      const reason = `still open ${days} day${days === 1 ? '' : 's'} after it fell due on ${input.dueOn}: escalated from ${rule.queue} to ${rule.escalate.to} as the playbook's rule ${rule.kind} says`;
+      d.commands.push({ type: 'send', followUpId: input.followUpId, command: { kind: 'escalate', to: rule.escalate.to, reason, triggeredBy: input.trigger, on: input.on, ...(rule.notify ? { notify: rule.notify } : {}) } });
+      break;
+    }
     case 'task-completed': {
       d.commands.push({ type: 'cancel-timer', timerId: dueTimerId(input.followUpId) });
       const rule = ruleOf(playbook, input.kind);
+      if (rule?.escalate) d.commands.push({ type: 'cancel-timer', timerId: escalationTimerId(input.followUpId) });
       if (!rule?.repeatEveryDays || c.latest[rule.kind]?.id !== input.followUpId || !appliesOn(rule, c.assessment, ctx, input.on)) break;
       const occurrence = input.occurrence + 1;
       const followUpId = nextOccurrenceId(input.followUpId, occurrence);

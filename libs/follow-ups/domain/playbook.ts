@@ -39,6 +39,10 @@ export interface PlaybookRule {
   readonly initiative?: 'subregion';
   /** Treaty actions that achieve the task's purpose and retract it (a deposit always does). */
   readonly retractOn?: readonly ('signature')[];
+  /** A task still open so many days after its due date moves to another queue. */
+  readonly escalate?: { readonly afterDaysOverdue: number; readonly to: Queue };
+  /** Who is told by mail when a task of the rule escalates: the campaign's coordinators. */
+  readonly notify?: 'coordinators';
 }
 
 /** A campaign's follow-up rules: data, validated when loaded, never code. */
@@ -93,7 +97,7 @@ export function parsePlaybook(input: unknown): Playbook {
     if (!isRecord(rule)) return problems.push(`${at} must be an object`);
     // Earlier playbooks name the initiative `gather`; a problem names the key as written.
     const initiativeKey = 'gather' in rule && !('initiative' in rule) ? 'gather' : 'initiative';
-    unknownKeys(at, rule, ['kind', 'queue', 'when', 'dueInDays', 'repeatEveryDays', initiativeKey, 'retractOn', 'description']);
+    unknownKeys(at, rule, ['kind', 'queue', 'when', 'dueInDays', 'repeatEveryDays', initiativeKey, 'retractOn', 'escalate', 'notify', 'description']);
     if (typeof rule.kind !== 'string' || !/^[a-z][a-z0-9-]{0,40}$/.test(rule.kind)) problems.push(`${at}.kind must be a lower-case name like "chase-response"`);
     else if (kinds.has(rule.kind)) problems.push(`${at}.kind "${rule.kind}" is used by two rules`);
     else kinds.add(rule.kind);
@@ -102,6 +106,18 @@ export function parsePlaybook(input: unknown): Playbook {
     if (rule.repeatEveryDays !== undefined && (!isDayCount(rule.repeatEveryDays) || rule.repeatEveryDays === 0)) problems.push(`${at}.repeatEveryDays must be a whole number of days (1 to 3650)`);
     if (rule[initiativeKey] !== undefined && rule[initiativeKey] !== 'subregion') problems.push(`${at}.${initiativeKey} can only be "subregion"`);
     if (rule.retractOn !== undefined && (!Array.isArray(rule.retractOn) || rule.retractOn.some((a) => a !== 'signature'))) problems.push(`${at}.retractOn can only list "signature" (a deposit always retracts)`);
+    if (rule.escalate !== undefined) {
+      const escalate = rule.escalate;
+      if (!isRecord(escalate)) problems.push(`${at}.escalate must be an object {afterDaysOverdue, to}`);
+      else {
+        unknownKeys(`${at}.escalate`, escalate, ['afterDaysOverdue', 'to']);
+        if (!isDayCount(escalate.afterDaysOverdue)) problems.push(`${at}.escalate.afterDaysOverdue must be a whole number of days (0 to 3650)`);
+        if (!QUEUES.includes(escalate.to as Queue)) problems.push(`${at}.escalate.to must be one of ${QUEUES.join(', ')}`);
+        else if (escalate.to === rule.queue) problems.push(`${at}.escalate.to must be another queue than the rule's own (${rule.queue})`);
+      }
+    }
+    if (rule.notify !== undefined && rule.notify !== 'coordinators') problems.push(`${at}.notify can only be "coordinators"`);
+    if (rule.notify !== undefined && rule.escalate === undefined) problems.push(`${at}.notify needs an escalate: the coordinators are told when a task escalates`);
     const when = rule.when;
     if (!isRecord(when)) return problems.push(`${at}.when must be an object`);
     if ('noResponseWithinDays' in when) {

@@ -31,6 +31,26 @@ export interface DemarcheConfig {
     /** How long a process trusts a token record it looked up (so a revocation elsewhere takes at most this long). */
     readonly tokenCacheMs: number;
   };
+  /** Mail to people (see README, Notifications). */
+  readonly notifications: {
+    /** SMTP_URL: the mail server (`smtp://user:pass@host:port`; `smtps://` for TLS). */
+    readonly smtpUrl: string;
+    /** DEMARCHE_MAIL_FROM: the sender of every mail. */
+    readonly mailFrom: string;
+    /** DEMARCHE_PUBLIC_URL: where people reach the console, for the links in mails. */
+    readonly publicUrl: string;
+    /** DEMARCHE_MAIL_RETRY_MAX_S, in ms: the longest wait between two tries of a mail. */
+    readonly retryMaxMs: number;
+  };
+  /** Signed webhooks (see README, Notifications). */
+  readonly webhooks: {
+    /** DEMARCHE_WEBHOOKS_ALLOW_PRIVATE=true: receivers on loopback and private addresses are allowed. */
+    readonly allowPrivate: boolean;
+    /** DEMARCHE_WEBHOOKS_MAX_ATTEMPTS: tries before a delivery is parked. */
+    readonly maxAttempts: number;
+    /** DEMARCHE_WEBHOOKS_RETRY_BASE_S, in ms: the wait after the first failed try, doubling after each. */
+    readonly retryBaseMs: number;
+  };
   /** The servers of the distributed profile (defaults: the ports of `npm run infra:up`). */
   readonly distributed: {
     readonly mongoUrl: string;
@@ -104,6 +124,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DemarcheConfig
       rateWindowMs: whole('DEMARCHE_RATE_WINDOW_S', 60, 1) * 1000,
       tokenCacheMs: whole('DEMARCHE_TOKEN_CACHE_MS', 5000, 0),
     },
+    notifications: {
+      smtpUrl: smtpUrl(env.SMTP_URL),
+      mailFrom: env.DEMARCHE_MAIL_FROM ?? 'Demarche <demarche@localhost>',
+      publicUrl: env.DEMARCHE_PUBLIC_URL ?? `http://127.0.0.1:${port}`,
+      retryMaxMs: whole('DEMARCHE_MAIL_RETRY_MAX_S', 300, 1) * 1000,
+    },
+    webhooks: {
+      allowPrivate: env.DEMARCHE_WEBHOOKS_ALLOW_PRIVATE === 'true',
+      maxAttempts: whole('DEMARCHE_WEBHOOKS_MAX_ATTEMPTS', 8, 1),
+      retryBaseMs: whole('DEMARCHE_WEBHOOKS_RETRY_BASE_S', 10, 1) * 1000,
+    },
     distributed: {
       mongoUrl: env.MONGO_URL ?? 'mongodb://127.0.0.1:27017',
       mongoDb: env.DEMARCHE_MONGO_DB ?? 'demarche',
@@ -114,4 +145,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DemarcheConfig
       kafkaGroup: env.DEMARCHE_KAFKA_GROUP ?? 'demarche-projector',
     },
   };
+}
+
+function smtpUrl(value: string | undefined): string {
+  const url = value ?? 'smtp://127.0.0.1:1025';
+  if (!/^smtps?:\/\/[^\s/]+(:\d+)?\/?(\?.*)?$/.test(url)) throw new ConfigError(`SMTP_URL must read smtp://host:port or smtps://user:password@host:port, not "${url.replace(/:[^:@/]*@/, ':***@')}".`);
+  return url;
 }

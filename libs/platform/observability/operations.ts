@@ -50,3 +50,9 @@ export async function within<T>(ms: number, message: string, work: Promise<T>): 
     clearTimeout(timer);
   }
 }
+
+/**
+ * DI token for servers a context needs but the process can run without (the mail server):
+ * /health/ready reports them, and one down does not make the process unready.
+ */
+export const AUXILIARY_PROBES = Symbol('AuxiliaryProbes');

@@ -1,0 +1,165 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Clock } from '../../kernel/index.js';
+import { FOLLOW_UPS, type FollowUpView } from '../../follow-ups/index.js';
+import { READ_MODEL_STORE, type Projection, type ReadModelStore } from '../../projections/index.js';
+import { OutageLog } from '../../platform/observability/outage-log.js';
+import { CLOCK } from '../../platform/runtime/tokens.js';
+import { digestOf, isEmptyDigest, type DigestContent, type DigestTask } from '../domain/digest.js';
+import { assignmentMail, digestMail, escalationMail, type MailBody, type MailLinks, type MailTask } from '../domain/mail.js';
+import { digestDue, previousDigestDay } from '../domain/person.js';
+import { AssignmentMails } from './assignment-mails.projection.js';
+import { MAILER, OUTBOX, type Mailer, type MailOutbox, type OutboxEntry } from './notification.ports.js';
+import { People } from './people.js';
+import { TasksInReach } from './tasks-in-reach.js';
+import { WEBHOOK_STORE, type WebhookStore } from './webhook.ports.js';
+import { WebhookDeliveries, WebhookDispatcher } from './webhooks.js';
+
+/** How the worker reaches people: the console's address, and how long it waits at most between tries. */
+export interface MailSettings {
+  readonly publicUrl: string;
+  readonly retryMaxMs: number;
+}
+export const MAIL_SETTINGS = Symbol('MailSettings');
+
+const TICK_MS = 1000;
+/** A task not in the queues yet (the projector is behind) is waited for this many tries, then mailed as it is known. */
+const TASK_WAIT_ATTEMPTS = 10;
+
+/**
+ * The worker's side of notifications: it puts each person's digest in the outbox when their
+ * hour comes, and sends what the outbox holds. A mail that fails (the SMTP server is down)
+ * stays pending and is tried again with backoff; only a sent mail leaves the outbox, so a
+ * crash or an outage delays mail and loses none.
+ */
+@Injectable()
+export class NotificationsWorker {
+  private readonly logger = new Logger('Notifications');
+  private readonly outages = new OutageLog(this.logger);
+  /** The subscriptions to the log this context needs, for the worker to host with the playbook's. */
+  readonly projections: readonly Projection[];
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private stopped = true;
+
+  constructor(
+    @Inject(OUTBOX) private readonly outbox: MailOutbox,
+    @Inject(MAILER) private readonly mailer: Mailer,
+    @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
+    private readonly reach: TasksInReach,
+    private readonly webhooks: WebhookDispatcher,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(MAIL_SETTINGS) private readonly settings: MailSettings,
+    @Inject(WEBHOOK_STORE) webhookStore: WebhookStore,
+    private readonly people: People,
+  ) {
+    this.projections = [new AssignmentMails(outbox, (campaignId) => reach.coordinatorsOf(campaignId)), new WebhookDeliveries(webhookStore)];
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    const tick = () => {
+      this.running = this.runOnce().then(
+        () => this.outages.recovered('notifications', (s) => `Notifications work again after ${s} s.`),
+        (error) => this.outages.failed('notifications', `Notifications failed: ${(error as Error)?.stack ?? error}. Nothing is lost: mails wait in the outbox; the worker tries again every second. Logged once until it works again.`),
+      );
+      void this.running.then(() => {
+        if (!this.stopped) this.timer = setTimeout(tick, TICK_MS);
+      });
+    };
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  async runOnce(): Promise<void> {
+    await this.scheduleDigests();
+    await Promise.all([this.sendDue(), this.webhooks.deliverDue()]);
+  }
+
+  private links(secret: string): MailLinks {
+    const base = this.settings.publicUrl.replace(/\/+$/, '');
+    return { taskUrl: (id) => `${base}/#/follow-ups?task=${encodeURIComponent(id)}`, unsubscribeUrl: `${base}/notifications/unsubscribe/${secret}` };
+  }
+
+  /** Each person whose digest hour has come gets one outbox entry for the period, whatever it holds. */
+  private async scheduleDigests(): Promise<void> {
+    const now = this.clock.now();
+    for (const person of await this.people.list()) {
+      const due = digestDue(person, now);
+      if (!due) continue;
+      const key = `digest:${person.tokenId}:${due.period}`;
+      if (await this.outbox.has(key)) continue;
+      const tasks = await this.reach.of(person.tokenId);
+      if (!tasks) continue;
+      const content = digestOf(tasks.map(digestTask), due.day, previousDigestDay(person.digest, due.day));
+      const at = now.toISOString();
+      const empty = isEmptyDigest(content);
+      await this.outbox.enqueue([
+        { key, kind: 'digest', personId: person.tokenId, payload: { day: due.day, ...content }, state: empty ? 'skipped' : 'pending', attempts: 0, nextAttemptAt: '', createdAt: at, ...(empty ? { doneAt: at, lastError: 'nothing to tell' } : {}) },
+      ]);
+    }
+  }
+
+  private async sendDue(): Promise<void> {
+    const now = this.clock.now();
+    for (const entry of await this.outbox.due(now.toISOString(), 50)) {
+      const outcome = await this.compose(entry);
+      if (outcome.kind === 'skip') {
+        await this.outbox.finish(entry.key, 'skipped', now.toISOString(), outcome.reason);
+        continue;
+      }
+      if (outcome.kind !== 'send') {
+        await this.outbox.retryLater(entry.key, entry.attempts + 1, new Date(now.getTime() + 1000).toISOString(), outcome.reason);
+        continue;
+      }
+      try {
+        await this.mailer.send({ ...outcome.mail, messageId: `<${entry.key}@demarche>` });
+        await this.outbox.finish(entry.key, 'sent', this.clock.now().toISOString());
+        this.outages.recovered('smtp', (s) => `The mail server takes mail again after ${s} s; the outbox is being sent.`);
+      } catch (error) {
+        const attempts = entry.attempts + 1;
+        const delay = Math.min(this.settings.retryMaxMs, 1000 * 2 ** Math.min(attempts, 16));
+        await this.outbox.retryLater(entry.key, attempts, new Date(now.getTime() + delay).toISOString(), (error as Error).message);
+        this.outages.failed('smtp', `Sending mail ${entry.key} failed: ${(error as Error).message}. It stays in the outbox and is tried again with backoff (up to ${this.settings.retryMaxMs / 1000} s apart); check SMTP_URL and that the mail server runs. Logged once until a mail goes out.`, 'warn');
+        return;
+      }
+    }
+  }
+
+  private async compose(entry: OutboxEntry): Promise<{ kind: 'send'; mail: Omit<Parameters<Mailer['send']>[0], 'messageId'> } | { kind: 'skip'; reason: string } | { kind: 'wait'; reason: string }> {
+    const stored = await this.people.get(entry.personId);
+    if (!stored) return { kind: 'skip', reason: 'no person with an address for this token (never set, or forgotten)' };
+    if (entry.kind !== 'digest' && !stored.assignmentMails) return { kind: 'skip', reason: 'the person turned mails about their tasks off' };
+    if (entry.kind === 'digest' && stored.digest === 'off') return { kind: 'skip', reason: 'the person turned the digest off' };
+    const links = this.links(stored.unsubscribeSecret);
+    let body: MailBody;
+    if (entry.kind !== 'digest') {
+      const { followUpId, by, reason, to } = entry.payload as { followUpId: string; by?: string; reason?: string; to?: string };
+      const task = await this.readModels.get<FollowUpView>(FOLLOW_UPS, followUpId);
+      if (!task && entry.attempts < TASK_WAIT_ATTEMPTS) return { kind: 'wait', reason: `follow-up ${followUpId} is not in the queues yet` };
+      const known = task ? mailTask(task) : { id: followUpId, kind: 'follow-up', queue: '?', countries: [], dueOn: '?', campaignId: '?' };
+      body = entry.kind === 'assignment' ? assignmentMail(stored.name, known, by ?? 'someone', links) : escalationMail(stored.name, { ...known, queue: to ?? known.queue }, reason ?? 'escalated', links);
+    } else {
+      const content = entry.payload as unknown as DigestContent & { day: string };
+      const ids = [...new Set([...content.overdue, ...content.dueSoon, ...content.opened, ...content.grown])];
+      const tasks = new Map<string, MailTask>();
+      for (const id of ids) {
+        const task = await this.readModels.get<FollowUpView>(FOLLOW_UPS, id);
+        if (task) tasks.set(id, mailTask(task));
+      }
+      body = digestMail(stored.name, content.day, content, tasks, links);
+    }
+    return { kind: 'send', mail: { to: { name: stored.name, address: stored.email }, ...body, unsubscribeUrl: links.unsubscribeUrl } };
+  }
+}
+
+const mailTask = (t: FollowUpView): MailTask => ({ id: t.id, kind: t.kind, queue: t.queue, countries: t.countries, dueOn: t.dueOn, campaignId: t.campaignId });
+
+function digestTask(t: FollowUpView): DigestTask {
+  return { id: t.id, state: t.state, dueOn: t.dueOn, openedOn: t.openedOn, widenedOn: (t.timeline ?? []).filter((e) => e.type === 'FollowUpWidened').map((e) => e.occurredAt.slice(0, 10)) };
+}

@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import { startTestApp, type RunningApp } from '../support/running-app.js';
+import { eventually } from '../support/eventually.js';
+import { mailBody, mailHeaders, mailServer, mailsTo } from '../support/mailbox.js';
+
+// A mail that failed is tried again within a second, so the outage test waits on the server, not on backoff.
+process.env.DEMARCHE_MAIL_RETRY_MAX_S = '1';
+
+/** 18:30 UTC on 10 March 2026 is 07:30 on the 11th in Auckland (NZDT, UTC+13). */
+const NOW = '2026-03-10T18:30:00Z';
+const AUCKLAND_TODAY = '2026-03-11';
+
+describe('notifications: people, assignment mails and digests over a real SMTP server', () => {
+  let app: RunningApp;
+  const run = randomUUID().slice(0, 8);
+  const address = (who: string) => `${who}-${run}@example.org`;
+  const tokens: Record<'mission' | 'alice' | 'bob' | 'carol', { token: string; id: string }> = {} as never;
+  const as = (who: keyof typeof tokens) => app.as(tokens[who].token);
+
+  const outboxEntry = async (prefix: string) => {
+    const { body } = await app.http().get('/v1/notifications/outbox').expect(200);
+    return (body.items as { key: string; state: string; attempts: number; lastError: string | null }[]).find((e) => e.key.startsWith(prefix));
+  };
+  const openTasks = async () => (await app.http().get('/v1/follow-ups?campaignId=ccm-2026').expect(200)).body.items as { id: string; state: string; dueOn: string; kind: string }[];
+
+  beforeAll(async () => {
+    mailServer('start');
+    app = await startTestApp({ now: NOW });
+    await app.http().post('/v1/missions').send({ id: 'nor-nairobi', name: 'Embassy of Norway in Nairobi', kind: 'non-resident', coordinator: 'NOR', accreditedTo: ['KEN', 'ETH', 'ERI'] }).expect(201);
+    await app.http().post('/v1/campaigns').send({ id: 'ccm-2026', treaty: 'CCM', title: 'CCM joint demarche 2026', coordinators: ['NOR', 'NZL'], startsOn: '2025-11-01' }).expect(201);
+    const issue = async (body: object) => {
+      const { token, id } = (await app.http().post('/v1/tokens').send(body).expect(201)).body;
+      return { token, id };
+    };
+    tokens.mission = await issue({ role: 'mission', missionId: 'nor-nairobi' });
+    tokens.alice = await issue({ role: 'coordinator', campaignIds: ['ccm-2026'] });
+    tokens.bob = await issue({ role: 'coordinator', campaignIds: ['ccm-2026'] });
+    tokens.carol = await issue({ role: 'coordinator', campaignIds: ['ccm-2026'] });
+    const respond = (country: string, receivedOn: string, rest: object) =>
+      as('mission').post(`/v1/countries/${country}/responses`).send({ campaignId: 'ccm-2026', missionId: 'nor-nairobi', receivedOn, ...rest }).expect(201);
+    await respond('ETH', '2025-12-01', { group: 'III' });
+    await respond('ERI', '2026-02-12', { group: 'I', wishesToSign: true });
+    await respond('KEN', '2026-02-27', { group: 'II', obstacles: ['capacity'] });
+    await app.settle();
+  });
+  afterAll(async () => {
+    mailServer('start');
+    await app.destroy();
+  });
+
+  it('refuses bad settings with a problem naming the field, and changes nothing', async () => {
+    const bad: [object, string][] = [
+      [{ name: 'Alice', email: 'not-an-address' }, 'email'],
+      [{ name: 'Alice', email: address('alice'), digestHour: 24 }, 'digestHour'],
+      [{ name: 'Alice', email: address('alice'), digestHour: 7.5 }, 'digestHour'],
+      [{ name: 'Alice', email: address('alice'), timeZone: 'Mars/Olympus_Mons' }, 'timeZone'],
+      [{ name: 'Alice', email: address('alice'), digest: 'hourly' }, 'digest'],
+      [{ name: 'Alice', email: address('alice'), extra: true }, 'extra'],
+    ];
+    for (const [body, field] of bad) {
+      const res = await as('alice').put('/v1/me/notifications').send(body).expect(400);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+    }
+    await as('alice').get('/v1/me/notifications').expect(404);
+  });
+
+  it('keeps the address sealed at rest and gives it back to its owner only', async () => {
+    const res = await as('alice').put('/v1/me/notifications').send({ name: 'Alice Aas', email: address('alice'), timeZone: 'Europe/Oslo', digest: 'off' }).expect(200);
+    expect(res.body).toMatchObject({ name: 'Alice Aas', email: address('alice'), timeZone: 'Europe/Oslo', assignmentMails: true, digest: 'off', digestHour: 7, language: 'en' });
+    await as('bob').put('/v1/me/notifications').send({ name: 'Bob Berg', email: address('bob'), digest: 'off' }).expect(200);
+    expect((await as('bob').get('/v1/me/notifications').expect(200)).body.email).toBe(address('bob'));
+  });
+
+  it('mails the assignee once when a task is handed to them, with a console link and one-click unsubscribe', async () => {
+    const task = (await openTasks()).find((t) => t.kind === 'bilateral-approach')!;
+    await app.http().post(`/v1/follow-ups/${task.id}/reassign`).send({ assignee: `token:${tokens.alice.id}` }).expect(201);
+    await app.settle();
+    await eventually(async () => ((await outboxEntry(`assignment:${task.id}:`))?.state === 'sent' ? true : undefined), 'the assignment mail to be sent');
+    const mails = await mailsTo(address('alice'));
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.MessageID).toMatch(new RegExp(`^assignment:${task.id}:.+@demarche$`));
+    const body = await mailBody(mails[0]!.ID);
+    expect(body.Text).toContain(`#/follow-ups?task=${encodeURIComponent(task.id)}`);
+    expect(body.HTML).toContain('Alice Aas');
+    const headers = await mailHeaders(mails[0]!.ID);
+    expect(headers['List-Unsubscribe-Post']).toEqual(['List-Unsubscribe=One-Click']);
+    const unsubscribe = /<(http[^>]+)>/.exec(headers['List-Unsubscribe']![0]!)![1]!;
+    // As a mail program does it (RFC 8058): a form post, no token.
+    await app.as(undefined).post(new URL(unsubscribe).pathname).type('form').send('List-Unsubscribe=One-Click').expect(200);
+    expect((await as('alice').get('/v1/me/notifications').expect(200)).body).toMatchObject({ assignmentMails: false, digest: 'off' });
+  });
+
+  it('holds a mail while the SMTP server is down and across a restart, then sends it once', async () => {
+    const task = (await openTasks()).find((t) => t.kind === 'high-level-engagement')!;
+    mailServer('stop');
+    await app.http().post(`/v1/follow-ups/${task.id}/reassign`).send({ assignee: `token:${tokens.bob.id}` }).expect(201);
+    await app.settle();
+    await eventually(async () => ((await outboxEntry(`assignment:${task.id}:`))?.attempts ?? 0) >= 1 || undefined, 'a failed try while the mail server is down');
+    const ready = await app.http().get('/health/ready').expect(200);
+    expect(ready.body.auxiliary.smtp).toMatchObject({ status: 'down' });
+    expect(ready.body.auxiliary.smtp.message).toMatch(/SMTP_URL/);
+    await app.stop();
+    mailServer('start');
+    app = await startTestApp({ now: NOW, dataDir: app.dataDir });
+    const mails = await eventually(async () => {
+      const found = await mailsTo(address('bob'));
+      return found.length ? found : undefined;
+    }, 'the held mail to reach bob', 60_000);
+    await eventually(async () => ((await outboxEntry(`assignment:${task.id}:`))?.state === 'sent' ? true : undefined), 'the outbox to mark it sent');
+    expect(await mailsTo(address('bob'))).toHaveLength(1);
+    expect(mails[0]!.MessageID).toMatch(new RegExp(`^assignment:${task.id}:`));
+    expect((await app.http().get('/health/ready').expect(200)).body.auxiliary.smtp.status).toBe('up');
+  });
+
+  it('sends a digest at the person\'s hour in their time zone with exactly the overdue and soon-due tasks', async () => {
+    const tasks = (await openTasks()).filter((t) => t.state === 'open' || t.state === 'claimed');
+    const soonEnd = '2026-03-18';
+    const overdue = tasks.filter((t) => t.dueOn < AUCKLAND_TODAY).map((t) => t.id).sort();
+    const dueSoon = tasks.filter((t) => t.dueOn >= AUCKLAND_TODAY && t.dueOn <= soonEnd).map((t) => t.id).sort();
+    expect(overdue.length).toBeGreaterThan(0);
+    expect(dueSoon.length).toBeGreaterThan(0);
+    await as('carol').put('/v1/me/notifications').send({ name: 'Carol Crown', email: address('carol'), timeZone: 'Pacific/Auckland', digest: 'daily', digestHour: 7, assignmentMails: false }).expect(200);
+    const [mail] = await eventually(async () => {
+      const found = await mailsTo(address('carol'));
+      return found.length ? found : undefined;
+    }, 'carol\'s digest');
+    expect(mail!.MessageID).toBe(`digest:${tokens.carol.id}:${AUCKLAND_TODAY}@demarche`);
+    expect(mail!.Subject).toBe(`Demarche digest for ${AUCKLAND_TODAY}: ${overdue.length} overdue, ${dueSoon.length} due soon`);
+    const text = (await mailBody(mail!.ID)).Text.replace(/\r\n/g, '\n');
+    const section = (title: string) => [...(text.split(`${title} (`)[1]!.split('\n\n')[0]!.matchAll(/task=([^\s]+)/g))].map((m) => decodeURIComponent(m[1]!)).sort();
+    expect(section('Overdue')).toEqual(overdue);
+    expect(section('Due within 7 days')).toEqual(dueSoon);
+    await eventually(async () => ((await outboxEntry(`digest:${tokens.carol.id}:`))?.state === 'sent' ? true : undefined), 'the digest marked sent');
+    expect(await mailsTo(address('carol'))).toHaveLength(1);
+  });
+
+  it('forgets a person: the address is gone and no mail reaches them', async () => {
+    await as('bob').delete('/v1/me/notifications').expect(204);
+    await as('bob').get('/v1/me/notifications').expect(404);
+    const task = (await openTasks()).find((t) => t.kind === 'facilitate-accession')!;
+    await app.http().post(`/v1/follow-ups/${task.id}/reassign`).send({ assignee: `token:${tokens.bob.id}` }).expect(201);
+    await app.settle();
+    const entry = await eventually(async () => {
+      const e = await outboxEntry(`assignment:${task.id}:`);
+      return e?.state === 'skipped' ? e : undefined;
+    }, 'the mail to a forgotten person to be skipped');
+    expect(entry.lastError).toMatch(/forgotten/);
+  });
+});
