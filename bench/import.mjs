@@ -59,10 +59,11 @@ export function seedSizedCampaign() {
 async function prepared(store) {
   const registry = demarcheEventRegistry();
   const runner = new CommandRunner(store, registry);
-  const treaty = readTreatyCatalog(join(reference, 'treaties')).get('CCM');
+  const treaties = readTreatyCatalog(join(reference, 'treaties'));
+  const treaty = treaties.get('CCM');
   await importStatesFiles(runner, clock, treaty, shippedStatesFiles(reference, 'CCM'));
   await runner.run(campaignStreamId('ccm-2012'), campaignDecider, { campaignId: 'ccm-2012', treaty: 'CCM', title: 'Joint demarche 2012', coordinators: ['JPN', 'PRT'], startsOn: '2012-06-01', treatyOpenedOn: treaty.openedForSignatureOn }, meta);
-  return new OutreachImport(new RecordOutreachBatchHandler(runner, store, clock), new RegisterMissionsHandler(runner, store, clock));
+  return new OutreachImport(new RecordOutreachBatchHandler(runner, store, clock, treaties), new RegisterMissionsHandler(runner, store, clock));
 }
 
 /** The import, timed: missions, then letters and responses; events appended per second. */
