@@ -18,7 +18,7 @@ import { BullTimerWorker } from '../dist/libs/follow-ups/infrastructure/bullmq-t
 import { READ_MODEL_PROJECTIONS } from '../dist/apps/runtime/projection-catalog.js';
 import { ProjectionWriter } from '../dist/libs/projections/infrastructure/projection-writer.js';
 import { demarcheEventRegistry } from '../dist/apps/runtime/event-types.js';
-import { COUNTRIES, interleaved, letterEvents, median, now, pool, rawEventDoc, round, sleep } from './lib.mjs';
+import { COUNTRIES, interleaved, letterEvents, median, now, pool, rawEventDoc, round, rounds, sleep } from './lib.mjs';
 
 const { Partitioners, logLevel } = kafkajs;
 const quiet = { log: () => undefined, warn: () => undefined, error: (m) => console.error(`    [bench] ${m}`) };
@@ -161,26 +161,39 @@ export class DistributedBench {
     return n;
   }
 
-  // 3. replay read: event store readAllPages vs driver cursor with batch size 1000.
+  /**
+   * The store's own documents read by the driver alone: its commits in log order, as many a
+   * round trip as the store asks for (5,000 events' worth), each commit's events parsed. What
+   * the store adds to this is what its code costs.
+   */
+  async readAllSameLayout() {
+    let n = 0;
+    const commits = this.client.db(this.esDb).collection('commits');
+    for await (const doc of commits.find({ lastPosition: { $gt: 0 } }, { sort: { lastPosition: 1 }, batchSize: 50 })) {
+      n += (typeof doc.events === 'string' ? JSON.parse(doc.events) : doc.events).length;
+    }
+    return n;
+  }
+
+  // 3. replay read: event store readAllPages vs the driver reading the store's own commits, and
+  // vs a cursor over one document per event (batch size 1000).
   async replay() {
     const { reps, warmup } = this.sizes.replay;
     this.log(`replay read: ${reps} reps over ${this.events} events`);
-    return interleaved({
-      reps,
-      warmup,
-      log: this.log,
-      profile: this.profiler?.hook('replay'),
-      ours: async () => {
-        const t0 = now();
-        const n = await this.readAllOurs();
-        return { rate: n / ((now() - t0) / 1000) };
-      },
-      raw: async () => {
-        const t0 = now();
-        const n = await this.readAllRaw();
-        return { rate: n / ((now() - t0) / 1000) };
-      },
-    });
+    const timed = (read) => async () => {
+      const t0 = now();
+      const n = await read();
+      return { rate: n / ((now() - t0) / 1000) };
+    };
+    return withSameLayout(
+      await rounds({
+        reps,
+        warmup,
+        log: this.log,
+        profile: this.profiler?.hook('replay'),
+        sides: { ours: timed(() => this.readAllOurs()), raw: timed(() => this.readAllRaw()), sameLayout: timed(() => this.readAllSameLayout()) },
+      }),
+    );
   }
 
   // 4. full projection rebuild vs raw cursor read + raw bulkWrite of the final documents.
@@ -192,28 +205,35 @@ export class DistributedBench {
     const rawTarget = this.rawDb.collection(`rm_${projection.collections[0]}`);
     let finalDocs;
     this.log(`rebuild ${name}: ${reps} reps over ${this.events} events`);
+    // The raw rebuilds: a read, then the final documents written once, in commands of the size
+    // the store sends (bigger ones hang FerretDB, see MAX_WRITES_PER_COMMAND).
+    const rawRebuild = (read) => async () => {
+      const t0 = now();
+      const n = await read();
+      const ops = finalDocs.map((d) => ({ replaceOne: { filter: { _id: d.campaignId ?? d.iso3 ?? d.id }, replacement: d, upsert: true } }));
+      for (let i = 0; i < ops.length; i += MAX_WRITES_PER_COMMAND) await rawTarget.bulkWrite(ops.slice(i, i + MAX_WRITES_PER_COMMAND), { ordered: false });
+      return { rate: n / ((now() - t0) / 1000) };
+    };
     try {
-      return await interleaved({
-        reps,
-        warmup,
-        log: this.log,
-      profile: this.profiler?.hook('rebuild'),
-        ours: async () => {
-          const t0 = now();
-          const result = await rebuildProjection(this.store, readModels, projection, { swap: true, upcast });
-          const rate = result.events / ((now() - t0) / 1000);
-          if (!finalDocs) finalDocs = await versions.pinned((await versions.of(name)).active).find(projection.collections[0]);
-          return { rate };
-        },
-        raw: async () => {
-          const t0 = now();
-          const n = await this.readAllRaw();
-          const ops = finalDocs.map((d) => ({ replaceOne: { filter: { _id: d.campaignId ?? d.iso3 ?? d.id }, replacement: d, upsert: true } }));
-          // Commands of the size the store sends: bigger ones hang FerretDB (see MAX_WRITES_PER_COMMAND).
-          for (let i = 0; i < ops.length; i += MAX_WRITES_PER_COMMAND) await rawTarget.bulkWrite(ops.slice(i, i + MAX_WRITES_PER_COMMAND), { ordered: false });
-          return { rate: n / ((now() - t0) / 1000) };
-        },
-      });
+      return withSameLayout(
+        await rounds({
+          reps,
+          warmup,
+          log: this.log,
+          profile: this.profiler?.hook('rebuild'),
+          sides: {
+            ours: async () => {
+              const t0 = now();
+              const result = await rebuildProjection(this.store, readModels, projection, { swap: true, upcast });
+              const rate = result.events / ((now() - t0) / 1000);
+              if (!finalDocs) finalDocs = await versions.pinned((await versions.of(name)).active).find(projection.collections[0]);
+              return { rate };
+            },
+            raw: rawRebuild(() => this.readAllRaw()),
+            sameLayout: rawRebuild(() => this.readAllSameLayout()),
+          },
+        }),
+      );
     } finally {
       await readModels['connection']?.close?.().catch(() => undefined);
     }
@@ -443,4 +463,15 @@ export class DistributedBench {
     redis.disconnect();
     await this.client?.close().catch(() => undefined);
   }
+}
+
+/** A figure with two baselines: the per-event layout (`raw`, `ratio`) and the store's own documents (`sameLayout`, `ratioSameLayout`). */
+function withSameLayout({ sides }) {
+  return {
+    ours: sides.ours,
+    raw: sides.raw,
+    ratio: round(sides.ours.median / sides.raw.median, 3),
+    sameLayout: sides.sameLayout,
+    ratioSameLayout: round(sides.ours.median / sides.sameLayout.median, 3),
+  };
 }

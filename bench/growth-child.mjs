@@ -2,7 +2,9 @@
 //   node bench/growth-child.mjs replay  <sqlite dir>            -> reads the whole log
 //   node bench/growth-child.mjs rebuild <sqlite dir> <projection> -> rebuilds one read model
 //   node bench/growth-child.mjs replay-mongo <mongo url> <db>   -> the same on MongoDB
-// Prints one JSON line: events, seconds, events per second, peak RSS (MB).
+//   node bench/growth-child.mjs command <sqlite dir> [count]     -> meetings recorded one by one, p50/p99
+//   node bench/growth-child.mjs command-mongo <mongo url> <db> [count]
+// Prints one JSON line: events, seconds, events per second (or latencies), peak RSS (MB).
 import { readFileSync } from 'node:fs';
 import { MongoEventStore } from '../dist/libs/event-store/infrastructure/mongo-event-store.js';
 import { openSqliteDatabase } from '../dist/libs/platform/persistence/sqlite-database.js';
@@ -12,6 +14,10 @@ import { MongoReadModelStore } from '../dist/libs/projections/infrastructure/mon
 import { SqliteReadModelStore } from '../dist/libs/projections/infrastructure/sqlite-read-model-store.js';
 import { READ_MODEL_PROJECTIONS } from '../dist/apps/runtime/projection-catalog.js';
 import { demarcheEventRegistry } from '../dist/apps/runtime/event-types.js';
+import { RecordOutreachCommand, RecordOutreachHandler } from '../dist/libs/outreach/application/record-outreach.handler.js';
+import { RegisterMissionsCommand, RegisterMissionsHandler } from '../dist/libs/outreach/application/register-missions.handler.js';
+import { campaignReady } from './import.mjs';
+import { COUNTRIES, percentile, round } from './lib.mjs';
 
 const [what, where, arg] = process.argv.slice(2);
 const registry = demarcheEventRegistry();
@@ -53,6 +59,10 @@ if (what === 'generate-mongo') {
 }
 const store = distributed ? await MongoEventStore.connect(where, arg.split(':')[0]) : new SqliteEventStore(openSqliteDatabase(where));
 const rssBefore = peakRssMB();
+if (what.startsWith('command')) {
+  process.stdout.write(`${JSON.stringify({ what, ...(await commandLatencies(store, Number(process.argv[distributed ? 5 : 4] ?? 500))), peakRssMB: Math.round(peakRssMB()) })}\n`);
+  process.exit(0);
+}
 const t0 = performance.now();
 let events = 0;
 if (what === 'replay-raw') {
@@ -77,3 +87,25 @@ if (what === 'replay-raw') {
 const seconds = (performance.now() - t0) / 1000;
 process.stdout.write(`${JSON.stringify({ what, events, seconds: Number(seconds.toFixed(2)), eventsPerSecond: Math.round(events / seconds), peakRssMB: Math.round(peakRssMB()), rssAfterOpenMB: Math.round(rssBefore) })}\n`);
 process.exit(0);
+
+/**
+ * A command's cost on a store of this size: meetings recorded one after another through the
+ * use case the HTTP API calls (country check, campaign and mission loaded, decided, appended),
+ * on streams of their own; the first 10% are a warm-up and not counted.
+ */
+async function commandLatencies(store, count) {
+  const { runner, treaties, clock, meta } = await campaignReady(store);
+  await new RegisterMissionsHandler(runner, store, clock).execute(
+    new RegisterMissionsCommand([{ missionId: 'bench-mission', name: 'Benchmark mission', kind: 'non-resident', coordinator: 'JPN', accreditedTo: COUNTRIES }], meta),
+  );
+  const handler = new RecordOutreachHandler(runner, store, clock, treaties);
+  const warmup = Math.ceil(count / 10);
+  const latencies = [];
+  for (let i = 0; i < warmup + count; i++) {
+    const heldOn = new Date(Date.UTC(2012, 5, 2) + Math.floor(i / COUNTRIES.length) * 86_400_000).toISOString().slice(0, 10);
+    const t = performance.now();
+    await handler.execute(new RecordOutreachCommand(COUNTRIES[i % COUNTRIES.length], 'ccm-2012', 'bench-mission', { kind: 'hold-meeting', heldOn }, meta));
+    if (i >= warmup) latencies.push(performance.now() - t);
+  }
+  return { commands: count, p50Ms: round(percentile(latencies, 50), 2), p99Ms: round(percentile(latencies, 99), 2), maxMs: round(Math.max(...latencies), 2) };
+}

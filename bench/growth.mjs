@@ -1,4 +1,4 @@
-// How cost grows: replay and rebuild at several history sizes, each measurement in a child
+// How cost grows: replay, rebuild and a command at several history sizes, each measurement in a child
 // process of its own so that its peak RSS is isolated.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -22,6 +22,16 @@ function node(args, timeoutMs = 4 * 3600_000) {
 
 export const GROWTH_PROJECTIONS = ['campaign-summary', 'country-status'];
 
+/** Commands timed at each size (after a warm-up of a tenth as many). */
+const COMMANDS = 500;
+
+async function measure(row, key, args, log) {
+  const { out } = await node(['bench/growth-child.mjs', ...args]);
+  row[key] = JSON.parse(out);
+  const what = row[key].p99Ms !== undefined ? `${row[key].commands} commands, p50 ${row[key].p50Ms} ms, p99 ${row[key].p99Ms} ms` : `${row[key].events} events, ${row[key].eventsPerSecond} events/s`;
+  log(`  ${key}: ${what}, peak RSS ${row[key].peakRssMB} MB`);
+}
+
 /** The embedded (SQLite) growth study: history written by tests/support/generate-history.mjs. */
 export async function embeddedGrowth(sizes, log) {
   const rows = [];
@@ -35,11 +45,8 @@ export async function embeddedGrowth(sizes, log) {
         ['replayRaw', ['replay-raw', dir]],
         ['replay', ['replay', dir]],
         ...GROWTH_PROJECTIONS.map((p) => [`rebuild:${p}`, ['rebuild', dir, p]]),
-      ]) {
-        const { out } = await node(['bench/growth-child.mjs', ...args]);
-        row[key] = JSON.parse(out);
-        log(`  ${key}: ${row[key].events} events, ${row[key].eventsPerSecond} events/s, peak RSS ${row[key].peakRssMB} MB`);
-      }
+        ['command', ['command', dir, String(COMMANDS)]],
+      ]) await measure(row, key, args, log);
       rows.push(row);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -60,11 +67,8 @@ export async function mongoGrowth(sizes, { mongoUrl, dbName, drop, log }) {
       for (const [key, args] of [
         ['replay', ['replay-mongo', mongoUrl, db]],
         ...GROWTH_PROJECTIONS.map((p) => [`rebuild:${p}`, ['rebuild-mongo', mongoUrl, `${db}:${p}`]]),
-      ]) {
-        const { out } = await node(['bench/growth-child.mjs', ...args]);
-        row[key] = JSON.parse(out);
-        log(`  ${key}: ${row[key].events} events, ${row[key].eventsPerSecond} events/s, peak RSS ${row[key].peakRssMB} MB`);
-      }
+        ['command', ['command-mongo', mongoUrl, db, String(COMMANDS)]],
+      ]) await measure(row, key, args, log);
       rows.push(row);
     } finally {
       await drop(db);

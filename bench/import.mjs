@@ -2,7 +2,6 @@
 // to each of the 125 states not party on 1 June 2012, 77 responses) entered from spreadsheets
 // through the import the command line and the console use, against the batched-append
 // baseline (a raw driver writing the same number of events, 100 a commit) on the same server.
-import Database from 'better-sqlite3';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +18,7 @@ import { OutreachImport } from '../dist/libs/outreach/api/outreach-import.js';
 import { RecordOutreachBatchHandler } from '../dist/libs/outreach/application/record-outreach-batch.handler.js';
 import { RegisterMissionsHandler } from '../dist/libs/outreach/application/register-missions.handler.js';
 import { interleaved, letterEvents, now, rawEventDoc } from './lib.mjs';
+import { fullRowSqliteLog } from './sqlite-baselines.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const reference = join(root, 'reference');
@@ -55,14 +55,22 @@ export function seedSizedCampaign() {
   return { missions: `${missions.join('\n')}\n`, outreach: `${outreach.join('\n')}\n` };
 }
 
-/** A store with the shipped states and the campaign launched, as before an import (untimed). */
-async function prepared(store) {
+/**
+ * A store holding the shipped CCM states and campaign `ccm-2012` (JPN and PRT coordinating), as
+ * before an import or a command (untimed); returns what the use cases are built with.
+ */
+export async function campaignReady(store) {
   const registry = demarcheEventRegistry();
   const runner = new CommandRunner(store, registry);
   const treaties = readTreatyCatalog(join(reference, 'treaties'));
   const treaty = treaties.get('CCM');
   await importStatesFiles(runner, clock, treaty, shippedStatesFiles(reference, 'CCM'));
   await runner.run(campaignStreamId('ccm-2012'), campaignDecider, { campaignId: 'ccm-2012', treaty: 'CCM', title: 'Joint demarche 2012', coordinators: ['JPN', 'PRT'], startsOn: '2012-06-01', treatyOpenedOn: treaty.openedForSignatureOn }, meta);
+  return { runner, treaties, clock, meta };
+}
+
+async function prepared(store) {
+  const { runner, treaties } = await campaignReady(store);
   return new OutreachImport(new RecordOutreachBatchHandler(runner, store, clock, treaties), new RegisterMissionsHandler(runner, store, clock));
 }
 
@@ -135,15 +143,7 @@ export async function seedImportSqlite({ dir, reps, warmup, log }) {
       }
     },
     raw: async (i) => {
-      const db = new Database(join(dir, `import-raw-${i + warmup}.sqlite`));
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = FULL');
-      db.exec(`CREATE TABLE events (position INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, stream_id TEXT NOT NULL, stream_version INTEGER NOT NULL,
-        type TEXT NOT NULL, schema_version INTEGER NOT NULL, occurred_at TEXT NOT NULL, recorded_at TEXT NOT NULL, actor TEXT NOT NULL,
-        correlation_id TEXT NOT NULL, causation_id TEXT NOT NULL, data TEXT NOT NULL, UNIQUE (stream_id, stream_version))`);
-      const insert = db.prepare(`INSERT INTO events (id, stream_id, stream_version, type, schema_version, occurred_at, recorded_at, actor, correlation_id, causation_id, data)
-        VALUES (@id, @streamId, @streamVersion, @type, @schemaVersion, @occurredAt, @recordedAt, @actor, @correlationId, @causationId, @data)`);
-      const commit = db.transaction((rows) => rows.forEach((row) => insert.run(row)));
+      const { db, commit } = fullRowSqliteLog(join(dir, `import-raw-${i + warmup}.sqlite`));
       const commits = baselineCommits(`r${i}`, events || 400);
       const t0 = now();
       for (const b of commits) {

@@ -39,9 +39,19 @@ export const repetitionWindows = {
  * `profile(side, fn)`, if given, runs the middle recorded repetition of each side (which
  * still counts) under a system profile (--system-profile).
  */
-export async function interleaved({ reps, warmup = 0, ours, raw, log, profile }) {
-  const o = [];
-  const r = [];
+export async function interleaved({ ours, raw, ...options }) {
+  const { sides } = await rounds({ ...options, sides: { ours, raw } });
+  return { ours: sides.ours, raw: sides.raw, ratio: round(sides.ours.median / sides.raw.median, 3) };
+}
+
+/**
+ * The same for any number of sides, run in turn in the order given within each round, so
+ * that a noisy neighbour hurts them alike. Returns each side's rates, median and latency
+ * percentiles, by name.
+ */
+export async function rounds({ reps, warmup = 0, sides, log, profile }) {
+  const names = Object.keys(sides);
+  const runs = Object.fromEntries(names.map((n) => [n, []]));
   const profiled = profiledRepetition(reps);
   const side = async (name, fn, i) => {
     const start = process.hrtime.bigint();
@@ -52,25 +62,23 @@ export async function interleaved({ reps, warmup = 0, ours, raw, log, profile })
     }
   };
   for (let i = -warmup; i < reps; i++) {
-    const a = await side('ours', ours, i);
-    const b = await side('raw', raw, i);
-    if (i >= 0) {
-      o.push(a);
-      r.push(b);
+    const got = [];
+    for (const name of names) {
+      const result = await side(name, sides[name], i);
+      if (i >= 0) runs[name].push(result);
+      got.push(`${name} ${fmtRate(result.rate)}/s`);
     }
-    log?.(`  ${i < 0 ? 'warm-up' : `rep ${i + 1}/${reps}`}: ours ${fmtRate(a.rate)}/s, raw ${fmtRate(b.rate)}/s`);
+    log?.(`  ${i < 0 ? 'warm-up' : `rep ${i + 1}/${reps}`}: ${got.join(', ')}`);
   }
-  const sum = (runs) => {
-    const lat = runs.flatMap((x) => x.latencies ?? []);
+  const summary = (list) => {
+    const lat = list.flatMap((x) => x.latencies ?? []);
     return {
-      rates: runs.map((x) => round(x.rate)),
-      median: round(median(runs.map((x) => x.rate))),
-      ...(lat.length ? { p50Ms: round(percentile(lat, 50)), p99Ms: round(percentile(lat, 99)) } : {}),
+      rates: list.map((x) => round(x.rate)),
+      median: round(median(list.map((x) => x.rate))),
+      ...(lat.length ? { p50Ms: round(percentile(lat, 50), 2), p99Ms: round(percentile(lat, 99), 2) } : {}),
     };
   };
-  const ours_ = sum(o);
-  const raw_ = sum(r);
-  return { ours: ours_, raw: raw_, ratio: round(ours_.median / raw_.median, 3) };
+  return { sides: Object.fromEntries(names.map((n) => [n, summary(runs[n])])) };
 }
 
 /** The repetition a system profile records: the middle one, warm and not the last. */

@@ -3,7 +3,7 @@
 //   --quick                 a smoke run (about two minutes on 2 cores with FerretDB)
 //   --sizes=100k,1m,5m      history sizes of the embedded (SQLite) growth study
 //   --mongo-sizes=100k      history sizes of the growth study on MongoDB (default: none)
-//   --only=append,replay,rebuild,publish,project,follow-ups,commands,lag,import,embedded,growth
+//   --only=append,replay,rebuild,publish,project,follow-ups,commands,lag,import,embedded,embedded-commands,peers,growth
 //   --no-markdown           do not rewrite the results section of BENCHMARKS.md
 //   --out=FILE              write the JSON there instead of bench/results/latest.json
 //   --profile               the Demarche apps started by the bench write CPU profiles to bench/profiles
@@ -24,6 +24,10 @@ import { fileURLToPath } from 'node:url';
 import { DistributedBench } from './distributed.mjs';
 import { HttpBench } from './http.mjs';
 import { embeddedAppend } from './embedded.mjs';
+import { embeddedCommands } from './commands-embedded.mjs';
+import { peerRows, peerSizes } from './peers.mjs';
+import { mongoPeers } from './peers-mongo.mjs';
+import { sqlitePeers } from './peers-sqlite.mjs';
 import { seedImportMongo, seedImportSqlite } from './import.mjs';
 import { embeddedGrowth, GROWTH_PROJECTIONS, mongoGrowth } from './growth.mjs';
 import { renderSystemProfiles, SystemProfiler } from './system-profile.mjs';
@@ -55,6 +59,8 @@ const sizes = quick
       lag: { reps: 5, warmup: 0, seconds: 3, sustainedCommands: 200 },
       embedded: { reps: 5, warmup: 1, commits: 20 },
       import: { reps: 3, warmup: 0 },
+      embeddedCommands: { reps: 3, warmup: 1, requests: 200 },
+      peers: peerSizes(true),
     }
   : {
       append: { commits: 20, reps: 7, warmup: 1 },
@@ -68,6 +74,8 @@ const sizes = quick
       lag: { reps: 5, warmup: 1, seconds: 15 },
       embedded: { reps: 7, warmup: 1, commits: 200 },
       import: { reps: 5, warmup: 1 },
+      embeddedCommands: { reps: 5, warmup: 1, requests: 1000 },
+      peers: peerSizes(false),
     };
 
 const servers = {
@@ -119,7 +127,7 @@ process.once('SIGTERM', onSignal);
 if (!args.render) console.log(`Demarche bench ${quick ? '(quick) ' : ''}run ${run}`);
 await profiler?.check();
 let serverInfo = {};
-const distributedFigures = ['append', 'replay', 'rebuild', 'publish', 'project', 'follow-ups', 'commands', 'lag', 'import'];
+const distributedFigures = ['append', 'replay', 'rebuild', 'publish', 'project', 'follow-ups', 'commands', 'lag', 'import', 'peers'];
 try {
   if (!args.render && (distributedFigures.some(wants) || mongoSizes.length)) {
     await bench.open();
@@ -141,6 +149,7 @@ try {
     if (wants('commands') || wants('lag')) await figure('commands', () => http.commands(sizes.commands));
     if (wants('lag')) await figure('lag', () => http.lag({ ...sizes.lag, ...(args['lag-rate'] ? { rate: Number(args['lag-rate']) } : {}) }));
     if (wants('import')) await figure('seedImport', () => seedImportMongo({ bench, ...sizes.import, log }));
+    if (wants('peers')) await figure('peersMongo', () => mongoPeers({ bench, reps: sizes.peers.reps, warmup: sizes.peers.warmup, sizes: sizes.peers.mongo, log }));
     if (mongoSizes.length) {
       figures.growthMongo = await mongoGrowth(mongoSizes, {
         mongoUrl: servers.mongoUrl,
@@ -154,11 +163,13 @@ try {
   await http.close();
   await bench.close();
 }
-if (!args.render && (wants('embedded') || wants('import'))) {
+if (!args.render && ['embedded', 'import', 'peers', 'embedded-commands'].some(wants)) {
   const dir = mkdtempSync(join(tmpdir(), 'demarche-bench-'));
   try {
     if (wants('embedded')) await figure('embeddedAppend', () => embeddedAppend({ dir, ...sizes.embedded, log, profile: profiler?.hook('embeddedAppend') }));
     if (wants('import')) await figure('seedImportEmbedded', () => seedImportSqlite({ dir, ...sizes.import, log }));
+    if (wants('embedded-commands')) await figure('commandsEmbedded', () => embeddedCommands({ dir, run, ...sizes.embeddedCommands, log, profile: Boolean(args.profile) }));
+    if (wants('peers')) await figure('peersSqlite', () => sqlitePeers({ dir, reps: sizes.peers.reps, warmup: sizes.peers.warmup, sizes: sizes.peers.sqlite, log }));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -220,15 +231,21 @@ function markdown(r) {
   const f = r.figures;
   const rate = (x) => (x ? `${fmtRate(x.median)}/s` : 'n/a');
   const ratio = (x, target) => (!x ? 'not run' : target === '—' ? `**${x.ratio}**` : `**${x.ratio}** (target ${target})${x.ratio >= Number(target.replace(/[^\d.]/g, '')) ? '' : ' below'}`);
+  const sameLayout = (x) => x?.sameLayout && { ours: x.ours, raw: x.sameLayout, ratio: x.ratioSameLayout };
+  const minimal = (x) => x?.minimal && { ours: x.ours, raw: x.minimal, ratio: x.ratioMinimal };
   const rows = [
     ['batched append (100 events/commit, ~300 B each), events/s', 'event store `append`', 'driver `insertMany`', f.batchedAppend, '>= 0.6'],
     ['single-event commands, 32 concurrent, HTTP to stored, commands/s', 'POST /v1/countries/{iso3}/meetings', 'driver `insertOne`, same unique index', f.commands, '>= 0.3'],
-    ['replay read, events/s', 'event store `readAllPages` (1000 a page)', 'driver cursor, batch 1000', f.replay, '>= 0.8'],
-    ['full projection rebuild (campaign-summary), events/s', '`rebuildProjection` (swap)', 'raw cursor read + `bulkWrite` of the final documents', f.rebuild, '>= 0.4'],
+    ['replay read, events/s', 'event store `readAllPages` (1000 a page)', "driver cursor over the store's own commits, 5,000 events a round trip", sameLayout(f.replay), '>= 0.8'],
+    ['replay read against the per-event layout, events/s', 'the same', 'driver cursor over one document per event, batch 1000', f.replay, '—'],
+    ['full projection rebuild (campaign-summary), events/s', '`rebuildProjection` (swap)', "the store's own commits read raw + `bulkWrite` of the final documents", sameLayout(f.rebuild), '>= 0.5'],
+    ['full projection rebuild against the per-event layout, events/s', 'the same', 'per-event cursor read + `bulkWrite` of the final documents', f.rebuild, '—'],
     ['publish, events/s', 'outbox relay to Kafka', 'kafkajs `send`, 100-message batches', f.publish, '>= 0.7'],
     ['project, events/s', 'projector consumer (4 read models, written in turns under a Redis lock, as the projector role)', 'no-op `eachBatch` consumer', f.project, '>= 0.5'],
     ['follow-up jobs, jobs/s', '`BullTimers.setMany` (100 a call) + `BullTimerWorker`', 'BullMQ `addBulk` + `Worker`', f.followUps, '>= 0.5'],
-    ['embedded append (SQLite), events/s', 'SQLite adapter `append`', 'better-sqlite3, one transaction per 100 rows', f.embeddedAppend, '>= 0.6'],
+    ['embedded append (SQLite), events/s', 'SQLite adapter `append`', 'better-sqlite3, one transaction per 100 rows of the minimal table (stream, version, type, data)', minimal(f.embeddedAppend), '—'],
+    ['embedded append against the full row, events/s', 'the same', 'better-sqlite3, one transaction per 100 rows of every field Demarche keeps, event id unique', f.embeddedAppend, '>= 0.6'],
+    ['embedded commands, one in flight, commands/s', 'POST /v1/countries/{iso3}/meetings to `npm start` (SQLite)', 'better-sqlite3, one row per transaction (minimal table)', f.commandsEmbedded, '—'],
     ['seed-sized import (113 missions, 125 letters, 77 responses from CSV), events/s, MongoDB wire', 'import-missions + import-outreach (checked, then written)', 'driver `insertMany`, 100 a commit', f.seedImport, '—'],
     ['seed-sized import, events/s, SQLite', 'the same import on the embedded profile', 'better-sqlite3, one transaction per 100 rows', f.seedImportEmbedded, '—'],
   ];
@@ -244,6 +261,13 @@ function markdown(r) {
   if (f.commands) {
     lines.push('', `Commands latency: ours p50 ${f.commands.ours.p50Ms} ms, p99 **${f.commands.ours.p99Ms} ms**; insertOne p50 ${f.commands.raw.p50Ms} ms, p99 ${f.commands.raw.p99Ms} ms (${f.commands.conflictsRetried} answers 409 retried, over ${f.commands.streams} streams).`);
   }
+  if (f.commandsEmbedded) {
+    const c = f.commandsEmbedded;
+    lines.push('', `Embedded commands latency, one in flight: ours p50 ${c.ours.p50Ms} ms, p99 **${c.ours.p99Ms} ms**; better-sqlite3 p50 ${c.raw.p50Ms} ms, p99 ${c.raw.p99Ms} ms` +
+      (c.emmett ? `; Emmett ${c.emmett.version} \`CommandHandler\` over its SQLite store ${Math.round(c.emmett.median)}/s, p50 ${c.emmett.p50Ms} ms, p99 ${c.emmett.p99Ms} ms (Demarche **${c.ratioToEmmett}x**).` : `; Emmett not measured: ${c.unavailable}.`));
+  }
+  lines.push(...peerRows('Peers, embedded profile (SQLite, WAL, synchronous=FULL on every side):', f.peersSqlite));
+  lines.push(...peerRows('Peers, distributed profile (the same MongoDB-protocol server for every side):', f.peersMongo));
   if (f.storeCalls) {
     lines.push('', `Event store calls on MongoDB after the figures above (${f.storeCalls.head} events stored; median of 5, ms): ` +
       Object.entries(f.storeCalls).filter(([k]) => k !== 'head' && k !== 'elapsedSeconds').map(([k, v]) => `${k} ${v}`).join(', ') + '.');
@@ -266,10 +290,12 @@ function markdown(r) {
   const growthTable = (title, rowsOf) => {
     if (!rowsOf?.length) return;
     const keys = ['replay', ...GROWTH_PROJECTIONS.map((p) => `rebuild:${p}`)];
-    lines.push('', title, '', `| events | generate (s) | ${rowsOf[0].replayRaw ? 'raw SQLite read, events/s | ' : ''}${keys.map((k) => `${k.replace('rebuild:', 'rebuild ')} events/s (peak RSS)`).join(' | ')} |`);
-    lines.push(`|---|---|${rowsOf[0].replayRaw ? '---|' : ''}${keys.map(() => '---').join('|')}|`);
+    const command = rowsOf.some((row) => row.command);
+    lines.push('', title, '', `| events | generate (s) | ${rowsOf[0].replayRaw ? 'raw SQLite read, events/s | ' : ''}${keys.map((k) => `${k.replace('rebuild:', 'rebuild ')} events/s (peak RSS)`).join(' | ')} |${command ? ' a command, p50 / p99 ms |' : ''}`);
+    lines.push(`|---|---|${rowsOf[0].replayRaw ? '---|' : ''}${keys.map(() => '---').join('|')}|${command ? '---|' : ''}`);
     for (const row of rowsOf) {
-      lines.push(`| ${row.label} | ${row.generateSeconds} | ${row.replayRaw ? `${fmtRate(row.replayRaw.eventsPerSecond)} (${row.replayRaw.peakRssMB} MB) | ` : ''}${keys.map((k) => (row[k] ? `${fmtRate(row[k].eventsPerSecond)} (${row[k].peakRssMB} MB)` : 'n/a')).join(' | ')} |`);
+      const c = command ? ` ${row.command ? `${row.command.p50Ms} / **${row.command.p99Ms}**` : 'n/a'} |` : '';
+      lines.push(`| ${row.label} | ${row.generateSeconds} | ${row.replayRaw ? `${fmtRate(row.replayRaw.eventsPerSecond)} (${row.replayRaw.peakRssMB} MB) | ` : ''}${keys.map((k) => (row[k] ? `${fmtRate(row[k].eventsPerSecond)} (${row[k].peakRssMB} MB)` : 'n/a')).join(' | ')} |${c}`);
     }
   };
   const from = f.growthFrom
