@@ -4,21 +4,18 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
 import kafkajs from 'kafkajs';
-import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { MongoEventStore } from '../dist/libs/event-store/infrastructure/mongo-event-store.js';
 import { ProjectionVersions, rebuildProjection } from '../dist/libs/projections/index.js';
 import { MAX_WRITES_PER_COMMAND, MongoReadModelStore } from '../dist/libs/projections/infrastructure/mongo-read-model-store.js';
 import { createKafka, ensureTopics } from '../dist/libs/messaging/infrastructure/kafka-topics.js';
 import { OutboxRelay } from '../dist/libs/messaging/infrastructure/outbox-relay.js';
-import { ProjectorConsumer } from '../dist/libs/messaging/infrastructure/projector-consumer.js';
 import { toKafkaMessage } from '../dist/libs/messaging/infrastructure/cloud-events.js';
-import { BullTimers } from '../dist/libs/follow-ups/infrastructure/bullmq-timers.js';
-import { BullTimerWorker } from '../dist/libs/follow-ups/infrastructure/bullmq-timer-worker.js';
 import { READ_MODEL_PROJECTIONS } from '../dist/apps/runtime/projection-catalog.js';
-import { ProjectionWriter } from '../dist/libs/projections/infrastructure/projection-writer.js';
 import { demarcheEventRegistry } from '../dist/apps/runtime/event-types.js';
-import { COUNTRIES, interleaved, letterEvents, median, now, pool, rawEventDoc, round, rounds, sleep } from './lib.mjs';
+import { followUpsFigure } from './follow-ups-figure.mjs';
+import { projectFigure } from './project-figure.mjs';
+import { COUNTRIES, interleaved, letterEvents, median, now, rawEventDoc, round, rounds } from './lib.mjs';
 
 const { Partitioners, logLevel } = kafkajs;
 const quiet = { log: () => undefined, warn: () => undefined, error: (m) => console.error(`    [bench] ${m}`) };
@@ -313,128 +310,14 @@ export class DistributedBench {
     return { head, ...out };
   }
 
-  // 6. project: the projector consumer (all read models, written as the distributed projector
-  // role writes them) vs a no-op eachBatch consumer.
-  async project() {
-    const { reps, warmup, events: limit } = this.sizes.project;
-    const topic = await this.topic('project');
-    const events = this.recorded.slice(0, limit);
-    const producer = this.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-    await producer.connect();
-    for (let i = 0; i < events.length; i += 100) await producer.send({ topic, acks: -1, messages: events.slice(i, i + 100).map(toKafkaMessage) });
-    await producer.disconnect();
-    const n = events.length;
-    this.log(`project: ${reps} reps of ${n} events from ${topic}, fresh consumer group and emptied read models each`);
-    // One read model database for every repetition, emptied through the port before each:
-    // its collections exist, as they do in production. In a fresh database FerretDB creates
-    // a table and its indexes at each collection's first write, which no projector pays twice.
-    const dbName = this.db('proj');
-    const readModels = await MongoReadModelStore.connect(this.mongoUrl, dbName);
-    const redis = new Redis(this.redisUrl);
-    const result = await interleaved({
-      reps,
-      warmup,
-      log: this.log,
-      profile: this.profiler?.hook('project'),
-      ours: async (i) => {
-        for (const p of READ_MODEL_PROJECTIONS) await readModels.reset(p.name, p.collections);
-        // As a projector process writes: in turns under a lock in Redis, into the active
-        // version, keeping its documents between turns. A new member each time (its own
-        // prefix), since the read models were emptied behind its back.
-        const writer = new ProjectionWriter(redis, `${this.run}_pw${i + 10}`, readModels);
-        const consumer = new ProjectorConsumer({
-          kafka: this.kafka,
-          readModels,
-          apply: (projection, events) => writer.apply(projection, events),
-          projections: READ_MODEL_PROJECTIONS,
-          topic,
-          groupId: this.group(`proj-ours-${i + 10}`),
-          fromBeginning: true,
-          upcast,
-          logger: quiet,
-          // Both sides poll at most 100 ms when idle, so that leaving the group after the
-          // measurement does not wait out a 5 s fetch (which a system profile would count).
-          consumer: { maxWaitTimeInMs: 100 },
-        });
-        const t0 = now();
-        await consumer.start();
-        while (consumer.stats().handled < n) await sleep(5);
-        const rate = n / ((now() - t0) / 1000);
-        await consumer.stop();
-        return { rate };
-      },
-      raw: async (i) => {
-        const consumer = this.kafka.consumer({ groupId: this.group(`proj-raw-${i + 10}`), maxWaitTimeInMs: 100 });
-        let seen = 0;
-        const t0 = now();
-        await consumer.connect();
-        await consumer.subscribe({ topic, fromBeginning: true });
-        await consumer.run({ eachBatch: async ({ batch }) => void (seen += batch.messages.length) });
-        while (seen < n) await sleep(5);
-        const rate = n / ((now() - t0) / 1000);
-        await consumer.disconnect();
-        return { rate };
-      },
-    });
-    await readModels['connection']?.close?.().catch(() => undefined);
-    redis.disconnect();
-    return result;
+  // 6. project: see project-figure.mjs.
+  project() {
+    return projectFigure(this);
   }
 
-  // 7. follow-up jobs: BullTimers.set + BullTimerWorker vs raw BullMQ addBulk + Worker.
-  async followUps() {
-    const { reps, warmup, jobs } = this.sizes.followUps;
-    const clock = { now: () => new Date() };
-    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
-    const queues = ['bilateral', 'regional', 'high-level'];
-    this.log(`follow-up jobs: ${reps} reps of ${jobs} due timers scheduled and processed (no-op handler)`);
-    return interleaved({
-      reps,
-      warmup,
-      log: this.log,
-      profile: this.profiler?.hook('followUps'),
-      ours: async (i) => {
-        const prefix = `${this.run}_fo${i + 10}`;
-        let done = 0;
-        const timers = new BullTimers({ redis: this.redisUrl, clock, prefix });
-        const worker = new BullTimerWorker({ redis: this.redisUrl, clock, prefix, handler: async () => void done++ });
-        const t0 = now();
-        await worker.start();
-        // As the playbook sets them: the timers of one batch of events in one `setMany`
-        // (100 here, as the baseline's addBulk; a playbook batch is up to 500 events).
-        for (let j = 0; j < jobs; j += 100) {
-          const chunk = [];
-          for (let k = j; k < Math.min(jobs, j + 100); k++) chunk.push({ timerId: `bench.${i}.${k}`, dueOn: yesterday, payload: { purpose: 'due', queue: queues[k % 3], followUpId: `bench.${i}.${k}` } });
-          await timers.setMany(chunk);
-        }
-        while (done < jobs) await sleep(2);
-        const rate = jobs / ((now() - t0) / 1000);
-        await worker.stop();
-        await timers.close();
-        return { rate };
-      },
-      raw: async (i) => {
-        const prefix = `${this.run}_fr${i + 10}`;
-        const connection = new Redis(this.redisUrl, { maxRetriesPerRequest: null });
-        let done = 0;
-        const qs = queues.map((q) => new Queue(q, { connection, prefix }));
-        const t0 = now();
-        const workers = queues.map((q) => new Worker(q, async () => void done++, { connection, prefix, concurrency: 5 }));
-        await Promise.all(workers.map((w) => w.waitUntilReady()));
-        const opts = (j) => ({ jobId: `bench.${i}.${j}`, attempts: 8, backoff: { type: 'exponential', delay: 30_000 }, removeOnComplete: { age: 7776000, count: 50_000 }, removeOnFail: false });
-        for (let q = 0; q < 3; q++) {
-          const list = [];
-          for (let j = q; j < jobs; j += 3) list.push({ name: 'due', data: { timerId: `bench.${i}.${j}`, dueOn: yesterday, payload: { purpose: 'due', queue: queues[q], followUpId: `bench.${i}.${j}` } }, opts: opts(j) });
-          for (let k = 0; k < list.length; k += 100) await qs[q].addBulk(list.slice(k, k + 100));
-        }
-        while (done < jobs) await sleep(2);
-        const rate = jobs / ((now() - t0) / 1000);
-        await Promise.all(workers.map((w) => w.close()));
-        await Promise.all(qs.map((q) => q.close()));
-        connection.disconnect();
-        return { rate };
-      },
-    });
+  // 7. follow-up jobs: see follow-ups-figure.mjs.
+  followUps() {
+    return followUpsFigure(this);
   }
 
   /** Drops everything of this run; each step gives up after 60 s rather than hang the bench. */

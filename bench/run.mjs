@@ -30,7 +30,8 @@ import { mongoPeers } from './peers-mongo.mjs';
 import { sqlitePeers } from './peers-sqlite.mjs';
 import { seedImportMongo, seedImportSqlite } from './import.mjs';
 import { embeddedGrowth, GROWTH_PROJECTIONS, mongoGrowth } from './growth.mjs';
-import { renderSystemProfiles, SystemProfiler } from './system-profile.mjs';
+import { SystemProfiler } from './system-profile.mjs';
+import { renderSystemProfiles } from './system-profile-render.mjs';
 import { fmtRate, machine, parseSize, repetitionWindows, round, runId, sizeLabel, tryExec } from './lib.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
