@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import net from 'node:net';
 import { promisify } from 'node:util';
 import { freePort } from '../../tests/support/free-port.js';
+import { TcpProxy } from '../../tests/support/tcp-proxy.js';
 import { eventually } from '../../tests/support/eventually.js';
 import type { Admin, Kafka, Producer, ProducerRecord } from 'kafkajs';
 import { InMemoryEventStore, type EventStore } from '../event-store/index.js';
@@ -69,38 +70,6 @@ function versionsByKey(records: readonly Published[]): Map<string, number[]> {
 }
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
-
-/** A TCP proxy in front of the broker that the test can take down and bring back. */
-class TcpProxy {
-  private server?: net.Server;
-  private readonly sockets = new Set<net.Socket>();
-  constructor(readonly port: number) {}
-
-  async start(): Promise<void> {
-    this.server = net.createServer((client) => {
-      const upstream = net.connect({ host: BROKER_HOST, port: BROKER_PORT });
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => {
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(this.port, '127.0.0.1', () => resolve());
-    });
-  }
-
-  async stop(): Promise<void> {
-    this.sockets.forEach((s) => s.destroy());
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-    this.server = undefined;
-  }
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -341,7 +310,7 @@ describe('OutboxRelay against the real broker', () => {
     const streams = ['s-a', 's-b', 's-c', 's-d'];
     await appendInterleaved(store, streams, 5, 'before');
 
-    const proxy = new TcpProxy(await freePort());
+    const proxy = new TcpProxy(await freePort(), { host: BROKER_HOST, port: BROKER_PORT });
     const logs: { level: string; message: string }[] = [];
     const logger: MessagingLogger = {
       log: (message) => logs.push({ level: 'log', message }),
