@@ -36,7 +36,7 @@ if (what === 'generate-mongo') {
   // A history like tests/support/generate-history.mjs writes, on MongoDB: letters, 500 per commit.
   const store = await MongoEventStore.connect(where, arg);
   const count = Number(process.argv[5]);
-  const { randomUUID } = await import('node:crypto');
+  const { newEventId } = await import('../dist/libs/event-store/index.js');
   const countries = ['KEN', 'UGA', 'ETH', 'ERI', 'TZA', 'SAU', 'JOR', 'ARE', 'IND', 'USA', 'BRA', 'EGY'];
   const meta = { actor: 'generator', correlationId: 'gen', causationId: 'gen' };
   const t = performance.now();
@@ -47,7 +47,7 @@ if (what === 'generate-mongo') {
       if (n <= 0) break;
       const events = Array.from({ length: n }, (_, i) => {
         const day = `2026-01-${String(1 + (i % 28)).padStart(2, '0')}`;
-        return { id: randomUUID(), type: 'LetterDelivered', schemaVersion: 1, occurredAt: day, data: { campaignId: `gen-${c}`, treaty: 'CCM', iso3, missionId: 'm', deliveredOn: day }, metadata: meta };
+        return { id: newEventId(), type: 'LetterDelivered', schemaVersion: 1, occurredAt: day, data: { campaignId: `gen-${c}`, treaty: 'CCM', iso3, missionId: 'm', deliveredOn: day }, metadata: meta };
       });
       await store.append(`outreach-gen-${c}-${iso3}`, 'any', events);
       written += n;

@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { storedFields } from '../dist/libs/event-store/index.js';
+import { newEventId, storedFields } from '../dist/libs/event-store/index.js';
 
 export const now = () => performance.now();
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -150,14 +150,14 @@ export function tryExec(cmd, args) {
   }
 }
 
-/** Events of a synthetic outreach history: letters for 12 countries, `bytes` of stored JSON each. */
+/** Events of a synthetic outreach history: letters for 12 countries, `bytes` of stored JSON each, with ids as Demarche makes them. */
 export const COUNTRIES = ['KEN', 'UGA', 'ETH', 'ERI', 'TZA', 'SAU', 'JOR', 'ARE', 'IND', 'USA', 'BRA', 'EGY'];
 const META = { actor: 'bench', correlationId: 'bench', causationId: 'bench' };
 
 export function letterEvents(campaignId, iso3, n, bytes = 300) {
   return Array.from({ length: n }, (_, i) => {
     const day = `2025-${String(1 + (i % 12)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')}`;
-    const e = { id: randomUUID(), type: 'LetterDelivered', schemaVersion: 1, occurredAt: day, data: { campaignId, treaty: 'CCM', iso3, missionId: 'bench-mission', deliveredOn: day }, metadata: META };
+    const e = { id: newEventId(), type: 'LetterDelivered', schemaVersion: 1, occurredAt: day, data: { campaignId, treaty: 'CCM', iso3, missionId: 'bench-mission', deliveredOn: day }, metadata: META };
     // Pad the payload so the stored envelope (ids, types, dates, JSON payload) is about `bytes` long.
     const size = JSON.stringify({ ...e, recordedAt: new Date().toISOString() }).length;
     if (size < bytes) e.data.note = 'x'.repeat(bytes - size - 10);

@@ -5,6 +5,7 @@ export * from './application/event-registry.js';
 export * from './application/catch-up.js';
 export * from './application/log-pager.js';
 export * from './application/command-runner.js';
+export * from './application/event-ids.js';
 export * from './application/sleeper.js';
 export * from './application/payload-codec.js';
 // The sandbox: a log in memory, for replays that must not touch anything live.

@@ -1,6 +1,6 @@
 // Writes a large synthetic history straight into an embedded store, for rebuild tests:
 // letters delivered in many campaigns, 500 events a commit. Usage: DIR COUNT
-import { randomUUID } from 'node:crypto';
+import { newEventId } from '../../dist/libs/event-store/index.js';
 import { openSqliteDatabase } from '../../dist/libs/platform/persistence/sqlite-database.js';
 import { SqliteEventStore } from '../../dist/libs/event-store/infrastructure/sqlite-event-store.js';
 
@@ -16,7 +16,7 @@ for (let c = 0; written < count; c++) {
     if (n <= 0) break;
     const events = Array.from({ length: n }, (_, i) => {
       const day = String(1 + (i % 28)).padStart(2, '0');
-      return { id: randomUUID(), type: 'LetterDelivered', schemaVersion: 1, occurredAt: `2026-01-${day}`, data: { campaignId, treaty: 'CCM', iso3, missionId: 'm', deliveredOn: `2026-01-${day}` }, metadata: meta };
+      return { id: newEventId(), type: 'LetterDelivered', schemaVersion: 1, occurredAt: `2026-01-${day}`, data: { campaignId, treaty: 'CCM', iso3, missionId: 'm', deliveredOn: `2026-01-${day}` }, metadata: meta };
     });
     await store.append(`outreach-${campaignId}-${iso3}`, 'any', events);
     written += n;

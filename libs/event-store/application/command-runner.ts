@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Decider, DomainEvent, EventMetadata, RecordedEvent } from '../../kernel/index.js';
 import type { EventRegistry } from './event-registry.js';
 import { ConcurrencyError, type AppendResult, type EventStore } from './event-store.port.js';
 import { PLAIN_PAYLOADS, type PayloadCodec } from './payload-codec.js';
+import { newEventId } from './event-ids.js';
 
 /** Registrations kept per decider (see `CommandRunner.loadRegistration`); the oldest go first. */
 const MAX_REGISTRATIONS = 10_000;
@@ -72,7 +72,7 @@ export class CommandRunner {
       }
       try {
         const stored = await Promise.all(
-          events.map(async (e) => ({ id: randomUUID(), type: e.type, schemaVersion: this.registry.schemaVersionOf(e.type), occurredAt: e.occurredAt, data: await this.codec.seal(e.type, e.data), metadata })),
+          events.map(async (e) => ({ id: newEventId(), type: e.type, schemaVersion: this.registry.schemaVersionOf(e.type), occurredAt: e.occurredAt, data: await this.codec.seal(e.type, e.data), metadata })),
         );
         const started = performance.now();
         const result = await this.store.append(streamId, version, stored, options.commitId ? { commitId: options.commitId } : {}).catch((error: unknown) => {

@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { LocalDate } from '../../kernel/index.js';
-import { ConcurrencyError, type EventRegistry, type EventStore } from '../../event-store/index.js';
+import { ConcurrencyError, newEventId, type EventRegistry, type EventStore } from '../../event-store/index.js';
 import { timerStreamId } from '../domain/follow-up.events.js';
 import type { DueTimer, PolledTimers } from './timer.port.js';
 
@@ -10,7 +9,7 @@ import type { DueTimer, PolledTimers } from './timer.port.js';
  * recording and acknowledging. Returns false when it had already fired.
  */
 export async function recordTimerElapsed(store: EventStore, registry: EventRegistry, timer: DueTimer): Promise<boolean> {
-  const id = randomUUID();
+  const id = newEventId();
   try {
     await store.append(timerStreamId(timer.timerId), 0, [
       {
