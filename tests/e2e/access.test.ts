@@ -90,6 +90,7 @@ describe('tokens, roles and scopes', () => {
       call: post('/v1/campaigns/ccm-2026/responses', { responses: [{ country: 'KEN', missionId: 'nor-nairobi', receivedOn: '2026-02-12', group: 'I', ratificationUnderWay: true }] }),
       allowed: { admin: [201], mission: [201], coordinator: [201] },
     },
+    { route: 'GET /v1/treaties', call: get('/v1/treaties'), allowed: EVERYONE },
     { route: 'GET /v1/countries', call: get('/v1/countries?treaty=CCM'), allowed: EVERYONE },
     { route: 'GET /v1/countries/:iso3', call: get('/v1/countries/KEN'), allowed: EVERYONE },
     { route: 'GET /v1/countries/:iso3/treaties', call: get('/v1/countries/KEN/treaties?asOf=2026-06-01'), allowed: EVERYONE },

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../libs/platform/config/config.js';
 import { startTestApp, type RunningApp } from '../support/running-app.js';
@@ -163,6 +163,33 @@ describe('several treaties, one picture', () => {
     const markdown = (await app.http().get('/v1/reports/universalization?treaty=ATT&asOf=2026-02-03&format=markdown').expect(200)).text;
     expect(markdown).toMatch(/## Declarations[\s\S]*United States of America: no intention to become party \(2019-07-18\)/);
     expect(markdown).toMatch(/## States not party to the ATT, in the other treaties/);
+  });
+
+  it('lists the treaties of the shipped files to any role, each entering into force on the day the views count from', async () => {
+    const dir = join(projectRoot(), 'reference', 'treaties');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')));
+    const analyst = (await app.http().post('/v1/tokens').send({ role: 'analyst', label: 'treaty list' }).expect(201)).body.token;
+    const listed = (await app.as(analyst).get('/v1/treaties').expect(200)).body;
+    expect(listed).toEqual(await get('/v1/treaties'));
+    expect(listed.default).toBe('CCM');
+    expect(listed.items.map((t: { code: string }) => t.code)).toEqual(files.map((f) => f.code).sort());
+    for (const file of files) {
+      const t = listed.items.find((i: { code: string }) => i.code === file.code);
+      const { thresholdReachedOn: reached, monthsAfterDeposit: months, daysAfterDeposit: days } = file.entryIntoForce;
+      // The treaty's own rule counted from the threshold deposit: the first day of the Nth month after it, or N days after it.
+      const [y, m, d] = reached.split('-').map(Number);
+      const on = new Date(months !== undefined ? Date.UTC(y, m - 1 + months, 1) : Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+      expect(t).toMatchObject({ title: file.title, name: file.name ?? file.title, openedForSignatureOn: file.openedForSignatureOn, signatureClosesOn: file.signatureClosesOn, obstacles: file.obstacles, articles: file.articles });
+      expect(t.entryIntoForce).toEqual({ ...file.entryIntoForce, on });
+      expect(t.withdrawal.notice).toBe(file.withdrawalNoticeDays !== undefined ? `${file.withdrawalNoticeDays} days` : `${file.withdrawalNoticeMonths} months`);
+      const dayBefore = new Date(Date.parse(`${on}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+      expect((await get(`/v1/status?treaty=${file.code}&asOf=${dayBefore}`)).inForce).toBe(0);
+      expect((await get(`/v1/status?treaty=${file.code}&asOf=${on}`)).inForce).toBeGreaterThanOrEqual(file.entryIntoForce.instrumentsRequired);
+    }
+    const unknown = await app.http().get('/v1/treaties?code=CCM').expect(400);
+    expect(unknown.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(unknown.body.errors.map((e: { field: string }) => e.field)).toEqual(['code']);
+    await app.as(undefined).get('/v1/treaties').expect(401);
   });
 
   it('refuses an unknown treaty with a problem naming the field, on every view', async () => {

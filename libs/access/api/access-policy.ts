@@ -34,6 +34,8 @@ export const ACCESS_POLICY: Readonly<Record<string, AccessRule>> = {
   'POST /v1/campaigns/:id/letters': CAMPAIGN_OUTREACH,
   'POST /v1/campaigns/:id/meetings': CAMPAIGN_OUTREACH,
   'POST /v1/campaigns/:id/responses': CAMPAIGN_OUTREACH,
+  /** The treaties Demarche knows: every console page offers them. */
+  'GET /v1/treaties': EVERYONE,
   'GET /v1/countries': EVERYONE,
   'GET /v1/countries/:iso3': EVERYONE,
   'GET /v1/countries/:iso3/treaties': EVERYONE,
