@@ -95,6 +95,7 @@ describe('tokens, roles and scopes', () => {
     { route: 'GET /v1/countries/:iso3', call: get('/v1/countries/KEN'), allowed: EVERYONE },
     { route: 'GET /v1/countries/:iso3/treaties', call: get('/v1/countries/KEN/treaties?asOf=2026-06-01'), allowed: EVERYONE },
     { route: 'GET /v1/countries/:iso3/outreach', call: get('/v1/countries/KEN/outreach'), allowed: ANALYSIS },
+    { route: 'GET /v1/campaigns', call: get('/v1/campaigns?treaty=CCM'), allowed: ANALYSIS },
     { route: 'GET /v1/campaigns/:id', call: get('/v1/campaigns/ccm-2026'), allowed: ANALYSIS },
     { route: 'GET /v1/follow-ups', call: get('/v1/follow-ups'), allowed: EVERYONE },
     { route: 'GET /v1/follow-ups/jobs/failed', call: get('/v1/follow-ups/jobs/failed'), allowed: ANALYSIS },

@@ -151,6 +151,29 @@ describe('several treaties, one picture', () => {
     expect(JSON.stringify(await get('/v1/reports/universalization?asOf=2026-11-27'))).not.toMatch(/att-2026/);
   });
 
+  it('lists the campaigns and the follow-ups of one treaty, each task naming its campaign\'s treaty', async () => {
+    await app.http().post('/v1/campaigns').send({ id: 'ccm-2026', treaty: 'CCM', title: 'CCM outreach 2026', coordinators: ['NZL'], startsOn: '2026-09-01' }).expect(201);
+    await app.http().post('/v1/countries/BTN/responses').send({ campaignId: 'ccm-2026', missionId: 'nzl-delhi', receivedOn: '2026-10-05', group: 'II', obstacles: ['capacity'] }).expect(201);
+    await app.settle();
+    const launched: Record<string, string> = { 'att-2026': 'ATT', 'ccm-2026': 'CCM' };
+    const all = (await get('/v1/follow-ups')).items as { id: string; campaignId: string; treaty: string }[];
+    expect(all.map((f) => f.treaty)).toEqual(all.map((f) => launched[f.campaignId]));
+    for (const code of ['ATT', 'CCM', 'APMBC']) {
+      const tasks = await get(`/v1/follow-ups?treaty=${code}`);
+      expect(tasks.items.map((f: { id: string }) => f.id).sort()).toEqual(all.filter((f) => launched[f.campaignId] === code).map((f) => f.id).sort());
+      const campaigns = await get(`/v1/campaigns?treaty=${code}`);
+      expect(campaigns.items.map((c: { id: string }) => c.id)).toEqual(Object.keys(launched).filter((id) => launched[id] === code));
+    }
+    expect((await get('/v1/follow-ups?treaty=ATT')).count).toBeGreaterThan(0);
+    expect((await get('/v1/campaigns')).items.map((c: { id: string; treaty: string }) => `${c.id} ${c.treaty}`).sort()).toEqual(['att-2026 ATT', 'ccm-2026 CCM']);
+    expect((await get('/v1/campaigns?treaty=ATT')).items[0]).toMatchObject({ title: 'ATT outreach 2026', coordinators: ['NZL'], startsOn: '2026-09-01', approached: 1 });
+    for (const path of ['/v1/follow-ups?treaty=XYZ', '/v1/follow-ups?treaty=XYZ&asOf=2026-10-01', '/v1/campaigns?treaty=XYZ']) {
+      const res = await app.http().get(path).expect(404);
+      expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(JSON.stringify(res.body)).toMatch(/"treaty"/);
+    }
+  });
+
   it('reports the ATT\'s declarations, and the CCM\'s non-parties by their standing in the other treaties', async () => {
     const att = await get('/v1/reports/universalization?treaty=ATT&asOf=2026-02-03');
     expect(att.declarations.filter((d: any) => d.declaration === 'provisional-application')).toHaveLength(22);

@@ -41,6 +41,7 @@ export const ACCESS_POLICY: Readonly<Record<string, AccessRule>> = {
   'GET /v1/countries/:iso3/treaties': EVERYONE,
   /** The letters, meetings and responses with their notes in clear: not for other missions. */
   'GET /v1/countries/:iso3/outreach': ANALYSIS,
+  'GET /v1/campaigns': ANALYSIS,
   'GET /v1/campaigns/:id': ANALYSIS,
   'GET /v1/campaigns/:id/countries': ANALYSIS,
   'GET /v1/follow-ups': EVERYONE,
