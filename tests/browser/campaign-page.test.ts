@@ -5,9 +5,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { projectRoot } from '../../libs/platform/config/config.js';
-import { ARTIFACTS, assertConsoleBuilt, chromiumPath, unlabelledControls } from '../support/browser.js';
+import { ARTIFACTS, assertConsoleBuilt, closeBrowser, launchChromium, signedInPage, unlabelledControls } from '../support/browser.js';
 import { startTestApp, type RunningApp } from '../support/running-app.js';
 
 const EXAMPLES = join(projectRoot(), 'reference', 'examples');
@@ -76,26 +76,15 @@ describe('the campaign page', () => {
       await app.as(coordinator).post('/v1/missions').send(m).expect(201);
     }
     await app.settle();
-    browser = await chromium.launch({ executablePath: chromiumPath(), headless: true });
+    browser = await launchChromium();
   });
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
+    await closeBrowser(browser, contexts);
     await app?.destroy();
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
-  async function signedIn(token: string, width = 1280, height = 900): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width, height }, colorScheme: 'light', reducedMotion: 'reduce', acceptDownloads: true });
-    contexts.push(context);
-    const p = await context.newPage();
-    p.setDefaultTimeout(20_000);
-    await p.goto(`${base}/`);
-    await p.getByLabel('Access token').fill(token);
-    await p.getByRole('button', { name: 'Sign in' }).click();
-    await p.getByRole('button', { name: 'Sign out' }).waitFor();
-    return p;
-  }
+  const signedIn = (token: string, width = 1280, height = 900) => signedInPage(browser, base, token, contexts, { width, height });
 
   const shot = (p: Page, name: string) => p.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
   const rows = (p: Page) => p.locator('table.campaign-table tbody tr');

@@ -4,8 +4,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { ARTIFACTS, assertConsoleBuilt, chromiumPath, unlabelledControls } from '../support/browser.js';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { ARTIFACTS, assertConsoleBuilt, closeBrowser, launchChromium, signedInPage, unlabelledControls } from '../support/browser.js';
 import { startTestApp, type RunningApp } from '../support/running-app.js';
 
 /**
@@ -40,25 +40,14 @@ describe('the web console', () => {
     tokens.bob = await issue({ role: 'coordinator', campaignIds: ['ccm-2026'], label: 'Bob, Wellington' });
     tokens.analyst = await issue({ role: 'analyst', label: 'Analyst' });
     await app.settle();
-    browser = await chromium.launch({ executablePath: chromiumPath(), headless: true });
+    browser = await launchChromium();
   });
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
+    await closeBrowser(browser, contexts);
     await app?.destroy();
   });
 
-  async function signedIn(token: string, width = 1280, height = 900): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width, height }, colorScheme: 'light', reducedMotion: 'reduce' });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    await page.goto(`${base}/`);
-    await page.getByLabel('Access token').fill(token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('button', { name: 'Sign out' }).waitFor();
-    return page;
-  }
+  const signedIn = (token: string, width = 1280, height = 900) => signedInPage(browser, base, token, contexts, { width, height });
 
   const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 

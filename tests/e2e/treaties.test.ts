@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../libs/platform/config/config.js';
 import { startTestApp, type RunningApp } from '../support/running-app.js';
@@ -151,6 +151,29 @@ describe('several treaties, one picture', () => {
     expect(JSON.stringify(await get('/v1/reports/universalization?asOf=2026-11-27'))).not.toMatch(/att-2026/);
   });
 
+  it('lists the campaigns and the follow-ups of one treaty, each task naming its campaign\'s treaty', async () => {
+    await app.http().post('/v1/campaigns').send({ id: 'ccm-2026', treaty: 'CCM', title: 'CCM outreach 2026', coordinators: ['NZL'], startsOn: '2026-09-01' }).expect(201);
+    await app.http().post('/v1/countries/BTN/responses').send({ campaignId: 'ccm-2026', missionId: 'nzl-delhi', receivedOn: '2026-10-05', group: 'II', obstacles: ['capacity'] }).expect(201);
+    await app.settle();
+    const launched: Record<string, string> = { 'att-2026': 'ATT', 'ccm-2026': 'CCM' };
+    const all = (await get('/v1/follow-ups')).items as { id: string; campaignId: string; treaty: string }[];
+    expect(all.map((f) => f.treaty)).toEqual(all.map((f) => launched[f.campaignId]));
+    for (const code of ['ATT', 'CCM', 'APMBC']) {
+      const tasks = await get(`/v1/follow-ups?treaty=${code}`);
+      expect(tasks.items.map((f: { id: string }) => f.id).sort()).toEqual(all.filter((f) => launched[f.campaignId] === code).map((f) => f.id).sort());
+      const campaigns = await get(`/v1/campaigns?treaty=${code}`);
+      expect(campaigns.items.map((c: { id: string }) => c.id)).toEqual(Object.keys(launched).filter((id) => launched[id] === code));
+    }
+    expect((await get('/v1/follow-ups?treaty=ATT')).count).toBeGreaterThan(0);
+    expect((await get('/v1/campaigns')).items.map((c: { id: string; treaty: string }) => `${c.id} ${c.treaty}`).sort()).toEqual(['att-2026 ATT', 'ccm-2026 CCM']);
+    expect((await get('/v1/campaigns?treaty=ATT')).items[0]).toMatchObject({ title: 'ATT outreach 2026', coordinators: ['NZL'], startsOn: '2026-09-01', approached: 1 });
+    for (const path of ['/v1/follow-ups?treaty=XYZ', '/v1/follow-ups?treaty=XYZ&asOf=2026-10-01', '/v1/campaigns?treaty=XYZ']) {
+      const res = await app.http().get(path).expect(404);
+      expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(JSON.stringify(res.body)).toMatch(/"treaty"/);
+    }
+  });
+
   it('reports the ATT\'s declarations, and the CCM\'s non-parties by their standing in the other treaties', async () => {
     const att = await get('/v1/reports/universalization?treaty=ATT&asOf=2026-02-03');
     expect(att.declarations.filter((d: any) => d.declaration === 'provisional-application')).toHaveLength(22);
@@ -163,6 +186,33 @@ describe('several treaties, one picture', () => {
     const markdown = (await app.http().get('/v1/reports/universalization?treaty=ATT&asOf=2026-02-03&format=markdown').expect(200)).text;
     expect(markdown).toMatch(/## Declarations[\s\S]*United States of America: no intention to become party \(2019-07-18\)/);
     expect(markdown).toMatch(/## States not party to the ATT, in the other treaties/);
+  });
+
+  it('lists the treaties of the shipped files to any role, each entering into force on the day the views count from', async () => {
+    const dir = join(projectRoot(), 'reference', 'treaties');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')));
+    const analyst = (await app.http().post('/v1/tokens').send({ role: 'analyst', label: 'treaty list' }).expect(201)).body.token;
+    const listed = (await app.as(analyst).get('/v1/treaties').expect(200)).body;
+    expect(listed).toEqual(await get('/v1/treaties'));
+    expect(listed.default).toBe('CCM');
+    expect(listed.items.map((t: { code: string }) => t.code)).toEqual(files.map((f) => f.code).sort());
+    for (const file of files) {
+      const t = listed.items.find((i: { code: string }) => i.code === file.code);
+      const { thresholdReachedOn: reached, monthsAfterDeposit: months, daysAfterDeposit: days } = file.entryIntoForce;
+      // The treaty's own rule counted from the threshold deposit: the first day of the Nth month after it, or N days after it.
+      const [y, m, d] = reached.split('-').map(Number);
+      const on = new Date(months !== undefined ? Date.UTC(y, m - 1 + months, 1) : Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+      expect(t).toMatchObject({ title: file.title, name: file.name ?? file.title, openedForSignatureOn: file.openedForSignatureOn, signatureClosesOn: file.signatureClosesOn, obstacles: file.obstacles, articles: file.articles });
+      expect(t.entryIntoForce).toEqual({ ...file.entryIntoForce, on });
+      expect(t.withdrawal.notice).toBe(file.withdrawalNoticeDays !== undefined ? `${file.withdrawalNoticeDays} days` : `${file.withdrawalNoticeMonths} months`);
+      const dayBefore = new Date(Date.parse(`${on}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+      expect((await get(`/v1/status?treaty=${file.code}&asOf=${dayBefore}`)).inForce).toBe(0);
+      expect((await get(`/v1/status?treaty=${file.code}&asOf=${on}`)).inForce).toBeGreaterThanOrEqual(file.entryIntoForce.instrumentsRequired);
+    }
+    const unknown = await app.http().get('/v1/treaties?code=CCM').expect(400);
+    expect(unknown.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(unknown.body.errors.map((e: { field: string }) => e.field)).toEqual(['code']);
+    await app.as(undefined).get('/v1/treaties').expect(401);
   });
 
   it('refuses an unknown treaty with a problem naming the field, on every view', async () => {

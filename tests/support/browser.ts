@@ -2,7 +2,7 @@
 // Code passed to page.evaluate runs in the browser, so this file also sees the DOM types.
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import type { Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { projectRoot } from '../../libs/platform/config/config.js';
 import { consoleDir } from '../../libs/platform/http/console-assets.js';
 
@@ -30,4 +30,29 @@ export function unlabelledControls(page: Page): Promise<string[]> {
       .filter((el) => !(el as HTMLInputElement).labels?.length && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby'))
       .map((el) => el.outerHTML.slice(0, 80)),
   );
+}
+
+/**
+ * A new tab, signed in with `token` as a person does it (the console keeps the token in the
+ * tab's session). Its context joins `contexts`, for the test to close.
+ */
+export async function signedInPage(browser: Browser, base: string, token: string, contexts: BrowserContext[], size = { width: 1280, height: 900 }): Promise<Page> {
+  const context = await browser.newContext({ viewport: size, colorScheme: 'light', reducedMotion: 'reduce', acceptDownloads: true });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  await page.goto(`${base}/`);
+  await page.getByLabel('Access token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  return page;
+}
+
+/** Headless Debian chromium, as every browser test drives it. */
+export const launchChromium = (): Promise<Browser> => chromium.launch({ executablePath: chromiumPath(), headless: true });
+
+/** Closes a test's tabs and its browser, whatever state they were left in. */
+export async function closeBrowser(browser: Browser | undefined, contexts: readonly BrowserContext[]): Promise<void> {
+  for (const c of contexts) await c.close().catch(() => undefined);
+  await browser?.close();
 }

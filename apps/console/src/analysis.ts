@@ -4,7 +4,7 @@ import { BarChart, LineChart, MapChart } from 'echarts/charts';
 import { AriaComponent, GridComponent, LegendComponent, MarkLineComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
 import { api, type Problem } from './api.js';
-import { chosenTreaty, problemOf, problemView, statusLabel, today, TREATIES, treatySwitcher, type Treaty } from './ui.js';
+import { chosenTreaty, problemOf, problemView, statusLabel, today, treatyName, treatySwitcher, type Treaty } from './ui.js';
 import { worldByIso3 } from './world.js';
 
 echarts.use([LineChart, BarChart, MapChart, GridComponent, TooltipComponent, LegendComponent, MarkLineComponent, VisualMapComponent, AriaComponent, CanvasRenderer]);
@@ -123,14 +123,13 @@ export function mountAnalysis(main: HTMLElement): () => void {
     if (!matrix) return nothing;
     const others = matrix.treaties.filter((t) => t !== treaty.code);
     const nonParties = matrix.items.filter((r) => r.treatyStatus[treaty.code] !== 'state-party');
-    const title = (code: string) => TREATIES.find((t) => t.code === code)?.title ?? code;
     return html`<table class="tally" id="across-treaties-table">
       <caption>Across treaties on ${asOf}</caption>
       <thead><tr><th scope="col">Treaty</th><th scope="col">States Parties</th><th scope="col">Signatories</th><th scope="col">Not signed</th><th scope="col">Withdrawn</th><th scope="col">Parties to it among the ${nonParties.length} non-parties to the ${treaty.code}</th></tr></thead>
       <tbody>${matrix.treaties.map((code) => {
         const t = matrix!.totals[code]!;
         const overlap = others.includes(code) ? String(nonParties.filter((r) => r.treatyStatus[code] === 'state-party').length) : '—';
-        return html`<tr><th scope="row" title=${title(code)}>${code}</th><td>${t.statesParties}</td><td>${t.signatories}</td><td>${t.nonSignatories}</td><td>${t.withdrawn}</td><td>${overlap}</td></tr>`;
+        return html`<tr><th scope="row" title=${treatyName(code)}>${code}</th><td>${t.statesParties}</td><td>${t.signatories}</td><td>${t.nonSignatories}</td><td>${t.withdrawn}</td><td>${overlap}</td></tr>`;
       })}</tbody>
     </table>`;
   }
@@ -171,7 +170,7 @@ export function mountAnalysis(main: HTMLElement): () => void {
     const index = dayIndex(asOf);
     render(
       html`<section aria-labelledby="analysis-title" class="analysis">
-        <h1 id="analysis-title">The ${treaty.title} on any date</h1>
+        <h1 id="analysis-title">The ${treaty.name} on any date</h1>
         ${treatySwitcher(onTreaty)}
         <div class="slider-panel">
           <div class="slider-field">

@@ -88,7 +88,7 @@ export interface Abilities {
 export async function discover(token: string): Promise<Abilities> {
   await api('/v1/follow-ups?state=open', { token }); // any valid token reads the queues; a bad one is refused here (401)
   const may = (path: string) => api(path, { token }).then(() => true, (e) => (e instanceof ApiProblem && e.problem.status === 403 ? false : Promise.reject(e)));
-  const [admin, analysis] = await Promise.all([may('/v1/tokens'), may('/v1/status?treaty=CCM')]);
+  const [admin, analysis] = await Promise.all([may('/v1/tokens'), may('/v1/status')]);
   return { admin, analysis };
 }
 
@@ -102,6 +102,8 @@ export interface FollowUp {
   readonly overdue: boolean;
   readonly assignee: string | null;
   readonly campaignId: string;
+  /** The treaty of its campaign. */
+  readonly treaty: string;
   readonly subregion: string | null;
   readonly occurrence: number;
   readonly outcome: string | null;

@@ -1,26 +1,11 @@
 import { html, nothing, render, type TemplateResult } from 'lit-html';
 import { api, writtenUpTo, type Country, type FollowUp, type Problem } from './api.js';
+import { status, toCsv, type Row, type Status } from './campaign-csv.js';
 import { importPanel } from './imports.js';
-import { announce, counted, GROUPS, humanKind, longDate, OBSTACLES, problemOf, problemView, statusLabel, today, type Group } from './ui.js';
+import { announce, chooseTreaty, counted, GROUPS, humanKind, longDate, OBSTACLES, problemOf, problemView, today, treatyName, treatySwitcher } from './ui.js';
 import type { Week, WeeklyChart } from './weekly-chart.js';
 
 interface Named { readonly iso3: string; readonly name: string }
-type Status = 'state-party' | 'signatory' | 'non-signatory' | 'withdrawn';
-
-interface Row {
-  readonly iso3: string;
-  readonly name: string;
-  readonly region: string;
-  readonly subregion: string;
-  readonly mission: { readonly missionId: string; readonly kind: 'resident' | 'non-resident' | null } | null;
-  readonly letterOn: string | null;
-  readonly letters: number;
-  readonly meetings: number;
-  readonly response: { readonly receivedOn: string; readonly group: Group; readonly ratificationUnderWay: boolean; readonly wishesToSign: boolean; readonly depositAnnounced?: boolean; readonly obstacles: readonly string[] } | null;
-  readonly statusAtStart: Status;
-  readonly status: Status;
-  readonly openFollowUps: readonly { readonly id: string; readonly kind: string; readonly queue: FollowUp['queue']; readonly dueOn: string; readonly overdue: boolean }[];
-}
 
 interface Counts {
   readonly countries: number;
@@ -69,7 +54,6 @@ const STATUS_ORDER: Record<Status, number> = { 'state-party': 0, signatory: 1, '
 const STATUS_COUNTED: Record<Status, [string, string]> = { 'state-party': ['State Party', 'States Parties'], signatory: ['signatory', 'signatories'], 'non-signatory': ['not signed', 'not signed'], withdrawn: ['withdrawn', 'withdrawn'] };
 const QUEUE_WORDS: Record<FollowUp['queue'], string> = { bilateral: 'bilateral', regional: 'regional initiative', 'high-level': 'high-level' };
 const dash = html`<span class="muted">—</span>`;
-const status = (s: Status) => statusLabel[s] ?? s;
 
 /** What a response says beyond its group: the sub-cases of Group I. */
 function subCases(r: NonNullable<Row['response']>): string[] {
@@ -107,61 +91,15 @@ const COLUMNS: readonly Column[] = [
   },
 ];
 
-/** The exported table: one column per fact, named as the import files name theirs. */
-const CSV_COLUMNS: readonly [string, (r: Row) => string | number][] = [
-  ['country', (r) => r.name],
-  ['iso3', (r) => r.iso3],
-  ['region', (r) => r.region],
-  ['subregion', (r) => r.subregion],
-  ['mission', (r) => r.mission?.missionId ?? ''],
-  ['mission_kind', (r) => r.mission?.kind ?? ''],
-  ['letter_on', (r) => r.letterOn ?? ''],
-  ['letters', (r) => r.letters],
-  ['meetings', (r) => r.meetings],
-  ['response_on', (r) => r.response?.receivedOn ?? ''],
-  ['group', (r) => r.response?.group ?? ''],
-  ['ratification_under_way', (r) => (r.response?.ratificationUnderWay ? 'yes' : '')],
-  ['wishes_to_sign', (r) => (r.response?.wishesToSign ? 'yes' : '')],
-  ['deposit_announced', (r) => (r.response?.depositAnnounced ? 'yes' : '')],
-  ['obstacles', (r) => r.response?.obstacles.join(';') ?? ''],
-  ['status_at_start', (r) => status(r.statusAtStart)],
-  ['status', (r) => status(r.status)],
-  ['open_follow_ups', (r) => r.openFollowUps.map((f) => `${f.kind} due ${f.dueOn}${f.overdue ? ' (overdue)' : ''}`).join('; ')],
-];
-
-const csvCell = (value: string | number) => (/[",\r\n]/.test(String(value)) ? `"${String(value).replace(/"/g, '""')}"` : String(value));
-
-/** CSV as RFC 4180 writes it; the byte-order mark makes spreadsheet programs read the names as UTF-8. */
-function toCsv(rows: readonly Row[]): string {
-  const lines = [CSV_COLUMNS.map(([name]) => name), ...rows.map((r) => CSV_COLUMNS.map(([, value]) => value(r)))];
-  return `\uFEFF${lines.map((l) => l.map(csvCell).join(',')).join('\r\n')}\r\n`;
-}
-
 /** "Japan", "Japan and Portugal", "Japan, Portugal and Norway". */
 function inWords(items: readonly string[]): string {
   return items.length < 2 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
 }
 
-const RECENT_KEY = 'demarche.campaigns';
-
-/** The campaigns this tab opened or launched, latest first: the API lists no campaigns, so the picker offers these. */
-export function recentCampaigns(): string[] {
-  try {
-    const list = JSON.parse(sessionStorage.getItem(RECENT_KEY) ?? '[]') as unknown;
-    return Array.isArray(list) ? list.filter((id): id is string => typeof id === 'string') : [];
-  } catch {
-    return [];
-  }
-}
-
-export function rememberCampaign(id: string): void {
-  sessionStorage.setItem(RECENT_KEY, JSON.stringify([id, ...recentCampaigns().filter((c) => c !== id)].slice(0, 20)));
-}
-
 let stateNames: Promise<Map<string, string>> | undefined;
 /** Every state's name, read once: the counts name coordinators and countries outside the rows. */
 function namesOfStates(): Promise<Map<string, string>> {
-  stateNames ??= api<{ items: Country[] }>('/v1/countries?treaty=CCM').then(
+  stateNames ??= api<{ items: Country[] }>('/v1/countries').then(
     (r) => new Map(r.items.map((c) => [c.iso3, c.name])),
     () => {
       stateNames = undefined;
@@ -199,7 +137,8 @@ export function mountCampaign(main: HTMLElement, campaignId: string): () => void
       picture = p;
       names = n;
       problem = undefined;
-      rememberCampaign(campaignId);
+      // A campaign is for one treaty: the tab follows it, so the pages opened next show that treaty too.
+      chooseTreaty(p.treaty);
       document.title = `${p.title} · Demarche`;
     } catch (error) {
       if (mine !== request || left) return;
@@ -367,6 +306,7 @@ export function mountCampaign(main: HTMLElement, campaignId: string): () => void
           <h1 id="campaign-title">${p?.title ?? campaignId} <span class="code">${campaignId}</span></h1>
           <button type="button" class="link" @click=${() => void load()}>Read again</button>
         </div>
+        ${p ? treatySwitcher(() => (location.hash = '#/campaigns'), `A campaign is for one treaty: this one is for the ${treatyName(p.treaty)}. Choose another to list its campaigns.`) : nothing}
         ${p
           ? html`<p class="muted">${p.treaty} campaign coordinated by ${inWords(p.coordinators.map((c) => `${nameOf(c)} (${c})`))}, started on ${longDate(p.startsOn)}. As of <strong>${longDate(p.asOf)}</strong>${loading ? html` <span>(updating…)</span>` : nothing}.</p>`
           : html`<p role="status">${loading ? 'Loading…' : ''}</p>`}

@@ -1,7 +1,7 @@
 import { html, nothing, render, type TemplateResult } from 'lit-html';
-import { api, post, type FollowUp, type Problem } from './api.js';
-import { mountCampaign, recentCampaigns, rememberCampaign } from './campaign.js';
-import { announce, fieldView, problemOf, problemView } from './ui.js';
+import { api, ApiProblem, post, writtenUpTo, type FollowUp, type Problem } from './api.js';
+import { mountCampaign } from './campaign.js';
+import { announce, chosenTreaty, counted, fieldView, problemOf, problemView, treaties, treatySwitcher, type Treaty } from './ui.js';
 
 /** ISO3 codes as a person types them: separated by commas, semicolons or spaces, in any case. */
 const codes = (text: string): string[] => text.split(/[\s,;]+/).filter(Boolean).map((c) => c.toUpperCase());
@@ -11,6 +11,23 @@ export function mountCampaigns(main: HTMLElement, params: readonly string[]): ()
   return params[0] ? mountCampaign(main, params[0]) : mountPicker(main);
 }
 
+/** A campaign the picker offers: its title when the token may read the campaigns. */
+interface Known {
+  readonly id: string;
+  readonly title?: string;
+}
+
+/** The treaty's campaigns: all of them for the roles that read campaigns, else the ones its follow-ups name. */
+async function campaignsOf(code: string): Promise<Known[]> {
+  try {
+    return (await api<{ items: { id: string; title: string }[] }>(`/v1/campaigns?treaty=${code}`, { minPosition: writtenUpTo() })).items.map(({ id, title }) => ({ id, title }));
+  } catch (error) {
+    if (!(error instanceof ApiProblem) || error.problem.status !== 403) throw error;
+    const tasks = await api<{ items: FollowUp[] }>(`/v1/follow-ups?treaty=${code}`);
+    return [...new Set(tasks.items.map((f) => f.campaignId))].map((id) => ({ id }));
+  }
+}
+
 interface FormState {
   problem?: Problem;
   done?: TemplateResult;
@@ -18,20 +35,35 @@ interface FormState {
 }
 
 function mountPicker(main: HTMLElement): () => void {
-  let known = recentCampaigns();
+  let treaty: Treaty = chosenTreaty();
+  let known: Known[] | undefined;
+  let knownProblem: Problem | undefined;
+  let request = 0;
   let pickProblem: Problem | undefined;
   const launch: FormState = { sending: false };
   const mission: FormState = { sending: false };
   let left = false;
 
-  // Campaigns with follow-ups are known to every token; the ones opened here are added to them.
-  api<{ items: FollowUp[] }>('/v1/follow-ups').then(
-    (r) => {
-      known = [...new Set([...recentCampaigns(), ...r.items.map((f) => f.campaignId)])];
-      if (!left) draw();
-    },
-    () => undefined,
-  );
+  async function loadKnown(): Promise<void> {
+    const mine = ++request;
+    try {
+      const found = await campaignsOf(treaty.code);
+      if (mine !== request) return;
+      known = found;
+      knownProblem = undefined;
+    } catch (error) {
+      if (mine !== request) return;
+      knownProblem = problemOf(error);
+    }
+    if (!left) draw();
+  }
+
+  const onTreaty = (next: Treaty) => {
+    treaty = next;
+    known = undefined;
+    draw();
+    void loadKnown();
+  };
 
   const value = (id: string) => (document.getElementById(id) as HTMLInputElement | HTMLSelectElement | null)?.value.trim() ?? '';
 
@@ -79,8 +111,7 @@ function mountPicker(main: HTMLElement): () => void {
       '/v1/campaigns',
       body,
       (fresh) => {
-        rememberCampaign(id);
-        known = [id, ...known.filter((c) => c !== id)];
+        if (body.treaty === treaty.code) void loadKnown();
         return html`${fresh ? 'Launched' : 'Already launched (nothing new)'}: <strong>${body.title}</strong> (${id}). <a href="#/campaigns/${encodeURIComponent(id)}">Open the campaign's page</a>.`;
       },
       (fresh) => `${fresh ? 'Launched' : 'Already launched'}: ${body.title}.`,
@@ -110,14 +141,17 @@ function mountPicker(main: HTMLElement): () => void {
       html`<section aria-labelledby="campaigns-title">
         <h1 id="campaigns-title">Campaigns</h1>
         <p>Open a campaign to see every country it covers, upload its letters, meetings and responses, and export its table.</p>
+        ${treatySwitcher(onTreaty, 'The campaigns listed are those for this treaty; a campaign launched below is for this treaty unless you choose another.')}
         <form class="picker" aria-label="Open a campaign" @submit=${open} novalidate>
           ${fieldView(pickProblem, 'p-campaign', 'campaign', 'Campaign id', (inv, d) => html`<input id="p-campaign" type="text" list="known-campaigns" autocomplete="off" spellcheck="false" placeholder="ccm-2026" aria-invalid=${inv} aria-describedby=${d || nothing} />
-              <datalist id="known-campaigns">${known.map((id) => html`<option value=${id}></option>`)}</datalist>`, 'Type the id, or pick one you opened in this tab or that has follow-ups.')}
+              <datalist id="known-campaigns">${(known ?? []).map((c) => html`<option value=${c.id}>${c.title ?? c.id}</option>`)}</datalist>`, `Type the id, or pick one of the ${treaty.code}'s campaigns.`)}
           <button type="submit">Open the campaign</button>
         </form>
-        ${known.length
-          ? html`<h2 id="known-title">Known campaigns</h2>
-              <ul class="campaign-links" aria-labelledby="known-title">${known.map((id) => html`<li><a href="#/campaigns/${encodeURIComponent(id)}">${id}</a></li>`)}</ul>`
+        <h2 id="known-title">Campaigns for the ${treaty.name}</h2>
+        ${problemView(knownProblem, 'The campaigns could not be read')}
+        <p class="count" id="known-count" aria-live="polite">${known ? counted(known.length, 'campaign') : 'Loading…'}</p>
+        ${known?.length
+          ? html`<ul class="campaign-links" aria-labelledby="known-title">${known.map((c) => html`<li><a href="#/campaigns/${encodeURIComponent(c.id)}">${c.title ? html`${c.title} <span class="code">${c.id}</span>` : c.id}</a></li>`)}</ul>`
           : nothing}
         <div class="forms">
           <div>
@@ -126,7 +160,9 @@ function mountPicker(main: HTMLElement): () => void {
               <div class="grid">
                 ${fieldView(lp, 'c-id', 'id', 'Campaign id', (inv, d) => html`<input id="c-id" type="text" spellcheck="false" placeholder="ccm-2026" aria-invalid=${inv} aria-describedby=${d || nothing} />`, 'Lower-case letters, digits and hyphens: the name every request and file uses.')}
                 ${fieldView(lp, 'c-title', 'title', 'Title', (inv, d) => html`<input id="c-title" type="text" placeholder="CCM joint demarche 2026" aria-invalid=${inv} aria-describedby=${d || nothing} />`)}
-                ${fieldView(lp, 'c-treaty', 'treaty', 'Treaty', (inv, d) => html`<input id="c-treaty" type="text" value="CCM" spellcheck="false" aria-invalid=${inv} aria-describedby=${d || nothing} />`, 'The treaty\'s code: CCM (cluster munitions), APMBC (anti-personnel mines) or ATT (arms trade).')}
+                ${fieldView(lp, 'c-treaty', 'treaty', 'The campaign\'s treaty', (inv, d) => html`<select id="c-treaty" aria-invalid=${inv} aria-describedby=${d || nothing}>
+                    ${treaties().map((t) => html`<option value=${t.code} ?selected=${t.code === treaty.code}>${t.code}: ${t.name}</option>`)}
+                  </select>`)}
                 ${fieldView(lp, 'c-coordinators', 'coordinators', 'Coordinating states', (inv, d) => html`<input id="c-coordinators" type="text" spellcheck="false" placeholder="NOR, NZL" aria-invalid=${inv} aria-describedby=${d || nothing} />`, 'ISO 3166-1 alpha-3 codes, separated by commas or spaces.')}
                 ${fieldView(lp, 'c-starts', 'startsOn', 'Starts on', (inv, d) => html`<input id="c-starts" type="date" aria-invalid=${inv} aria-describedby=${d || nothing} />`)}
               </div>
@@ -159,6 +195,7 @@ function mountPicker(main: HTMLElement): () => void {
   }
 
   draw();
+  void loadKnown();
   return () => {
     left = true;
   };

@@ -44,7 +44,10 @@ export function mountDossier(main: HTMLElement, params: readonly string[]): () =
   let timelineProblem: Problem | undefined;
   let standings: Standing[] = [];
 
+  let request = 0;
+
   async function load(): Promise<void> {
+    const mine = ++request;
     const treaty = chosenTreaty().code;
     const [d, c, h, t] = await Promise.allSettled([
       api(`/v1/countries/${iso3}?treaty=${treaty}&asOf=${today()}`),
@@ -52,6 +55,7 @@ export function mountDossier(main: HTMLElement, params: readonly string[]): () =
       api<{ items: RecordedEvent[] }>(`/v1/events?country=${iso3}&limit=500`),
       api<{ treaties: Standing[] }>(`/v1/countries/${iso3}/treaties?asOf=${today()}`),
     ]);
+    if (mine !== request) return; // read again meanwhile (another treaty, a new fact)
     standings = t.status === 'fulfilled' ? t.value.treaties : [];
     problem = d.status === 'rejected' ? problemOf(d.reason) : undefined;
     dossier = d.status === 'fulfilled' ? d.value : undefined;
@@ -61,13 +65,21 @@ export function mountDossier(main: HTMLElement, params: readonly string[]): () =
     draw();
   }
 
+  /** Another treaty: its record, once read (the standings across treaties and the timeline stay). */
+  const onTreaty = () => {
+    dossier = undefined;
+    current = undefined;
+    draw();
+    void load();
+  };
+
   function draw(): void {
     const name = dossier ? show(dossier.name?.value) : iso3;
     render(
       html`<section aria-labelledby="dossier-title" class="dossier">
         <p><a href="#/queues">← Back to the queues</a></p>
         <h1 id="dossier-title">${name} <span class="code">${iso3}</span></h1>
-        ${treatySwitcher(() => void load())}
+        ${treatySwitcher(onTreaty)}
         ${problemView(problem, 'The dossier could not be read')}
         ${standings.length
           ? html`<h2>Across treaties today</h2>

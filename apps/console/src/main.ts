@@ -1,6 +1,6 @@
 import { html, render } from 'lit-html';
 import { discover, session, type Abilities } from './api.js';
-import { problemOf, problemView } from './ui.js';
+import { chooseTreaty, loadTreaties, problemOf, problemView, treaties } from './ui.js';
 import type { Problem } from './api.js';
 import { mountQueues } from './queues.js';
 import { mountMission } from './mission.js';
@@ -64,19 +64,22 @@ function roleLabel(a: Abilities | undefined): string {
   return a.analysis ? 'coordinator or analyst' : 'mission';
 }
 
-function route(): { page: Page; params: string[] } {
-  const [path = '', ...params] = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
+/** The page a hash names, `#/{page}/{params}`, and what its query says (`?treaty=ATT`: a shared link's treaty). */
+function route(): { page: Page; params: string[]; treaty: string | null } {
+  const [where = '', query = ''] = location.hash.replace(/^#\/?/, '').split('?');
+  const [path = '', ...params] = where.split('/').map(decodeURIComponent);
+  const treaty = new URLSearchParams(query).get('treaty');
   const page = PAGES.find((p) => p.path === path);
-  if (page) return { page, params };
+  if (page) return { page, params, treaty };
   const fallback = abilities()?.analysis === false && !abilities()?.admin ? 'mission' : 'queues';
-  return { page: PAGES.find((p) => p.path === fallback)!, params: [] };
+  return { page: PAGES.find((p) => p.path === fallback)!, params: [], treaty };
 }
 
 function draw(): void {
   stopPage?.();
   stopPage = undefined;
   if (!session.token()) return drawLogin();
-  const { page, params } = route();
+  const { page, params, treaty } = route();
   document.title = `${page.title} · Demarche`;
   render(
     html`<header class="topbar">
@@ -97,6 +100,9 @@ function draw(): void {
     app,
   );
   const main = document.getElementById('main')!;
+  // Every page offers the treaty switcher: the treaties are read once, before the first page.
+  if (!treaties().length) return awaitTreaties(main);
+  if (treaty) chooseTreaty(treaty);
   // Each page draws into an element of its own: a page left while a request was on its way
   // then draws into an element no longer shown, not over the page that followed it.
   const host = document.createElement('div');
@@ -105,12 +111,22 @@ function draw(): void {
   main.focus({ preventScroll: true });
 }
 
+function awaitTreaties(main: HTMLElement): void {
+  render(html`<p role="status">Loading…</p>`, main);
+  loadTreaties().then(
+    () => draw(),
+    (error) => {
+      if (main.isConnected) render(problemView(problemOf(error), 'The treaties could not be read'), main);
+    },
+  );
+}
+
 function drawLogin(): void {
   document.title = 'Sign in · Demarche';
   render(
     html`<main id="main" class="login" tabindex="-1">
       <h1><span aria-hidden="true">◆</span> Demarche console</h1>
-      <p>Follow-up queues and campaign pages for coordinators, reports from missions, and the treaty's status on any date for analysts.</p>
+      <p>Follow-up queues and campaign pages for coordinators, reports from missions, and each treaty's status on any date for analysts.</p>
       <form id="login-form" @submit=${signIn} novalidate>
         <label for="token">Access token</label>
         <input id="token" name="token" type="password" autocomplete="off" required spellcheck="false" aria-describedby="token-help" />

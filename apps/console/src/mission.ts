@@ -1,6 +1,6 @@
 import { html, nothing, render } from 'lit-html';
 import { api, post, type Country, type Problem } from './api.js';
-import { fieldError, fieldView, GROUPS, OBSTACLES, problemOf, problemView, today } from './ui.js';
+import { chosenTreaty, fieldError, fieldView, GROUPS, OBSTACLES, problemOf, problemView, statusLabel, today, treatySwitcher, type Treaty } from './ui.js';
 
 type Kind = 'letter' | 'meeting' | 'response';
 const KINDS: Record<Kind, { label: string; path: string; dateField: string; dateLabel: string }> = {
@@ -21,16 +21,43 @@ export function mountMission(main: HTMLElement): () => void {
   let sending = false;
   const remembered = { missionId: sessionStorage.getItem('demarche.mission') ?? '', campaignId: sessionStorage.getItem('demarche.campaign') ?? '' };
 
-  api<{ items: Country[] }>('/v1/countries?treaty=CCM').then(
-    (r) => {
-      countries = [...r.items].sort((a, b) => a.name.localeCompare(b.name));
-      draw();
-    },
-    (e) => {
-      problem = problemOf(e);
-      draw();
-    },
-  );
+  let treaty: Treaty = chosenTreaty();
+  /** The treaty whose status the countries carry: until another's are read, the figures say so. */
+  let countriesOf = '';
+  let request = 0;
+
+  /** The countries with their status in the chosen treaty. */
+  function loadCountries(): void {
+    const mine = ++request;
+    api<{ items: Country[] }>(`/v1/countries?treaty=${treaty.code}`).then(
+      (r) => {
+        if (mine !== request) return;
+        countries = [...r.items].sort((a, b) => a.name.localeCompare(b.name));
+        countriesOf = treaty.code;
+        draw();
+      },
+      (e) => {
+        if (mine !== request) return;
+        problem = problemOf(e);
+        draw();
+      },
+    );
+  }
+  const onTreaty = (next: Treaty) => {
+    treaty = next;
+    draw();
+    loadCountries();
+  };
+  const obstacles = () => Object.entries(OBSTACLES).filter(([o]) => !treaty.obstacles || treaty.obstacles.includes(o));
+
+  /** How many of the countries stand in each status of the treaty today. */
+  function standing() {
+    if (countriesOf !== treaty.code) return html`<p class="muted" role="status">Reading the countries' status in the ${treaty.code}…</p>`;
+    const count = (status: string) => countries.filter((c) => c.treatyStatus === status).length;
+    return html`<dl class="facts" id="treaty-standing" aria-label="The countries' status in the ${treaty.code} today">
+      ${Object.entries(statusLabel).map(([status, label]) => html`<div data-status=${status}><dt>${label}</dt><dd>${count(status)}</dd></div>`)}
+    </dl>`;
+  }
 
   const value = (id: string) => (document.getElementById(id) as HTMLInputElement | null)?.value.trim() ?? '';
   const checked = (id: string) => (document.getElementById(id) as HTMLInputElement | null)?.checked ?? false;
@@ -45,8 +72,8 @@ export function mountMission(main: HTMLElement): () => void {
       body.group = value('m-group');
       if (checked('m-ratification')) body.ratificationUnderWay = true;
       if (checked('m-wishes')) body.wishesToSign = true;
-      const obstacles = Object.keys(OBSTACLES).filter((o) => checked(`m-obstacle-${o}`));
-      if (obstacles.length) body.obstacles = obstacles;
+      const named = obstacles().map(([o]) => o).filter((o) => checked(`m-obstacle-${o}`));
+      if (named.length) body.obstacles = named;
       if (value('m-notes')) body.notes = value('m-notes');
     }
     remembered.missionId = String(body.missionId);
@@ -78,6 +105,8 @@ export function mountMission(main: HTMLElement): () => void {
       html`<section aria-labelledby="mission-title">
         <h1 id="mission-title">Report from a mission</h1>
         <p>Post what happened in a country your mission is accredited to. Demarche checks it as the API does, and names any field it refuses.</p>
+        ${treatySwitcher(onTreaty, 'The countries show their status in it, and a response the obstacles it knows; the campaign you name decides the treaty of what you post.')}
+        ${standing()}
         <form id="mission-form" class="report" @submit=${submit} novalidate>
           <fieldset class="kinds">
             <legend>What happened</legend>
@@ -90,7 +119,7 @@ export function mountMission(main: HTMLElement): () => void {
             ${field('m-campaign', 'campaignId', 'Campaign', (inv, d) => html`<input id="m-campaign" type="text" .value=${remembered.campaignId} aria-invalid=${inv} aria-describedby=${d || nothing} placeholder="ccm-2026" />`)}
             ${field('m-country', 'iso3', 'Country', (inv, d) => html`<select id="m-country" aria-invalid=${inv} aria-describedby=${d || nothing}>
               <option value="">Choose a country…</option>
-              ${countries.map((c) => html`<option value=${c.iso3}>${c.name} (${c.iso3})</option>`)}
+              ${countries.map((c) => html`<option value=${c.iso3}>${c.name} (${c.iso3}): ${statusLabel[c.treatyStatus] ?? c.treatyStatus}</option>`)}
             </select>`)}
             ${field('m-date', k.dateField, k.dateLabel, (inv, d) => html`<input id="m-date" type="date" max=${today()} aria-invalid=${inv} aria-describedby=${d || nothing} />`)}
           </div>
@@ -106,7 +135,7 @@ export function mountMission(main: HTMLElement): () => void {
                 </div>
                 <fieldset class="obstacles ${fieldError(problem, 'obstacles') ? 'invalid' : ''}">
                   <legend>Obstacles named</legend>
-                  ${Object.entries(OBSTACLES).map(([o, label]) => html`<label class="choice"><input id="m-obstacle-${o}" type="checkbox" /> ${label}</label>`)}
+                  ${obstacles().map(([o, label]) => html`<label class="choice"><input id="m-obstacle-${o}" type="checkbox" /> ${label}</label>`)}
                   ${fieldError(problem, 'obstacles') ? html`<p class="field-error">${fieldError(problem, 'obstacles')}</p>` : nothing}
                 </fieldset>
                 ${field('m-notes', 'notes', 'Notes (optional)', (inv, d) => html`<textarea id="m-notes" rows="3" aria-invalid=${inv} aria-describedby=${d || nothing}></textarea>`)}`
@@ -121,5 +150,6 @@ export function mountMission(main: HTMLElement): () => void {
   }
 
   draw();
+  loadCountries();
   return () => undefined;
 }

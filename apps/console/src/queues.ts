@@ -1,7 +1,7 @@
 import { html, nothing, render } from 'lit-html';
 import { api, post, type Country, type FollowUp, type Problem } from './api.js';
 import { followLive } from './live.js';
-import { announce, humanKind, problemOf, problemView, today } from './ui.js';
+import { announce, chosenTreaty, humanKind, problemOf, problemView, today, treatySwitcher, type Treaty } from './ui.js';
 
 type Priority = 'overdue' | 'soon' | 'later';
 const PRIORITY_LABEL: Record<Priority, string> = { overdue: 'Overdue', soon: 'Due within 14 days', later: 'Later' };
@@ -37,6 +37,9 @@ export function mountQueues(main: HTMLElement): () => void {
   const rowProblems = new Map<string, Problem>();
   const fresh = new Set<string>();
   let stopLive: (() => void) | undefined;
+  let treaty: Treaty = chosenTreaty();
+  /** The tasks of the chosen treaty's campaigns (of one campaign, when the filter names it). */
+  const listPath = () => `/v1/follow-ups?${new URLSearchParams({ treaty: treaty.code, ...(filters.campaignId ? { campaignId: filters.campaignId } : {}) })}`;
 
   const regions = () => [...new Set([...countries.values()].map((c) => c.region))].sort();
   const name = (iso3: string) => countries.get(iso3)?.name ?? iso3;
@@ -51,16 +54,19 @@ export function mountQueues(main: HTMLElement): () => void {
       .sort((a, b) => (a.dueOn < b.dueOn ? -1 : a.dueOn > b.dueOn ? 1 : a.id < b.id ? -1 : 1));
   }
 
+  let request = 0;
   async function load(): Promise<void> {
+    const mine = ++request;
     loading = true;
     draw();
     try {
-      const query = filters.campaignId ? `?campaignId=${encodeURIComponent(filters.campaignId)}` : '';
-      const [list, states] = await Promise.all([api<{ items: FollowUp[] }>(`/v1/follow-ups${query}`), countries.size ? null : api<{ items: Country[] }>('/v1/countries?treaty=CCM')]);
+      const [list, states] = await Promise.all([api<{ items: FollowUp[] }>(listPath()), countries.size ? null : api<{ items: Country[] }>('/v1/countries')]);
+      if (mine !== request) return; // another treaty or campaign was asked for meanwhile
       items = new Map(list.items.map((f) => [f.id, f]));
       if (states) countries = new Map(states.items.map((c) => [c.iso3, c]));
       listProblem = undefined;
     } catch (error) {
+      if (mine !== request) return;
       listProblem = problemOf(error);
     }
     loading = false;
@@ -74,6 +80,7 @@ export function mountQueues(main: HTMLElement): () => void {
       (event, data) => {
         if (event !== 'follow-up') return;
         const f = data as FollowUp;
+        if (f.treaty !== treaty.code) return; // another treaty's task: not in this view
         const before = items.get(f.id);
         items.set(f.id, f);
         if (!before) {
@@ -96,7 +103,7 @@ export function mountQueues(main: HTMLElement): () => void {
     try {
       await post(`/v1/follow-ups/${encodeURIComponent(f.id)}/${action}`, body);
       announce(action === 'claim' ? 'Claimed.' : action === 'complete' ? 'Completed.' : 'Reassigned.');
-      const again = await api<{ items: FollowUp[] }>(`/v1/follow-ups${filters.campaignId ? `?campaignId=${encodeURIComponent(filters.campaignId)}` : ''}`);
+      const again = await api<{ items: FollowUp[] }>(listPath());
       // The read model may be a moment behind the write; the live stream brings the rest.
       for (const item of again.items) items.set(item.id, item);
     } catch (error) {
@@ -113,6 +120,13 @@ export function mountQueues(main: HTMLElement): () => void {
       connect();
     }
     draw();
+  };
+
+  const onTreaty = (next: Treaty) => {
+    treaty = next;
+    items = new Map();
+    fresh.clear();
+    void load();
   };
 
   function task(f: FollowUp) {
@@ -178,6 +192,7 @@ export function mountQueues(main: HTMLElement): () => void {
           <h1 id="queues-title">Follow-up queues</h1>
           <span id="live-status" class="live ${live ? 'on' : 'off'}" role="status">${live ? 'Live' : 'Connecting…'}</span>
         </div>
+        ${treatySwitcher(onTreaty, `The tasks of the ${treaty.code}'s campaigns.`)}
         <form class="filters" aria-label="Filter the queues" @submit=${(e: Event) => e.preventDefault()}>
           <div><label for="f-campaign">Campaign</label><input id="f-campaign" type="text" placeholder="all campaigns" .value=${filters.campaignId} @change=${onFilter('campaignId')} /></div>
           <div><label for="f-queue">Queue</label>
@@ -202,7 +217,7 @@ export function mountQueues(main: HTMLElement): () => void {
           <div><label for="f-due">Due by</label><input id="f-due" type="date" .value=${filters.dueBy} @change=${onFilter('dueBy')} /></div>
         </form>
         ${problemView(listProblem, 'The queues could not be read')}
-        <p class="count" aria-live="polite">${loading ? 'Loading…' : `${shown.length} of ${items.size} follow-ups shown`}</p>
+        <p class="count" aria-live="polite">${loading ? 'Loading…' : `${shown.length} of ${items.size} ${treaty.code} follow-ups shown`}</p>
         <ul class="tasks" aria-label="Follow-ups">${shown.map(task)}</ul>
       </section>`,
       main,

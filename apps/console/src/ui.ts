@@ -1,5 +1,5 @@
 import { html, nothing, type TemplateResult } from 'lit-html';
-import { ApiProblem, type Problem } from './api.js';
+import { api, ApiProblem, type Problem } from './api.js';
 
 /** Says something to screen-reader users without moving focus (live updates, results). */
 export function announce(message: string): void {
@@ -37,32 +37,71 @@ export function fieldError(problem: Problem | undefined, field: string): string 
 
 export const today = (): string => new Date().toISOString().slice(0, 10);
 
-/** The treaties Demarche ships, as the console names them, with the day each opened for signature. */
-export const TREATIES = [
-  { code: 'CCM', title: 'Convention on Cluster Munitions', opened: '2008-12-03' },
-  { code: 'APMBC', title: 'Anti-Personnel Mine Ban Convention', opened: '1997-12-03' },
-  { code: 'ATT', title: 'Arms Trade Treaty', opened: '2013-06-03' },
-] as const;
-export type Treaty = (typeof TREATIES)[number];
-
-const TREATY_KEY = 'demarche.treaty';
-
-/** The treaty the reader chose (for this tab; the CCM at first). */
-export function chosenTreaty(): Treaty {
-  const code = sessionStorage.getItem(TREATY_KEY);
-  return TREATIES.find((t) => t.code === code) ?? TREATIES[0];
+/** A treaty as the console shows it, from `GET /v1/treaties`. */
+export interface Treaty {
+  readonly code: string;
+  /** The short name people use ("Arms Trade Treaty"). */
+  readonly name: string;
+  /** The full title, as the depositary writes it. */
+  readonly title: string;
+  /** The day it opened for signature: where its history starts. */
+  readonly opened: string;
+  /** The obstacle codes a response about it may name; null: any. */
+  readonly obstacles: readonly string[] | null;
 }
 
-/** A select that switches every treaty-bound view of the page. */
-export function treatySwitcher(onChange: (treaty: Treaty) => void): TemplateResult {
+interface ListedTreaty { code: string; name: string; title: string; openedForSignatureOn: string; obstacles: string[] | null }
+
+const TREATY_KEY = 'demarche.treaty';
+let known: readonly Treaty[] = [];
+let fallback = '';
+let loading: Promise<void> | undefined;
+
+/** Reads the treaties Demarche knows, once: every page's switcher offers them. */
+export function loadTreaties(): Promise<void> {
+  loading ??= api<{ items: ListedTreaty[]; default: string }>('/v1/treaties').then(
+    (r) => {
+      known = r.items.map((t) => ({ code: t.code, name: t.name, title: t.title, opened: t.openedForSignatureOn, obstacles: t.obstacles }));
+      fallback = r.default;
+    },
+    (error) => {
+      loading = undefined; // the next page drawn asks again
+      throw error;
+    },
+  );
+  return loading;
+}
+
+export const treaties = (): readonly Treaty[] => known;
+export const treatyName = (code: string): string => known.find((t) => t.code === code)?.name ?? code;
+
+/** The treaty the reader chose, for this tab and every page of it (at first the one the API reads by default). */
+export function chosenTreaty(): Treaty {
+  const code = sessionStorage.getItem(TREATY_KEY);
+  return known.find((t) => t.code === code) ?? known.find((t) => t.code === fallback) ?? known[0]!;
+}
+
+/** Makes `code` the tab's treaty (a campaign's page follows its campaign's treaty). */
+export function chooseTreaty(code: string): void {
+  if (known.some((t) => t.code === code)) sessionStorage.setItem(TREATY_KEY, code);
+}
+
+/**
+ * A select that switches every treaty-bound view of the page, and the pages opened after it.
+ * `note`: a short line on what the choice does here, where that is not plain.
+ */
+export function treatySwitcher(onChange: (treaty: Treaty) => void, note?: string): TemplateResult {
   const current = chosenTreaty();
   const change = (e: Event) => {
-    const treaty = TREATIES.find((t) => t.code === (e.target as HTMLSelectElement).value) ?? TREATIES[0];
-    sessionStorage.setItem(TREATY_KEY, treaty.code);
-    onChange(treaty);
+    const code = (e.target as HTMLSelectElement).value;
+    chooseTreaty(code);
+    // The address says it too, so that a link copied from here opens this treaty (without drawing the page again).
+    history.replaceState(history.state, '', `${location.hash.split('?')[0] || '#/'}?treaty=${encodeURIComponent(code)}`);
+    onChange(chosenTreaty());
   };
   return html`<div class="treaty-switcher"><label for="treaty-switcher">Treaty</label>
-    <select id="treaty-switcher" @change=${change}>${TREATIES.map((t) => html`<option value=${t.code} ?selected=${t.code === current.code}>${t.code}: ${t.title}</option>`)}</select></div>`;
+    <select id="treaty-switcher" aria-describedby=${note ? 'treaty-switcher-note' : nothing} @change=${change}>${known.map((t) => html`<option value=${t.code} ?selected=${t.code === current.code} title=${t.title}>${t.code}: ${t.name}</option>`)}</select>
+    ${note ? html`<p id="treaty-switcher-note" class="help">${note}</p>` : nothing}</div>`;
 }
 
 export const humanKind = (kind: string): string => kind.replace(/-/g, ' ').replace(/^./, (c) => c.toUpperCase());

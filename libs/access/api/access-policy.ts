@@ -34,11 +34,14 @@ export const ACCESS_POLICY: Readonly<Record<string, AccessRule>> = {
   'POST /v1/campaigns/:id/letters': CAMPAIGN_OUTREACH,
   'POST /v1/campaigns/:id/meetings': CAMPAIGN_OUTREACH,
   'POST /v1/campaigns/:id/responses': CAMPAIGN_OUTREACH,
+  /** The treaties Demarche knows: every console page offers them. */
+  'GET /v1/treaties': EVERYONE,
   'GET /v1/countries': EVERYONE,
   'GET /v1/countries/:iso3': EVERYONE,
   'GET /v1/countries/:iso3/treaties': EVERYONE,
   /** The letters, meetings and responses with their notes in clear: not for other missions. */
   'GET /v1/countries/:iso3/outreach': ANALYSIS,
+  'GET /v1/campaigns': ANALYSIS,
   'GET /v1/campaigns/:id': ANALYSIS,
   'GET /v1/campaigns/:id/countries': ANALYSIS,
   'GET /v1/follow-ups': EVERYONE,

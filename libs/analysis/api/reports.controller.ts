@@ -5,6 +5,7 @@ import { notFound, toLocalDate, type Clock } from '../../kernel/index.js';
 import { InvalidRequest } from '../../platform/http/problem.js';
 import { dateQuery, ID_MESSAGE, ID_PATTERN, oneOf, onlyKnownQuery } from '../../platform/http/validators.js';
 import { CLOCK } from '../../platform/runtime/tokens.js';
+import { DEFAULT_TREATY } from '../../treaty-status/index.js';
 import { ReportQuery } from '../application/report-query.js';
 import { renderReportMarkdown } from '../domain/universalization-report.js';
 
@@ -27,7 +28,7 @@ export class ReportsController {
     const since = dateQuery('since', query.since);
     if (since && since >= asOf) throw new InvalidRequest([{ field: 'since', message: `since (${since}) must be before asOf (${asOf})` }]);
     const format = oneOf('format', query.format, ['json', 'markdown'] as const) ?? (req.accepts(['application/json', 'text/markdown']) === 'text/markdown' ? 'markdown' : 'json');
-    const report = await this.reports.universalization(query.treaty ?? 'CCM', asOf, since, query.campaignId);
+    const report = await this.reports.universalization(query.treaty ?? DEFAULT_TREATY, asOf, since, query.campaignId);
     if (query.campaignId && !report.campaigns.length) throw notFound('unknown-campaign', `There is no campaign "${query.campaignId}" of ${report.treaty} started by ${asOf}.`, 'campaignId');
     if (format === 'markdown') res.type('text/markdown; charset=utf-8').send(renderReportMarkdown(report));
     else res.json(report);

@@ -4,6 +4,7 @@ import { toLocalDate, type Clock } from '../../kernel/index.js';
 import { InvalidRequest } from '../../platform/http/problem.js';
 import { dateQuery, knownAtQuery, onlyKnownQuery } from '../../platform/http/validators.js';
 import { CLOCK } from '../../platform/runtime/tokens.js';
+import { DEFAULT_TREATY } from '../../treaty-status/index.js';
 import { HistoryQuery } from '../application/history-query.js';
 
 @ApiTags('analysis')
@@ -21,7 +22,7 @@ export class StatusController {
     onlyKnownQuery(query, ['treaty', 'asOf', 'knownAt']);
     const asOf = dateQuery('asOf', query.asOf) ?? toLocalDate(this.clock.now());
     const knownAt = knownAtQuery(query.knownAt);
-    return this.history.status(query.treaty ?? 'CCM', { asOf, ...(knownAt ? { knownAt } : {}) });
+    return this.history.status(query.treaty ?? DEFAULT_TREATY, { asOf, ...(knownAt ? { knownAt } : {}) });
   }
 
   /** Every state counted on the day x every treaty: the cross-treaty view and its map. */
@@ -42,7 +43,7 @@ export class StatusController {
     onlyKnownQuery(query, ['treaty', 'asOf', 'knownAt']);
     const asOf = dateQuery('asOf', query.asOf) ?? toLocalDate(this.clock.now());
     const knownAt = knownAtQuery(query.knownAt);
-    return this.history.states(query.treaty ?? 'CCM', { asOf, ...(knownAt ? { knownAt } : {}) });
+    return this.history.states(query.treaty ?? DEFAULT_TREATY, { asOf, ...(knownAt ? { knownAt } : {}) });
   }
 
   /** States Parties, signatories and non-signatories at every month end: the picture over time. */
@@ -56,7 +57,7 @@ export class StatusController {
     const to = dateQuery('to', query.to) ?? toLocalDate(this.clock.now());
     if (to < from) throw new InvalidRequest([{ field: 'to', message: `to (${to}) is before from (${from})` }]);
     if (Number(to.slice(0, 4)) - Number(from.slice(0, 4)) > 100) throw new InvalidRequest([{ field: 'from', message: 'a series spans at most 100 years of month ends' }]);
-    return this.history.series(query.treaty ?? 'CCM', from, to, knownAtQuery(query.knownAt));
+    return this.history.series(query.treaty ?? DEFAULT_TREATY, from, to, knownAtQuery(query.knownAt));
   }
 
   @Get('changes')
@@ -68,6 +69,6 @@ export class StatusController {
     if (!from) throw new InvalidRequest([{ field: 'from', message: 'from is required: the first day of the window (YYYY-MM-DD)' }]);
     const to = dateQuery('to', query.to) ?? toLocalDate(this.clock.now());
     if (to < from) throw new InvalidRequest([{ field: 'to', message: `to (${to}) is before from (${from})` }]);
-    return this.history.changes(query.treaty ?? 'CCM', from, to, knownAtQuery(query.knownAt));
+    return this.history.changes(query.treaty ?? DEFAULT_TREATY, from, to, knownAtQuery(query.knownAt));
   }
 }

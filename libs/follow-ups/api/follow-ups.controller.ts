@@ -4,6 +4,7 @@ import { ApiCreatedResponse, ApiProperty, ApiPropertyOptional, ApiQuery, ApiTags
 import { IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import type { Request } from 'express';
 import { READ_MODEL_STORE, withoutBookkeeping, type ReadModelStore } from '../../projections/index.js';
+import { TREATIES, type TreatyCatalog } from '../../treaty-status/index.js';
 import { metadataOf } from '../../platform/http/request-context.js';
 import { dateQuery, ID_MESSAGE, ID_PATTERN, Omittable, oneOf, onlyKnownQuery } from '../../platform/http/validators.js';
 import { InvalidRequest } from '../../platform/http/problem.js';
@@ -37,18 +38,20 @@ export class FollowUpsController {
     private readonly commands: CommandBus,
     @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
     @Inject(TIMERS) private readonly timers: Timers,
+    @Inject(TREATIES) private readonly treaties: TreatyCatalog,
   ) {}
 
   @Get()
-  @ApiQuery({ name: 'campaignId', required: false }) @ApiQuery({ name: 'queue', required: false, enum: QUEUES }) @ApiQuery({ name: 'state', required: false, enum: STATES })
+  @ApiQuery({ name: 'campaignId', required: false }) @ApiQuery({ name: 'treaty', required: false, description: 'the tasks of that treaty\'s campaigns' }) @ApiQuery({ name: 'queue', required: false, enum: QUEUES }) @ApiQuery({ name: 'state', required: false, enum: STATES })
   @ApiQuery({ name: 'asOf', required: false, description: 'YYYY-MM-DD: the queues as they stood at the end of that day (tasks opened by then, in the state they were in)' })
   async list(@Query() query: Record<string, string>) {
-    onlyKnownQuery(query, ['campaignId', 'queue', 'state', 'asOf']);
+    onlyKnownQuery(query, ['campaignId', 'treaty', 'queue', 'state', 'asOf']);
     if (query.campaignId !== undefined && !ID_PATTERN.test(query.campaignId)) throw new InvalidRequest([{ field: 'campaignId', message: `campaignId ${ID_MESSAGE}` }]);
+    if (query.treaty !== undefined) this.treaties.require(query.treaty);
     const queue = oneOf('queue', query.queue, QUEUES);
     const state = oneOf('state', query.state, STATES);
     const asOf = dateQuery('asOf', query.asOf);
-    const filter = { ...(query.campaignId ? { campaignId: query.campaignId } : {}), ...(!asOf && queue ? { queue } : {}), ...(!asOf && state ? { state } : {}) };
+    const filter = { ...(query.campaignId ? { campaignId: query.campaignId } : {}), ...(query.treaty ? { treaty: query.treaty } : {}), ...(!asOf && queue ? { queue } : {}), ...(!asOf && state ? { state } : {}) };
     let docs = await this.readModels.find<FollowUpView>(FOLLOW_UPS, filter);
     // On a past day a task may have stood in another state (or not have opened yet): filtered once it is told as it was.
     if (asOf) docs = docs.map((d) => followUpViewOn(d, asOf)).filter((d): d is FollowUpView => d !== undefined && (!queue || d.queue === queue) && (!state || d.state === state));
@@ -95,9 +98,9 @@ export class FollowUpsController {
 
 /** A follow-up as the API shows it, in the list and in the live stream. */
 export function followUpItem(doc: FollowUpView) {
-  const { id, queue, kind, countries, state, dueOn, overdue, assignee, triggeredBy, campaignId, subregion, occurrence, outcome, openedOn, closedOn } = withoutBookkeeping(doc);
+  const { id, queue, kind, countries, state, dueOn, overdue, assignee, triggeredBy, campaignId, treaty, subregion, occurrence, outcome, openedOn, closedOn } = withoutBookkeeping(doc);
   return {
-    id, queue, kind, countries, state, dueOn, overdue: overdue ?? false, assignee: assignee ?? null, triggeredBy, campaignId, subregion: subregion ?? null, occurrence, outcome: outcome ?? null,
+    id, queue, kind, countries, state, dueOn, overdue: overdue ?? false, assignee: assignee ?? null, triggeredBy, campaignId, treaty, subregion: subregion ?? null, occurrence, outcome: outcome ?? null,
     openedOn, closedOn: closedOn ?? null,
   };
 }

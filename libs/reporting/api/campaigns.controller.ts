@@ -1,7 +1,8 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { ApiQuery, ApiTags } from '@nestjs/swagger';
 import { InvalidRequest } from '../../platform/http/problem.js';
 import { dateQuery, ID_MESSAGE, ID_PATTERN, onlyKnownQuery } from '../../platform/http/validators.js';
+import { TREATIES, type TreatyCatalog } from '../../treaty-status/index.js';
 import { CampaignQuery } from '../application/campaign-query.js';
 
 const checkId = (id: string) => {
@@ -12,7 +13,20 @@ const checkId = (id: string) => {
 @ApiTags('campaigns')
 @Controller('v1/campaigns')
 export class CampaignsController {
-  constructor(private readonly campaigns: CampaignQuery) {}
+  constructor(
+    private readonly campaigns: CampaignQuery,
+    @Inject(TREATIES) private readonly treaties: TreatyCatalog,
+  ) {}
+
+  /** The campaigns launched, latest start first: each one's treaty, title, coordinators and how many countries it approached. */
+  @Get()
+  @ApiQuery({ name: 'treaty', required: false, description: 'only that treaty\'s campaigns' })
+  async list(@Query() query: Record<string, string>) {
+    onlyKnownQuery(query, ['treaty']);
+    if (query.treaty !== undefined) this.treaties.require(query.treaty);
+    const items = await this.campaigns.list(query.treaty);
+    return { items, count: items.length };
+  }
 
   /** The campaign's counts on a day: letters and who carried them, responses by group, obstacles, initiatives, follow-ups. */
   @Get(':id')

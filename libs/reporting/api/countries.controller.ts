@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { ApiQuery, ApiTags } from '@nestjs/swagger';
 import { RESPONSE_GROUPS } from '../../outreach/index.js';
-import { TREATY_STATUSES } from '../../treaty-status/index.js';
+import { DEFAULT_TREATY, TREATY_STATUSES } from '../../treaty-status/index.js';
 import { dateQuery, Iso3Pipe, knownAtQuery, oneOf, onlyKnownQuery } from '../../platform/http/validators.js';
 import { InvalidRequest } from '../../platform/http/problem.js';
 import { CountryQuery } from '../application/country-query.js';
@@ -21,7 +21,7 @@ export class CountriesController {
   async list(@Query() query: Record<string, string>) {
     onlyKnownQuery(query, ['treaty', 'treatyStatus', 'group', 'region', 'subregion']);
     const items = await this.countries.list({
-      treaty: query.treaty ?? 'CCM',
+      treaty: query.treaty ?? DEFAULT_TREATY,
       ...(query.treatyStatus ? { treatyStatus: oneOf('treatyStatus', query.treatyStatus, TREATY_STATUSES)! } : {}),
       ...(query.group ? { group: oneOf('group', query.group, RESPONSE_GROUPS)! } : {}),
       ...(query.region ? { region: query.region } : {}),
@@ -36,7 +36,7 @@ export class CountriesController {
   @ApiQuery({ name: 'knownAt', required: false, description: 'with asOf: as Demarche knew it by then' })
   async one(@Param('iso3', Iso3Pipe) iso3: string, @Query() query: Record<string, string>) {
     onlyKnownQuery(query, ['treaty', 'asOf', 'knownAt']);
-    const treaty = query.treaty ?? 'CCM';
+    const treaty = query.treaty ?? DEFAULT_TREATY;
     const asOf = dateQuery('asOf', query.asOf);
     const knownAt = knownAtQuery(query.knownAt);
     if (knownAt && !asOf) throw new InvalidRequest([{ field: 'knownAt', message: 'knownAt goes with asOf: say which day of the world you ask about' }]);

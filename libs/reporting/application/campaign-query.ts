@@ -40,6 +40,15 @@ export class CampaignQuery {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
+  /** The campaigns launched, of one treaty or all, by the day they start: what a picker offers. */
+  async list(treaty?: string) {
+    const docs = await this.readModels.find<CampaignDoc>(CAMPAIGNS, treaty ? { treaty } : {});
+    return docs
+      .filter((d): d is CampaignDoc & Omit<CampaignFacts, 'countries'> => Boolean(d.treaty && d.startsOn))
+      .map(({ campaignId, treaty: code, title, coordinators, startsOn, lastActivityOn, countries }) => ({ id: campaignId, treaty: code, title, coordinators, startsOn, lastActivityOn: lastActivityOn ?? null, approached: Object.keys(countries).length }))
+      .sort((a, b) => (a.startsOn === b.startsOn ? a.id.localeCompare(b.id) : a.startsOn < b.startsOn ? 1 : -1));
+  }
+
   async picture(campaignId: string, asOf?: LocalDate): Promise<CampaignPicture> {
     const doc = await this.readModels.get<CampaignDoc>(CAMPAIGNS, campaignId);
     const [missions, countries, followUps] = doc?.treaty

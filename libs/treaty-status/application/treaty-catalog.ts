@@ -35,10 +35,11 @@ export class TreatyCatalog {
 /** The definition a treaty file holds, or an error naming the file and every problem in it. */
 export function checkTreaty(raw: Record<string, any>, file: string): TreatyDefinition {
   const problems: string[] = [];
-  const known = ['code', 'title', 'openedForSignatureOn', 'signatureClosesOn', 'entryIntoForce', 'withdrawalNoticeMonths', 'withdrawalNoticeDays', 'withdrawalMayNameLaterDate', 'withdrawalSuspendedInArmedConflict', 'obstacles', 'declarations', 'articles'];
+  const known = ['code', 'title', 'name', 'openedForSignatureOn', 'signatureClosesOn', 'entryIntoForce', 'withdrawalNoticeMonths', 'withdrawalNoticeDays', 'withdrawalMayNameLaterDate', 'withdrawalSuspendedInArmedConflict', 'obstacles', 'declarations', 'articles'];
   for (const key of Object.keys(raw)) if (!known.includes(key)) problems.push(`"${key}" is not a treaty rule Demarche knows`);
   if (typeof raw.code !== 'string' || !/^[A-Z][A-Z0-9-]{1,15}$/.test(raw.code)) problems.push('code must be upper case, like "CCM"');
   if (typeof raw.title !== 'string' || !raw.title) problems.push('title must be the treaty\'s name');
+  if (raw.name !== undefined && (typeof raw.name !== 'string' || !raw.name || raw.name.length > 100)) problems.push('name must be the short name of the treaty, up to 100 characters');
   if (!isLocalDate(raw.openedForSignatureOn)) problems.push('openedForSignatureOn must be a YYYY-MM-DD date');
   if (raw.signatureClosesOn !== undefined && !isLocalDate(raw.signatureClosesOn)) problems.push('signatureClosesOn must be a YYYY-MM-DD date');
   else if (raw.signatureClosesOn !== undefined && raw.signatureClosesOn <= raw.openedForSignatureOn) problems.push('signatureClosesOn must be after openedForSignatureOn');

@@ -120,5 +120,7 @@ describe('the shipped treaty rules', () => {
     expect(broken({ withdrawlNoticeDays: 90 })).toThrow(/"withdrawlNoticeDays" is not a treaty rule/);
     expect(broken({ declarations: ['reservation'] })).toThrow(/declarations must list/);
     expect(broken({ obstacles: ['Export Control'] })).toThrow(/obstacles must list lower-case obstacle codes/);
+    expect(broken({ name: '' })).toThrow(/name must be the short name of the treaty/);
+    expect(broken({ name: undefined })).not.toThrow(); // the name is optional: the title stands in
   });
 });

@@ -8,7 +8,10 @@ import { addDays, addMonths, firstDayOfNthMonthAfter, type LocalDate } from '../
 export interface TreatyDefinition {
   /** Short code that campaigns and queries name (`CCM`). */
   readonly code: string;
+  /** Its full title, as the depositary writes it. */
   readonly title: string;
+  /** The short name people use for it ("Mine Ban Convention"); absent: the title. */
+  readonly name?: string;
   readonly openedForSignatureOn: LocalDate;
   /**
    * Signature is possible from the opening until this day, exclusive. For the CCM, the APMBC
@@ -55,6 +58,9 @@ export interface TreatyDefinition {
   /** Where each rule is written, so a refusal can name it (`{ "signature": "Art. 15" }`). */
   readonly articles?: Readonly<Partial<Record<TreatyRule, string>>>;
 }
+
+/** The treaty a view reads when its request names none: the CCM, Demarche's first. */
+export const DEFAULT_TREATY = 'CCM';
 
 export const TREATY_RULES = ['signature', 'entryIntoForce', 'withdrawal', 'provisionalApplication'] as const;
 export type TreatyRule = (typeof TREATY_RULES)[number];
