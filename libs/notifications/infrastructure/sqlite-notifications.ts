@@ -1,4 +1,4 @@
-import type { SqliteDatabase } from '../../platform/persistence/sqlite-database.js';
+import { withSecureDelete, type SqliteDatabase } from '../../platform/persistence/sqlite-database.js';
 import type { CalendarFeedStore, MailOutbox, OutboxEntry, OutboxState, PersonStore, StoredPerson } from '../application/notification.ports.js';
 
 /** People on the embedded profile: one row each, the record as JSON beside its keys. */
@@ -25,13 +25,7 @@ export class SqlitePeople implements PersonStore {
 
   async delete(tokenId: string): Promise<boolean> {
     // As with mission keys: overwrite the freed page so the sealed data does not linger in the file.
-    const previous = this.db.pragma('secure_delete', { simple: true });
-    this.db.pragma('secure_delete = ON');
-    try {
-      return this.db.prepare('DELETE FROM notification_people WHERE token_id = ?').run(tokenId).changes > 0;
-    } finally {
-      this.db.pragma(`secure_delete = ${Number(previous)}`);
-    }
+    return withSecureDelete(this.db, () => this.db.prepare('DELETE FROM notification_people WHERE token_id = ?').run(tokenId).changes > 0);
   }
 
   private one(sql: string, value: string): StoredPerson | undefined {
