@@ -11,6 +11,7 @@ import { TasksInReach } from './application/tasks-in-reach.js';
 import { WEBHOOK_STORE } from './application/webhook.ports.js';
 import { WebhookDispatcher, Webhooks, WEBHOOK_SETTINGS } from './application/webhooks.js';
 import { WebhooksController } from './api/webhooks.controller.js';
+import { WebhookSecrets } from './application/webhook-secrets.js';
 import { MongoWebhooks } from './infrastructure/mongo-webhooks.js';
 import { SqliteWebhooks } from './infrastructure/sqlite-webhooks.js';
 import { MAIL_SETTINGS, NotificationsWorker } from './application/notifications.worker.js';
@@ -50,6 +51,7 @@ export class NotificationsModule {
           distributed: { useFactory: (connection: Connection) => new MongoWebhooks(connection), inject: [MONGO_CONNECTION] },
         }),
         { provide: WEBHOOK_SETTINGS, useValue: config.webhooks },
+        WebhookSecrets,
         Webhooks,
         WebhookDispatcher,
         { provide: MAILER, useFactory: () => new SmtpMailer(smtpUrl, mailFrom) },
