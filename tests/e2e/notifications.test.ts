@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { startTestApp, type RunningApp } from '../support/running-app.js';
 import { eventually } from '../support/eventually.js';
-import { mailBody, mailHeaders, mailServer, mailsTo } from '../support/mailbox.js';
+import { withEnv } from '../support/env.js';
+import { storedRecord } from '../support/raw-store.js';
+import { mailBody, mailHeaders, mailServer, mailsTo, stallingSmtpServer } from '../support/mailbox.js';
 
 // A mail that failed is tried again within a second, so the outage test waits on the server, not on backoff.
 process.env.DEMARCHE_MAIL_RETRY_MAX_S = '1';
@@ -14,14 +16,25 @@ describe('notifications: people, assignment mails and digests over a real SMTP s
   let app: RunningApp;
   const run = randomUUID().slice(0, 8);
   const address = (who: string) => `${who}-${run}@example.org`;
-  const tokens: Record<'mission' | 'alice' | 'bob' | 'carol', { token: string; id: string }> = {} as never;
+  const tokens: Record<'mission' | 'alice' | 'bob' | 'carol' | 'dave', { token: string; id: string }> = {} as never;
   const as = (who: keyof typeof tokens) => app.as(tokens[who].token);
 
-  const outboxEntry = async (prefix: string) => {
-    const { body } = await app.http().get('/v1/notifications/outbox').expect(200);
-    return (body.items as { key: string; state: string; attempts: number; lastError: string | null }[]).find((e) => e.key.startsWith(prefix));
+  type Entry = { key: string; personId: string; state: string; attempts: number; lastError: string | null; claimedUntil: string | null };
+  const outbox = async () => (await app.http().get('/v1/notifications/outbox').expect(200)).body.items as Entry[];
+  /** The newest entry whose key starts so (and that is for that person). */
+  const outboxEntry = async (prefix: string, personId?: string) => (await outbox()).find((e) => e.key.startsWith(prefix) && (!personId || e.personId === personId));
+  const mailsReaching = (who: string, timeoutMs?: number) =>
+    eventually(async () => {
+      const found = await mailsTo(address(who));
+      return found.length ? found : undefined;
+    }, `a mail to reach ${who}`, timeoutMs);
+  const reassign = async (taskId: string, who: keyof typeof tokens) => {
+    await app.http().post(`/v1/follow-ups/${taskId}/reassign`).send({ assignee: `token:${tokens[who].id}` }).expect(201);
+    await app.settle();
   };
   const openTasks = async () => (await app.http().get('/v1/follow-ups?campaignId=ccm-2026').expect(200)).body.items as { id: string; state: string; dueOn: string; kind: string }[];
+  /** A task that can be handed to someone (open or claimed). */
+  const activeTask = async (index: number) => (await openTasks()).filter((t) => t.state === 'open' || t.state === 'claimed')[index]!;
 
   beforeAll(async () => {
     mailServer('start');
@@ -36,6 +49,7 @@ describe('notifications: people, assignment mails and digests over a real SMTP s
     tokens.alice = await issue({ role: 'coordinator', campaignIds: ['ccm-2026'] });
     tokens.bob = await issue({ role: 'coordinator', campaignIds: ['ccm-2026'] });
     tokens.carol = await issue({ role: 'coordinator', campaignIds: ['ccm-2026'] });
+    tokens.dave = await issue({ role: 'coordinator', campaignIds: ['ccm-2026'] });
     const respond = (country: string, receivedOn: string, rest: object) =>
       as('mission').post(`/v1/countries/${country}/responses`).send({ campaignId: 'ccm-2026', missionId: 'nor-nairobi', receivedOn, ...rest }).expect(201);
     await respond('ETH', '2025-12-01', { group: 'III' });
@@ -103,14 +117,39 @@ describe('notifications: people, assignment mails and digests over a real SMTP s
     await app.stop();
     mailServer('start');
     app = await startTestApp({ now: NOW, dataDir: app.dataDir });
-    const mails = await eventually(async () => {
-      const found = await mailsTo(address('bob'));
-      return found.length ? found : undefined;
-    }, 'the held mail to reach bob', 60_000);
+    const mails = await mailsReaching('bob', 60_000);
     await eventually(async () => ((await outboxEntry(`assignment:${task.id}:`))?.state === 'sent' ? true : undefined), 'the outbox to mark it sent');
     expect(await mailsTo(address('bob'))).toHaveLength(1);
     expect(mails[0]!.MessageID).toMatch(new RegExp(`^assignment:${task.id}:`));
     expect((await app.http().get('/health/ready').expect(200)).body.auxiliary.smtp.status).toBe('up');
+  });
+
+  it('sends a mail once whose send a stop cut off mid-conversation, after a restart, once its claim ran out', async () => {
+    const smtp = await stallingSmtpServer();
+    try {
+      await app.stop();
+      app = await withEnv({ SMTP_URL: smtp.url }, () => startTestApp({ now: NOW, dataDir: app.dataDir }));
+      await as('dave').put('/v1/me/notifications').send({ name: 'Dave Dahl', email: address('dave'), digest: 'off' }).expect(200);
+      const task = await activeTask(0);
+      await reassign(task.id, 'dave');
+      // The server took the whole mail and never said so: the send hangs, its entry held by the sender.
+      const [data] = await eventually(async () => (smtp.received.length ? smtp.received : undefined), 'the stalling server to take the mail');
+      const held = (await outboxEntry(`assignment:${task.id}:`, tokens.dave.id))!;
+      expect(held).toMatchObject({ state: 'pending', claimedUntil: expect.any(String) });
+      expect(data!.replace(/\r\n[ \t]+/g, ' ').toLowerCase().split('\r\n')).toContain(`message-id: <${held.key}@demarche>`.toLowerCase());
+      await app.stop();
+      // As a process that died there would leave it: held, not marked.
+      expect(await storedRecord(app.dataDir, 'mail_outbox', held.key)).toMatchObject({ state: 'pending', claim: expect.any(String), nextAttemptAt: held.claimedUntil });
+      // Started again, against Mailpit, once the claim has run out.
+      app = await startTestApp({ now: new Date(Date.parse(held.claimedUntil!) + 1000).toISOString(), dataDir: app.dataDir });
+      const mails = await mailsReaching('dave', 60_000);
+      await eventually(async () => ((await outboxEntry(held.key))?.state === 'sent' ? true : undefined), 'the outbox to mark it sent');
+      expect(await mailsTo(address('dave'))).toHaveLength(1);
+      expect(mails[0]!.MessageID).toBe(`${held.key}@demarche`);
+      expect(smtp.received).toHaveLength(1);
+    } finally {
+      await smtp.close();
+    }
   });
 
   it('sends a digest at the person\'s hour in their time zone with exactly the overdue and soon-due tasks', async () => {
@@ -121,10 +160,7 @@ describe('notifications: people, assignment mails and digests over a real SMTP s
     expect(overdue.length).toBeGreaterThan(0);
     expect(dueSoon.length).toBeGreaterThan(0);
     await as('carol').put('/v1/me/notifications').send({ name: 'Carol Crown', email: address('carol'), timeZone: 'Pacific/Auckland', digest: 'daily', digestHour: 7, assignmentMails: false }).expect(200);
-    const [mail] = await eventually(async () => {
-      const found = await mailsTo(address('carol'));
-      return found.length ? found : undefined;
-    }, 'carol\'s digest');
+    const [mail] = await mailsReaching('carol');
     expect(mail!.MessageID).toBe(`digest:${tokens.carol.id}:${AUCKLAND_TODAY}@demarche`);
     expect(mail!.Subject).toBe(`Demarche digest for ${AUCKLAND_TODAY}: ${overdue.length} overdue, ${dueSoon.length} due soon`);
     const text = (await mailBody(mail!.ID)).Text.replace(/\r\n/g, '\n');

@@ -41,7 +41,9 @@ export class MongoPeople implements PersonStore {
 /**
  * The mail outbox on the distributed profile: `mail_outbox`, `_id` = the mail's key, so a
  * second insert of the same mail fails on the unique `_id` and changes nothing. One worker
- * at a time sends (the one holding the playbook's lease), so no entry is claimed twice.
+ * at a time sends (the one holding the playbook's lease); while the lease changes hands two
+ * may, and a claim is an update conditional on the entry as the sender saw it, which one of
+ * them wins.
  */
 export class MongoOutbox implements MailOutbox {
   private readonly entries: mongoose.mongo.Collection<EntryDoc>;
@@ -65,11 +67,15 @@ export class MongoOutbox implements MailOutbox {
     const pending = await this.entries.find({ state: 'pending' }).toArray();
     return pending.filter((e) => e.nextAttemptAt <= now).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.key.localeCompare(b.key)).slice(0, limit).map((d) => strip(d)!);
   }
-  async finish(key: string, state: Exclude<OutboxState, 'pending'>, at: string, note?: string): Promise<void> {
-    await this.entries.updateOne({ _id: key }, { $set: { state, doneAt: at, ...(note ? { lastError: note } : {}) } });
+  async claim(seen: OutboxEntry, claimant: string, until: string): Promise<OutboxEntry | undefined> {
+    const taken = await this.entries.updateOne({ _id: seen.key, state: 'pending', nextAttemptAt: seen.nextAttemptAt }, { $set: { claim: claimant, nextAttemptAt: until } });
+    return taken.modifiedCount === 1 ? { ...seen, claim: claimant, nextAttemptAt: until } : undefined;
   }
-  async retryLater(key: string, attempts: number, nextAttemptAt: string, error: string): Promise<void> {
-    await this.entries.updateOne({ _id: key }, { $set: { attempts, nextAttemptAt, lastError: error } });
+  async finish(key: string, state: Exclude<OutboxState, 'pending'>, at: string, note?: string): Promise<void> {
+    await this.entries.updateOne({ _id: key }, { $set: { state, doneAt: at, ...(note ? { lastError: note } : {}) }, $unset: { claim: '' } });
+  }
+  async retryLater(key: string, claimant: string, attempts: number, nextAttemptAt: string, error: string): Promise<void> {
+    await this.entries.updateOne({ _id: key, claim: claimant }, { $set: { attempts, nextAttemptAt, lastError: error }, $unset: { claim: '' } });
   }
   async list(limit: number): Promise<OutboxEntry[]> {
     const all = await this.entries.find({}).toArray();

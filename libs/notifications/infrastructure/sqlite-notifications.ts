@@ -38,7 +38,10 @@ interface OutboxRow {
   record: string;
 }
 
-/** The mail outbox on the embedded profile, polled by the worker. */
+/**
+ * The mail outbox on the embedded profile, polled by the worker. Entries change in
+ * transactions that look at the row first, so a claim is taken by one sender only.
+ */
 export class SqliteOutbox implements MailOutbox {
   constructor(private readonly db: SqliteDatabase) {
     db.exec(`CREATE TABLE IF NOT EXISTS mail_outbox (key TEXT PRIMARY KEY, state TEXT NOT NULL, next_attempt_at TEXT NOT NULL, created_at TEXT NOT NULL, record TEXT NOT NULL);
@@ -59,23 +62,30 @@ export class SqliteOutbox implements MailOutbox {
     return rows.map((r) => JSON.parse(r.record));
   }
 
-  async finish(key: string, state: Exclude<OutboxState, 'pending'>, at: string, note?: string): Promise<void> {
-    this.change(key, (e) => ({ ...e, state, doneAt: at, ...(note ? { lastError: note } : {}) }));
+  async claim(seen: OutboxEntry, claimant: string, until: string): Promise<OutboxEntry | undefined> {
+    return this.change(seen.key, (e) => (e.state === 'pending' && e.nextAttemptAt === seen.nextAttemptAt ? { ...e, claim: claimant, nextAttemptAt: until } : undefined));
   }
 
-  async retryLater(key: string, attempts: number, nextAttemptAt: string, error: string): Promise<void> {
-    this.change(key, (e) => ({ ...e, attempts, nextAttemptAt, lastError: error }));
+  async finish(key: string, state: Exclude<OutboxState, 'pending'>, at: string, note?: string): Promise<void> {
+    this.change(key, ({ claim: _, ...e }) => ({ ...e, state, doneAt: at, ...(note ? { lastError: note } : {}) }));
+  }
+
+  async retryLater(key: string, claimant: string, attempts: number, nextAttemptAt: string, error: string): Promise<void> {
+    this.change(key, ({ claim, ...e }) => (claim === claimant ? { ...e, attempts, nextAttemptAt, lastError: error } : undefined));
   }
 
   async list(limit: number): Promise<OutboxEntry[]> {
     return (this.db.prepare('SELECT record FROM mail_outbox ORDER BY created_at DESC, key LIMIT ?').all(limit) as OutboxRow[]).map((r) => JSON.parse(r.record));
   }
 
-  private change(key: string, f: (e: OutboxEntry) => OutboxEntry): void {
-    const row = this.db.prepare('SELECT record FROM mail_outbox WHERE key = ?').get(key) as OutboxRow | undefined;
-    if (!row) return;
-    const next = f(JSON.parse(row.record));
-    this.db.prepare('UPDATE mail_outbox SET state = ?, next_attempt_at = ?, record = ? WHERE key = ?').run(next.state, next.nextAttemptAt, JSON.stringify(next), key);
+  /** Rewrites the entry as `f` says (nothing when it answers undefined), in one transaction; answers what was written. */
+  private change(key: string, f: (e: OutboxEntry) => OutboxEntry | undefined): OutboxEntry | undefined {
+    return this.db.transaction(() => {
+      const row = this.db.prepare('SELECT record FROM mail_outbox WHERE key = ?').get(key) as OutboxRow | undefined;
+      const next = row && f(JSON.parse(row.record));
+      if (next) this.db.prepare('UPDATE mail_outbox SET state = ?, next_attempt_at = ?, record = ? WHERE key = ?').run(next.state, next.nextAttemptAt, JSON.stringify(next), key);
+      return next;
+    }).immediate();
   }
 }
 
