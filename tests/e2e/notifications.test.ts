@@ -4,6 +4,9 @@ import { eventually } from '../support/eventually.js';
 import { withEnv } from '../support/env.js';
 import { storedRecord } from '../support/raw-store.js';
 import { mailBody, mailHeaders, mailServer, mailsTo, stallingSmtpServer } from '../support/mailbox.js';
+import { TOKEN_STORE, type TokenStore } from '../../libs/access/index.js';
+import { People } from '../../libs/notifications/index.js';
+import { NOTES_CIPHER, type NotesCipher } from '../../libs/outreach/index.js';
 
 // A mail that failed is tried again within a second, so the outage test waits on the server, not on backoff.
 process.env.DEMARCHE_MAIL_RETRY_MAX_S = '1';
@@ -16,7 +19,7 @@ describe('notifications: people, assignment mails and digests over a real SMTP s
   let app: RunningApp;
   const run = randomUUID().slice(0, 8);
   const address = (who: string) => `${who}-${run}@example.org`;
-  const tokens: Record<'mission' | 'alice' | 'bob' | 'carol' | 'dave', { token: string; id: string }> = {} as never;
+  const tokens: Record<'mission' | 'alice' | 'bob' | 'carol' | 'dave' | 'erin' | 'frank', { token: string; id: string }> = {} as never;
   const as = (who: keyof typeof tokens) => app.as(tokens[who].token);
 
   type Entry = { key: string; personId: string; state: string; attempts: number; lastError: string | null; claimedUntil: string | null };
@@ -50,6 +53,8 @@ describe('notifications: people, assignment mails and digests over a real SMTP s
     tokens.bob = await issue({ role: 'coordinator', campaignIds: ['ccm-2026'] });
     tokens.carol = await issue({ role: 'coordinator', campaignIds: ['ccm-2026'] });
     tokens.dave = await issue({ role: 'coordinator', campaignIds: ['ccm-2026'] });
+    tokens.erin = await issue({ role: 'coordinator', campaignIds: ['ccm-2026'] });
+    tokens.frank = await issue({ role: 'coordinator', campaignIds: ['ccm-2026'] });
     const respond = (country: string, receivedOn: string, rest: object) =>
       as('mission').post(`/v1/countries/${country}/responses`).send({ campaignId: 'ccm-2026', missionId: 'nor-nairobi', receivedOn, ...rest }).expect(201);
     await respond('ETH', '2025-12-01', { group: 'III' });
@@ -182,5 +187,30 @@ describe('notifications: people, assignment mails and digests over a real SMTP s
       return e?.state === 'skipped' ? e : undefined;
     }, 'the mail to a forgotten person to be skipped');
     expect(entry.lastError).toMatch(/forgotten/);
+  });
+
+  it('forgets the person of a revoked token: their sealed data no longer opens and no mail reaches them', async () => {
+    const people = app.app.get(People, { strict: false });
+    const cipher = app.app.get<NotesCipher>(NOTES_CIPHER, { strict: false });
+    const sealedOf = async (tokenId: string) => (await people.list()).find((p) => p.tokenId === tokenId)!.sealed;
+    for (const who of ['erin', 'frank'] as const) await as(who).put('/v1/me/notifications').send({ name: `${who} Eide`, email: address(who), digest: 'off' }).expect(200);
+    const [erin, frank] = [await sealedOf(tokens.erin.id), await sealedOf(tokens.frank.id)];
+    // Erin's token is revoked through the API; Frank's in the store alone (as a release before this one did), which the worker finds.
+    await app.http().post(`/v1/tokens/${tokens.erin.id}/revoke`).expect(200);
+    await app.app.get<TokenStore>(TOKEN_STORE, { strict: false }).revoke(tokens.frank.id, new Date().toISOString(), 'token:admin-env');
+    expect(await cipher.open([{ text: erin, context: 'NotificationPerson' }])).toEqual([undefined]);
+    expect(await storedRecord(app.dataDir, 'notification_people', tokens.erin.id)).toBeUndefined();
+    await eventually(async () => ((await cipher.open([{ text: frank, context: 'NotificationPerson' }]))[0] === undefined ? true : undefined), 'the worker to forget frank');
+    expect(await storedRecord(app.dataDir, 'notification_people', tokens.frank.id)).toBeUndefined();
+    const task = await activeTask(1);
+    for (const who of ['erin', 'frank'] as const) {
+      await reassign(task.id, who);
+      const entry = await eventually(async () => {
+        const e = await outboxEntry(`assignment:${task.id}:`, tokens[who].id);
+        return e?.state === 'skipped' ? e : undefined;
+      }, `the mail to ${who} to be skipped`);
+      expect(entry.lastError).toMatch(/forgotten/);
+      expect(await mailsTo(address(who))).toEqual([]);
+    }
   });
 });

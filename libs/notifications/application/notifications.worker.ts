@@ -29,9 +29,9 @@ const TASK_WAIT_ATTEMPTS = 10;
 const STOP_GRACE_MS = 3000;
 
 /**
- * The worker's side of notifications: it puts each person's digest in the outbox when their
- * hour comes, and sends what the outbox holds (see {@link OutboxSender}: a mail leaves only
- * once the server took it).
+ * The worker's side of notifications: it forgets the people whose token was revoked, puts
+ * each person's digest in the outbox when their hour comes, and sends what the outbox holds
+ * (see {@link OutboxSender}: a mail leaves only once the server took it).
  */
 @Injectable()
 export class NotificationsWorker {
@@ -86,6 +86,7 @@ export class NotificationsWorker {
   }
 
   async runOnce(): Promise<void> {
+    await this.people.forgetRevoked();
     await this.scheduleDigests();
     await Promise.all([this.sender.sendDue(this.stopping.signal), this.webhooks.deliverDue()]);
   }
