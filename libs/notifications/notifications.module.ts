@@ -29,7 +29,7 @@ import { SqliteCalendarFeeds, SqliteOutbox, SqlitePeople } from './infrastructur
 @Module({})
 export class NotificationsModule {
   static register({ config, api }: ContextOptions): DynamicModule {
-    const { smtpUrl, mailFrom, publicUrl, retryMaxMs } = config.notifications;
+    const { smtpUrl, mailFrom, publicUrl, retryMaxMs, outboxRetentionMs } = config.notifications;
     return {
       module: NotificationsModule,
       controllers: api ? [MyNotificationsController, UnsubscribeController, OutboxController, MyCalendarFeedController, CalendarController, WebhooksController] : [],
@@ -56,7 +56,7 @@ export class NotificationsModule {
         WebhookDispatcher,
         { provide: MAILER, useFactory: () => new SmtpMailer(smtpUrl, mailFrom) },
         { provide: AUXILIARY_PROBES, useFactory: (mailer: Mailer): ServerProbe[] => [{ name: 'smtp', check: () => mailer.check() }], inject: [MAILER] },
-        { provide: MAIL_SETTINGS, useValue: { publicUrl, retryMaxMs } },
+        { provide: MAIL_SETTINGS, useValue: { publicUrl, retryMaxMs, retentionMs: outboxRetentionMs } },
         People,
         TasksInReach,
         CalendarFeed,

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { startTestApp, type RunningApp } from '../support/running-app.js';
+import { openTestReadModels, startTestApp, type RunningApp } from '../support/running-app.js';
 import { eventually } from '../support/eventually.js';
 import { withEnv } from '../support/env.js';
 import { storedRecord } from '../support/raw-store.js';
 import { mailBody, mailHeaders, mailServer, mailsTo, stallingSmtpServer } from '../support/mailbox.js';
 import { TOKEN_STORE, type TokenStore } from '../../libs/access/index.js';
-import { People } from '../../libs/notifications/index.js';
+import { ASSIGNMENT_MAILS, People } from '../../libs/notifications/index.js';
 import { NOTES_CIPHER, type NotesCipher } from '../../libs/outreach/index.js';
 
 // A mail that failed is tried again within a second, so the outage test waits on the server, not on backoff.
@@ -22,7 +22,7 @@ describe('notifications: people, assignment mails and digests over a real SMTP s
   const tokens: Record<'mission' | 'alice' | 'bob' | 'carol' | 'dave' | 'erin' | 'frank', { token: string; id: string }> = {} as never;
   const as = (who: keyof typeof tokens) => app.as(tokens[who].token);
 
-  type Entry = { key: string; personId: string; state: string; attempts: number; lastError: string | null; claimedUntil: string | null };
+  type Entry = { key: string; personId: string; state: string; attempts: number; lastError: string | null; claimedUntil: string | null; prunedAt: string | null };
   const outbox = async () => (await app.http().get('/v1/notifications/outbox').expect(200)).body.items as Entry[];
   /** The newest entry whose key starts so (and that is for that person). */
   const outboxEntry = async (prefix: string, personId?: string) => (await outbox()).find((e) => e.key.startsWith(prefix) && (!personId || e.personId === personId));
@@ -212,5 +212,30 @@ describe('notifications: people, assignment mails and digests over a real SMTP s
       expect(entry.lastError).toMatch(/forgotten/);
       expect(await mailsTo(address(who))).toEqual([]);
     }
+  });
+
+  it('removes what sent mail said once the retention passed, keeping its key, so a replay of the log sends no old mail again', async () => {
+    const before = await outbox();
+    const sent = before.find((e) => e.key.startsWith('assignment:') && e.state === 'sent')!;
+    expect(await storedRecord(app.dataDir, 'mail_outbox', sent.key)).toMatchObject({ payload: { followUpId: expect.any(String), by: 'token:admin-env' } });
+    // Restarted 35 days on, past the 30 days of DEMARCHE_MAIL_OUTBOX_RETENTION_DAYS.
+    const later = new Date(Date.parse(NOW) + 35 * 86_400_000).toISOString();
+    await app.stop();
+    app = await startTestApp({ now: later, dataDir: app.dataDir });
+    const done = before.filter((e) => e.state !== 'pending').map((e) => e.key);
+    await eventually(async () => ((await outbox()).filter((e) => done.includes(e.key)).every((e) => e.prunedAt) ? true : undefined), 'the mail done before the retention to be pruned');
+    const pruned = await storedRecord(app.dataDir, 'mail_outbox', sent.key);
+    expect(pruned).toMatchObject({ key: sent.key, state: 'sent', payload: {}, prunedAt: expect.any(String) });
+    expect(pruned).not.toHaveProperty('lastError');
+    // The assignment mails' subscription starts over from the first event, as a rebuild would.
+    await app.stop();
+    const readModels = await openTestReadModels(app.dataDir);
+    await readModels.store.reset(ASSIGNMENT_MAILS, []);
+    await readModels.close();
+    app = await startTestApp({ now: later, dataDir: app.dataDir });
+    await app.settle();
+    const after = new Map((await outbox()).map((e) => [e.key, e]));
+    for (const e of before.filter((b) => done.includes(b.key))) expect(after.get(e.key)).toMatchObject({ state: e.state, attempts: e.attempts, prunedAt: expect.any(String) });
+    expect(await mailsTo(address('dave'))).toHaveLength(1);
   });
 });

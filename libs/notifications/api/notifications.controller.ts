@@ -97,8 +97,8 @@ export class OutboxController {
   @Get()
   async list() {
     // While a sender holds an entry (a send in flight, or a sender that died), its next attempt is when that claim runs out.
-    const items = (await this.outbox.list(500)).map(({ key, kind, personId, state, attempts, nextAttemptAt, createdAt, claim, lastError, doneAt }) => ({
-      key, kind, personId, state, attempts, nextAttemptAt: nextAttemptAt || null, claimedUntil: claim ? nextAttemptAt : null, createdAt, lastError: lastError ?? null, doneAt: doneAt ?? null,
+    const items = (await this.outbox.list(500)).map(({ key, kind, personId, state, attempts, nextAttemptAt, createdAt, claim, lastError, doneAt, prunedAt }) => ({
+      key, kind, personId, state, attempts, nextAttemptAt: nextAttemptAt || null, claimedUntil: claim ? nextAttemptAt : null, createdAt, lastError: lastError ?? null, doneAt: doneAt ?? null, prunedAt: prunedAt ?? null,
     }));
     return { items, count: items.length };
   }

@@ -59,6 +59,8 @@ export interface OutboxEntry {
   readonly claim?: string;
   readonly lastError?: string;
   readonly doneAt?: string;
+  /** When the payload and the last error were removed, the retention having passed. */
+  readonly prunedAt?: string;
 }
 
 export interface MailOutbox {
@@ -76,6 +78,8 @@ export interface MailOutbox {
   finish(key: string, state: Exclude<OutboxState, 'pending'>, at: string, note?: string): Promise<void>;
   /** Gives the entry back for a try at `nextAttemptAt`, unless another sender holds it now. */
   retryLater(key: string, claimant: string, attempts: number, nextAttemptAt: string, error: string): Promise<void>;
+  /** Removes payload and last error of the entries sent or skipped before `before`; their key stays. Answers how many. */
+  prune(before: string, at: string): Promise<number>;
   list(limit: number): Promise<OutboxEntry[]>;
 }
 

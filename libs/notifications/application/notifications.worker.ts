@@ -15,10 +15,12 @@ import { TasksInReach } from './tasks-in-reach.js';
 import { WEBHOOK_STORE, type WebhookStore } from './webhook.ports.js';
 import { WebhookDeliveries, WebhookDispatcher } from './webhooks.js';
 
-/** How the worker reaches people: the console's address, and how long it waits at most between tries. */
+/** How the worker reaches people: the console's address, how long it waits at most between tries, how long sent mail keeps its words. */
 export interface MailSettings {
   readonly publicUrl: string;
   readonly retryMaxMs: number;
+  /** DEMARCHE_MAIL_OUTBOX_RETENTION_DAYS, in ms. */
+  readonly retentionMs: number;
 }
 export const MAIL_SETTINGS = Symbol('MailSettings');
 
@@ -27,11 +29,13 @@ const TICK_MS = 1000;
 const TASK_WAIT_ATTEMPTS = 10;
 /** On stop, a send in hand has this long to end before it is cut off. */
 const STOP_GRACE_MS = 3000;
+const PRUNE_EVERY_MS = 3600_000;
 
 /**
  * The worker's side of notifications: it forgets the people whose token was revoked, puts
- * each person's digest in the outbox when their hour comes, and sends what the outbox holds
- * (see {@link OutboxSender}: a mail leaves only once the server took it).
+ * each person's digest in the outbox when their hour comes, sends what the outbox holds
+ * (see {@link OutboxSender}: a mail leaves only once the server took it), and, once the
+ * retention has passed, removes what sent mail said but keeps its key.
  */
 @Injectable()
 export class NotificationsWorker {
@@ -44,6 +48,7 @@ export class NotificationsWorker {
   private running?: Promise<void>;
   private stopped = true;
   private stopping = new AbortController();
+  private lastPruneMs = -Infinity;
 
   constructor(
     @Inject(OUTBOX) private readonly outbox: MailOutbox,
@@ -88,7 +93,17 @@ export class NotificationsWorker {
   async runOnce(): Promise<void> {
     await this.people.forgetRevoked();
     await this.scheduleDigests();
+    await this.pruneOutbox();
     await Promise.all([this.sender.sendDue(this.stopping.signal), this.webhooks.deliverDue()]);
+  }
+
+  /** Sent and skipped mail older than the retention loses its payload and errors; its key stays, so a replay of the log does not write it again. */
+  private async pruneOutbox(): Promise<void> {
+    if (Date.now() - this.lastPruneMs < PRUNE_EVERY_MS) return;
+    const now = this.clock.now();
+    const pruned = await this.outbox.prune(new Date(now.getTime() - this.settings.retentionMs).toISOString(), now.toISOString());
+    this.lastPruneMs = Date.now();
+    if (pruned) this.logger.log(`Removed what ${pruned} mails sent or skipped over ${this.settings.retentionMs / 86_400_000} days ago said (DEMARCHE_MAIL_OUTBOX_RETENTION_DAYS); their keys stay in the outbox.`);
   }
 
   private links(secret: string): MailLinks {

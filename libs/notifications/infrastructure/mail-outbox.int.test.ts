@@ -105,6 +105,24 @@ function mailOutboxContract(name: string, open: () => Promise<{ outbox: MailOutb
       dead.release();
       await doomed;
     });
+
+    it('removes the payload and errors of mail done before the retention, and keeps its key so it is not written again', async () => {
+      await outbox.enqueue([entry('assignment:old:e-1'), entry('digest:p:2026-01-01', { kind: 'digest', payload: { day: '2026-01-01', overdue: ['f-1'] } }), entry('assignment:new:e-2'), entry('assignment:waiting:e-3')]);
+      await outbox.finish('assignment:old:e-1', 'sent', '2026-02-01T09:00:00.000Z');
+      await outbox.finish('digest:p:2026-01-01', 'skipped', '2026-02-01T09:00:00.000Z', 'the person turned the digest off');
+      await outbox.finish('assignment:new:e-2', 'sent', '2026-03-09T09:00:00.000Z');
+      expect(await outbox.prune('2026-02-08T09:00:00.000Z', '2026-03-10T09:00:00.000Z')).toBe(2);
+      expect(await stored('assignment:old:e-1')).toEqual({ ...entry('assignment:old:e-1'), payload: {}, state: 'sent', doneAt: '2026-02-01T09:00:00.000Z', prunedAt: '2026-03-10T09:00:00.000Z' });
+      expect(await stored('digest:p:2026-01-01')).toEqual(expect.not.objectContaining({ lastError: expect.anything() }));
+      expect(await stored('digest:p:2026-01-01')).toMatchObject({ payload: {}, state: 'skipped' });
+      expect(await stored('assignment:new:e-2')).toMatchObject({ payload: { followUpId: 'f-1' } });
+      expect(await stored('assignment:waiting:e-3')).toMatchObject({ state: 'pending', payload: { followUpId: 'f-1' } });
+      // A replay of the log asks for the old mail again: its key is there, nothing changes.
+      await outbox.enqueue([entry('assignment:old:e-1')]);
+      expect(await outbox.has('assignment:old:e-1')).toBe(true);
+      expect(await stored('assignment:old:e-1')).toMatchObject({ state: 'sent', payload: {} });
+      expect(await outbox.prune('2026-02-08T09:00:00.000Z', '2026-03-11T09:00:00.000Z')).toBe(0);
+    });
   });
 }
 

@@ -77,6 +77,14 @@ export class MongoOutbox implements MailOutbox {
   async retryLater(key: string, claimant: string, attempts: number, nextAttemptAt: string, error: string): Promise<void> {
     await this.entries.updateOne({ _id: key, claim: claimant }, { $set: { attempts, nextAttemptAt, lastError: error }, $unset: { claim: '' } });
   }
+  async prune(before: string, at: string): Promise<number> {
+    // Equality on top-level fields again; which are old enough is decided here.
+    const fields = { projection: { _id: 1, doneAt: 1, prunedAt: 1 } };
+    const done = (await Promise.all((['sent', 'skipped'] as const).map((state) => this.entries.find({ state }, fields).toArray()))).flat();
+    const old = done.filter((e) => e.doneAt !== undefined && e.doneAt < before && e.prunedAt === undefined);
+    for (const e of old) await this.entries.updateOne({ _id: e._id }, { $set: { payload: {}, prunedAt: at }, $unset: { lastError: '' } });
+    return old.length;
+  }
   async list(limit: number): Promise<OutboxEntry[]> {
     const all = await this.entries.find({}).toArray();
     return all.sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, limit).map((d) => strip(d)!);

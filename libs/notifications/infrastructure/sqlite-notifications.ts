@@ -74,6 +74,18 @@ export class SqliteOutbox implements MailOutbox {
     this.change(key, ({ claim, ...e }) => (claim === claimant ? { ...e, attempts, nextAttemptAt, lastError: error } : undefined));
   }
 
+  async prune(before: string, at: string): Promise<number> {
+    const rows = this.db
+      .prepare("SELECT key FROM mail_outbox WHERE state IN ('sent', 'skipped') AND json_extract(record, '$.doneAt') < ? AND json_extract(record, '$.prunedAt') IS NULL")
+      .all(before) as { key: string }[];
+    // Zeroed, not left on a free page: the payload and the errors may name people.
+    withSecureDelete(this.db, () => {
+      this.db.transaction(() => rows.forEach(({ key }) => this.change(key, ({ lastError: _, ...e }) => ({ ...e, payload: {}, prunedAt: at }))))();
+      if (rows.length) this.db.pragma('wal_checkpoint(TRUNCATE)');
+    });
+    return rows.length;
+  }
+
   async list(limit: number): Promise<OutboxEntry[]> {
     return (this.db.prepare('SELECT record FROM mail_outbox ORDER BY created_at DESC, key LIMIT ?').all(limit) as OutboxRow[]).map((r) => JSON.parse(r.record));
   }
