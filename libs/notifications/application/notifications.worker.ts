@@ -7,13 +7,13 @@ import { CLOCK } from '../../platform/runtime/tokens.js';
 import { digestOf, isEmptyDigest, type DigestContent, type DigestTask } from '../domain/digest.js';
 import { assignmentMail, digestMail, escalationMail, type MailBody, type MailLinks, type MailTask } from '../domain/mail.js';
 import { digestDue, previousDigestDay } from '../domain/person.js';
-import { AssignmentMails } from './assignment-mails.projection.js';
+import { ASSIGNMENT_MAILS, AssignmentMails } from './assignment-mails.projection.js';
 import { MAILER, OUTBOX, type Mailer, type MailOutbox, type OutboxEntry } from './notification.ports.js';
 import { OutboxSender, type Composed } from './outbox-sender.js';
 import { People } from './people.js';
 import { TasksInReach } from './tasks-in-reach.js';
 import { WEBHOOK_STORE, type WebhookStore } from './webhook.ports.js';
-import { WebhookDeliveries, WebhookDispatcher } from './webhooks.js';
+import { WEBHOOK_DELIVERIES, WebhookDeliveries, WebhookDispatcher } from './webhooks.js';
 
 /** How the worker reaches people: the console's address, how long it waits at most between tries, how long sent mail keeps its words. */
 export interface MailSettings {
@@ -23,6 +23,9 @@ export interface MailSettings {
   readonly retentionMs: number;
 }
 export const MAIL_SETTINGS = Symbol('MailSettings');
+
+/** The names of the subscriptions to the log the worker hosts for notifications (their checkpoints tell their lag). */
+export const NOTIFICATION_SUBSCRIPTIONS = [ASSIGNMENT_MAILS, WEBHOOK_DELIVERIES] as const;
 
 const TICK_MS = 1000;
 /** A task not in the queues yet (the projector is behind) is waited for this many tries, then mailed as it is known. */

@@ -68,9 +68,11 @@ export class Webhooks {
   }
 }
 
+export const WEBHOOK_DELIVERIES = 'webhook-deliveries';
+
 /** Follows the log: each task event a subscription asked for becomes one delivery per subscription. */
 export class WebhookDeliveries implements Projection {
-  readonly name = 'webhook-deliveries';
+  readonly name = WEBHOOK_DELIVERIES;
   readonly collections: readonly string[] = [];
   readonly handles = Object.values(WEBHOOK_EVENTS).flat();
 
