@@ -11,6 +11,7 @@ import { TasksInReach } from './application/tasks-in-reach.js';
 import { WEBHOOK_STORE } from './application/webhook.ports.js';
 import { WebhookDispatcher, Webhooks, WEBHOOK_SETTINGS } from './application/webhooks.js';
 import { WebhooksController } from './api/webhooks.controller.js';
+import { WebhookSecrets } from './application/webhook-secrets.js';
 import { MongoWebhooks } from './infrastructure/mongo-webhooks.js';
 import { SqliteWebhooks } from './infrastructure/sqlite-webhooks.js';
 import { MAIL_SETTINGS, NotificationsWorker } from './application/notifications.worker.js';
@@ -28,7 +29,7 @@ import { SqliteCalendarFeeds, SqliteOutbox, SqlitePeople } from './infrastructur
 @Module({})
 export class NotificationsModule {
   static register({ config, api }: ContextOptions): DynamicModule {
-    const { smtpUrl, mailFrom, publicUrl, retryMaxMs } = config.notifications;
+    const { smtpUrl, mailFrom, publicUrl, retryMaxMs, outboxRetentionMs } = config.notifications;
     return {
       module: NotificationsModule,
       controllers: api ? [MyNotificationsController, UnsubscribeController, OutboxController, MyCalendarFeedController, CalendarController, WebhooksController] : [],
@@ -50,11 +51,12 @@ export class NotificationsModule {
           distributed: { useFactory: (connection: Connection) => new MongoWebhooks(connection), inject: [MONGO_CONNECTION] },
         }),
         { provide: WEBHOOK_SETTINGS, useValue: config.webhooks },
+        WebhookSecrets,
         Webhooks,
         WebhookDispatcher,
         { provide: MAILER, useFactory: () => new SmtpMailer(smtpUrl, mailFrom) },
         { provide: AUXILIARY_PROBES, useFactory: (mailer: Mailer): ServerProbe[] => [{ name: 'smtp', check: () => mailer.check() }], inject: [MAILER] },
-        { provide: MAIL_SETTINGS, useValue: { publicUrl, retryMaxMs } },
+        { provide: MAIL_SETTINGS, useValue: { publicUrl, retryMaxMs, retentionMs: outboxRetentionMs } },
         People,
         TasksInReach,
         CalendarFeed,

@@ -132,7 +132,8 @@ describe('the built app as a process (embedded)', () => {
     await eventually(async () => {
       const text = await (await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
       const lags = [...text.matchAll(/^demarche_projection_lag_events\{projection="[^"]+"\} (\d+)$/gm)].map((m) => Number(m[1]));
-      return lags.length === 5 && lags.every((n) => n === 0) ? true : undefined;
+      // The four read models, the playbook, and the worker's assignment-mails and webhook-deliveries.
+      return lags.length === 7 && lags.every((n) => n === 0) ? true : undefined;
     }, 'every projection to catch up after the restart', 60_000);
     app.proc.kill('SIGTERM');
     expect(await app.exited).toEqual({ code: 0, signal: null });

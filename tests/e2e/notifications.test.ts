@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { startTestApp, type RunningApp } from '../support/running-app.js';
+import { openTestReadModels, startTestApp, type RunningApp } from '../support/running-app.js';
 import { eventually } from '../support/eventually.js';
-import { mailBody, mailHeaders, mailServer, mailsTo } from '../support/mailbox.js';
+import { withEnv } from '../support/env.js';
+import { storedRecord } from '../support/raw-store.js';
+import { mailBody, mailHeaders, mailServer, mailsTo, stallingSmtpServer } from '../support/mailbox.js';
+import { TOKEN_STORE, type TokenStore } from '../../libs/access/index.js';
+import { ASSIGNMENT_MAILS, People } from '../../libs/notifications/index.js';
+import { NOTES_CIPHER, type NotesCipher } from '../../libs/outreach/index.js';
 
 // A mail that failed is tried again within a second, so the outage test waits on the server, not on backoff.
 process.env.DEMARCHE_MAIL_RETRY_MAX_S = '1';
@@ -14,14 +19,25 @@ describe('notifications: people, assignment mails and digests over a real SMTP s
   let app: RunningApp;
   const run = randomUUID().slice(0, 8);
   const address = (who: string) => `${who}-${run}@example.org`;
-  const tokens: Record<'mission' | 'alice' | 'bob' | 'carol', { token: string; id: string }> = {} as never;
+  const tokens: Record<'mission' | 'alice' | 'bob' | 'carol' | 'dave' | 'erin' | 'frank', { token: string; id: string }> = {} as never;
   const as = (who: keyof typeof tokens) => app.as(tokens[who].token);
 
-  const outboxEntry = async (prefix: string) => {
-    const { body } = await app.http().get('/v1/notifications/outbox').expect(200);
-    return (body.items as { key: string; state: string; attempts: number; lastError: string | null }[]).find((e) => e.key.startsWith(prefix));
+  type Entry = { key: string; personId: string; state: string; attempts: number; lastError: string | null; claimedUntil: string | null; prunedAt: string | null };
+  const outbox = async () => (await app.http().get('/v1/notifications/outbox').expect(200)).body.items as Entry[];
+  /** The newest entry whose key starts so (and that is for that person). */
+  const outboxEntry = async (prefix: string, personId?: string) => (await outbox()).find((e) => e.key.startsWith(prefix) && (!personId || e.personId === personId));
+  const mailsReaching = (who: string, timeoutMs?: number) =>
+    eventually(async () => {
+      const found = await mailsTo(address(who));
+      return found.length ? found : undefined;
+    }, `a mail to reach ${who}`, timeoutMs);
+  const reassign = async (taskId: string, who: keyof typeof tokens) => {
+    await app.http().post(`/v1/follow-ups/${taskId}/reassign`).send({ assignee: `token:${tokens[who].id}` }).expect(201);
+    await app.settle();
   };
   const openTasks = async () => (await app.http().get('/v1/follow-ups?campaignId=ccm-2026').expect(200)).body.items as { id: string; state: string; dueOn: string; kind: string }[];
+  /** A task that can be handed to someone (open or claimed). */
+  const activeTask = async (index: number) => (await openTasks()).filter((t) => t.state === 'open' || t.state === 'claimed')[index]!;
 
   beforeAll(async () => {
     mailServer('start');
@@ -36,6 +52,9 @@ describe('notifications: people, assignment mails and digests over a real SMTP s
     tokens.alice = await issue({ role: 'coordinator', campaignIds: ['ccm-2026'] });
     tokens.bob = await issue({ role: 'coordinator', campaignIds: ['ccm-2026'] });
     tokens.carol = await issue({ role: 'coordinator', campaignIds: ['ccm-2026'] });
+    tokens.dave = await issue({ role: 'coordinator', campaignIds: ['ccm-2026'] });
+    tokens.erin = await issue({ role: 'coordinator', campaignIds: ['ccm-2026'] });
+    tokens.frank = await issue({ role: 'coordinator', campaignIds: ['ccm-2026'] });
     const respond = (country: string, receivedOn: string, rest: object) =>
       as('mission').post(`/v1/countries/${country}/responses`).send({ campaignId: 'ccm-2026', missionId: 'nor-nairobi', receivedOn, ...rest }).expect(201);
     await respond('ETH', '2025-12-01', { group: 'III' });
@@ -103,14 +122,39 @@ describe('notifications: people, assignment mails and digests over a real SMTP s
     await app.stop();
     mailServer('start');
     app = await startTestApp({ now: NOW, dataDir: app.dataDir });
-    const mails = await eventually(async () => {
-      const found = await mailsTo(address('bob'));
-      return found.length ? found : undefined;
-    }, 'the held mail to reach bob', 60_000);
+    const mails = await mailsReaching('bob', 60_000);
     await eventually(async () => ((await outboxEntry(`assignment:${task.id}:`))?.state === 'sent' ? true : undefined), 'the outbox to mark it sent');
     expect(await mailsTo(address('bob'))).toHaveLength(1);
     expect(mails[0]!.MessageID).toMatch(new RegExp(`^assignment:${task.id}:`));
     expect((await app.http().get('/health/ready').expect(200)).body.auxiliary.smtp.status).toBe('up');
+  });
+
+  it('sends a mail once whose send a stop cut off mid-conversation, after a restart, once its claim ran out', async () => {
+    const smtp = await stallingSmtpServer();
+    try {
+      await app.stop();
+      app = await withEnv({ SMTP_URL: smtp.url }, () => startTestApp({ now: NOW, dataDir: app.dataDir }));
+      await as('dave').put('/v1/me/notifications').send({ name: 'Dave Dahl', email: address('dave'), digest: 'off' }).expect(200);
+      const task = await activeTask(0);
+      await reassign(task.id, 'dave');
+      // The server took the whole mail and never said so: the send hangs, its entry held by the sender.
+      const [data] = await eventually(async () => (smtp.received.length ? smtp.received : undefined), 'the stalling server to take the mail');
+      const held = (await outboxEntry(`assignment:${task.id}:`, tokens.dave.id))!;
+      expect(held).toMatchObject({ state: 'pending', claimedUntil: expect.any(String) });
+      expect(data!.replace(/\r\n[ \t]+/g, ' ').toLowerCase().split('\r\n')).toContain(`message-id: <${held.key}@demarche>`.toLowerCase());
+      await app.stop();
+      // As a process that died there would leave it: held, not marked.
+      expect(await storedRecord(app.dataDir, 'mail_outbox', held.key)).toMatchObject({ state: 'pending', claim: expect.any(String), nextAttemptAt: held.claimedUntil });
+      // Started again, against Mailpit, once the claim has run out.
+      app = await startTestApp({ now: new Date(Date.parse(held.claimedUntil!) + 1000).toISOString(), dataDir: app.dataDir });
+      const mails = await mailsReaching('dave', 60_000);
+      await eventually(async () => ((await outboxEntry(held.key))?.state === 'sent' ? true : undefined), 'the outbox to mark it sent');
+      expect(await mailsTo(address('dave'))).toHaveLength(1);
+      expect(mails[0]!.MessageID).toBe(`${held.key}@demarche`);
+      expect(smtp.received).toHaveLength(1);
+    } finally {
+      await smtp.close();
+    }
   });
 
   it('sends a digest at the person\'s hour in their time zone with exactly the overdue and soon-due tasks', async () => {
@@ -121,10 +165,7 @@ describe('notifications: people, assignment mails and digests over a real SMTP s
     expect(overdue.length).toBeGreaterThan(0);
     expect(dueSoon.length).toBeGreaterThan(0);
     await as('carol').put('/v1/me/notifications').send({ name: 'Carol Crown', email: address('carol'), timeZone: 'Pacific/Auckland', digest: 'daily', digestHour: 7, assignmentMails: false }).expect(200);
-    const [mail] = await eventually(async () => {
-      const found = await mailsTo(address('carol'));
-      return found.length ? found : undefined;
-    }, 'carol\'s digest');
+    const [mail] = await mailsReaching('carol');
     expect(mail!.MessageID).toBe(`digest:${tokens.carol.id}:${AUCKLAND_TODAY}@demarche`);
     expect(mail!.Subject).toBe(`Demarche digest for ${AUCKLAND_TODAY}: ${overdue.length} overdue, ${dueSoon.length} due soon`);
     const text = (await mailBody(mail!.ID)).Text.replace(/\r\n/g, '\n');
@@ -146,5 +187,55 @@ describe('notifications: people, assignment mails and digests over a real SMTP s
       return e?.state === 'skipped' ? e : undefined;
     }, 'the mail to a forgotten person to be skipped');
     expect(entry.lastError).toMatch(/forgotten/);
+  });
+
+  it('forgets the person of a revoked token: their sealed data no longer opens and no mail reaches them', async () => {
+    const people = app.app.get(People, { strict: false });
+    const cipher = app.app.get<NotesCipher>(NOTES_CIPHER, { strict: false });
+    const sealedOf = async (tokenId: string) => (await people.list()).find((p) => p.tokenId === tokenId)!.sealed;
+    for (const who of ['erin', 'frank'] as const) await as(who).put('/v1/me/notifications').send({ name: `${who} Eide`, email: address(who), digest: 'off' }).expect(200);
+    const [erin, frank] = [await sealedOf(tokens.erin.id), await sealedOf(tokens.frank.id)];
+    // Erin's token is revoked through the API; Frank's in the store alone (as a release before this one did), which the worker finds.
+    await app.http().post(`/v1/tokens/${tokens.erin.id}/revoke`).expect(200);
+    await app.app.get<TokenStore>(TOKEN_STORE, { strict: false }).revoke(tokens.frank.id, new Date().toISOString(), 'token:admin-env');
+    expect(await cipher.open([{ text: erin, context: 'NotificationPerson' }])).toEqual([undefined]);
+    expect(await storedRecord(app.dataDir, 'notification_people', tokens.erin.id)).toBeUndefined();
+    await eventually(async () => ((await cipher.open([{ text: frank, context: 'NotificationPerson' }]))[0] === undefined ? true : undefined), 'the worker to forget frank');
+    expect(await storedRecord(app.dataDir, 'notification_people', tokens.frank.id)).toBeUndefined();
+    const task = await activeTask(1);
+    for (const who of ['erin', 'frank'] as const) {
+      await reassign(task.id, who);
+      const entry = await eventually(async () => {
+        const e = await outboxEntry(`assignment:${task.id}:`, tokens[who].id);
+        return e?.state === 'skipped' ? e : undefined;
+      }, `the mail to ${who} to be skipped`);
+      expect(entry.lastError).toMatch(/forgotten/);
+      expect(await mailsTo(address(who))).toEqual([]);
+    }
+  });
+
+  it('removes what sent mail said once the retention passed, keeping its key, so a replay of the log sends no old mail again', async () => {
+    const before = await outbox();
+    const sent = before.find((e) => e.key.startsWith('assignment:') && e.state === 'sent')!;
+    expect(await storedRecord(app.dataDir, 'mail_outbox', sent.key)).toMatchObject({ payload: { followUpId: expect.any(String), by: 'token:admin-env' } });
+    // Restarted 35 days on, past the 30 days of DEMARCHE_MAIL_OUTBOX_RETENTION_DAYS.
+    const later = new Date(Date.parse(NOW) + 35 * 86_400_000).toISOString();
+    await app.stop();
+    app = await startTestApp({ now: later, dataDir: app.dataDir });
+    const done = before.filter((e) => e.state !== 'pending').map((e) => e.key);
+    await eventually(async () => ((await outbox()).filter((e) => done.includes(e.key)).every((e) => e.prunedAt) ? true : undefined), 'the mail done before the retention to be pruned');
+    const pruned = await storedRecord(app.dataDir, 'mail_outbox', sent.key);
+    expect(pruned).toMatchObject({ key: sent.key, state: 'sent', payload: {}, prunedAt: expect.any(String) });
+    expect(pruned).not.toHaveProperty('lastError');
+    // The assignment mails' subscription starts over from the first event, as a rebuild would.
+    await app.stop();
+    const readModels = await openTestReadModels(app.dataDir);
+    await readModels.store.reset(ASSIGNMENT_MAILS, []);
+    await readModels.close();
+    app = await startTestApp({ now: later, dataDir: app.dataDir });
+    await app.settle();
+    const after = new Map((await outbox()).map((e) => [e.key, e]));
+    for (const e of before.filter((b) => done.includes(b.key))) expect(after.get(e.key)).toMatchObject({ state: e.state, attempts: e.attempts, prunedAt: expect.any(String) });
+    expect(await mailsTo(address('dave'))).toHaveLength(1);
   });
 });

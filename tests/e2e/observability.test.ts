@@ -71,7 +71,7 @@ describe(`operations endpoints (${TEST_PROFILE})`, () => {
     expect(appendSum).toBeGreaterThan(0);
     expect(appendSum).toBeLessThan(600);
     // Settled: nothing is waiting.
-    for (const projection of ['country-status', 'campaign-summary', 'follow-up-queue', 'state-history', 'follow-up-policy']) {
+    for (const projection of ['country-status', 'campaign-summary', 'follow-up-queue', 'state-history', 'follow-up-policy', 'assignment-mails', 'webhook-deliveries']) {
       expect(sample(text, 'demarche_projection_lag_events', { projection })).toBe(0);
     }
     for (const queue of ['bilateral', 'regional', 'high-level']) {
@@ -101,6 +101,8 @@ describe(`operations endpoints (${TEST_PROFILE})`, () => {
       const text = (await apiOnly.as(undefined).get('/metrics').expect(200)).text;
       expect(sample(text, 'demarche_projection_lag_events', { projection: 'country-status' })).toBe(head);
       expect(sample(text, 'demarche_projection_lag_events', { projection: 'follow-up-policy' })).toBe(head);
+      // The worker's subscriptions that write the mail and webhook outboxes lag behind with it.
+      for (const projection of ['assignment-mails', 'webhook-deliveries']) expect(sample(text, 'demarche_projection_lag_events', { projection })).toBe(head);
       if (TEST_PROFILE === 'distributed') expect(sample(text, 'demarche_relay_lag_events')).toBe(head);
     } finally {
       await apiOnly.destroy();

@@ -1,8 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { startTestApp, type RunningApp } from '../support/running-app.js';
 import { eventually } from '../support/eventually.js';
+import { withEnv } from '../support/env.js';
+import { storeWebhookRecord, storedRecord } from '../support/raw-store.js';
 
 /** A real HTTP receiver on loopback: answers each path with the statuses queued for it (then its last one), and keeps what it got. */
 async function receiver() {
@@ -22,16 +25,6 @@ async function receiver() {
   const url = (path: string) => `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`;
   return { received, answers, url, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
-
-const withEnv = async <T>(env: Record<string, string>, start: () => Promise<T>): Promise<T> => {
-  const before = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, env);
-  try {
-    return await start();
-  } finally {
-    for (const [k, v] of Object.entries(before)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
-  }
-};
 
 describe('webhooks: registration refuses what it must', () => {
   let app: RunningApp;
@@ -59,13 +52,15 @@ describe('webhooks: registration refuses what it must', () => {
 });
 
 describe('webhooks: signed deliveries, retries, parking and replay', () => {
+  const ENV = { DEMARCHE_WEBHOOKS_ALLOW_PRIVATE: 'true', DEMARCHE_WEBHOOKS_MAX_ATTEMPTS: '3', DEMARCHE_WEBHOOKS_RETRY_BASE_S: '1' };
+  const NOW = '2026-03-10T09:00:00Z';
   let app: RunningApp;
   let hooks: Awaited<ReturnType<typeof receiver>>;
   const subscriptions = {} as Record<'opened' | 'assigned', { id: string; secret: string }>;
 
   beforeAll(async () => {
     hooks = await receiver();
-    app = await withEnv({ DEMARCHE_WEBHOOKS_ALLOW_PRIVATE: 'true', DEMARCHE_WEBHOOKS_MAX_ATTEMPTS: '3', DEMARCHE_WEBHOOKS_RETRY_BASE_S: '1' }, () => startTestApp({ now: '2026-03-10T09:00:00Z' }));
+    app = await withEnv(ENV, () => startTestApp({ now: NOW }));
     await app.http().post('/v1/missions').send({ id: 'nor-nairobi', name: 'Embassy of Norway in Nairobi', kind: 'non-resident', coordinator: 'NOR', accreditedTo: ['ETH'] }).expect(201);
     await app.http().post('/v1/campaigns').send({ id: 'ccm-2026', treaty: 'CCM', title: 'CCM 2026', coordinators: ['NOR'], startsOn: '2026-01-15' }).expect(201);
     hooks.answers.set('/opened', [500, 200]);
@@ -109,5 +104,27 @@ describe('webhooks: signed deliveries, retries, parking and replay', () => {
     await eventually(async () => (await deliveries('delivered')).find((d) => d.id === parked.id), 'the replayed delivery delivered');
     expect(hooks.received.filter((r) => r.path === '/assigned')).toHaveLength(4);
     await app.http().post('/v1/webhooks/deliveries/msg_wh-000000000000_nope/replay').expect(404);
+  });
+
+  it('keeps signing secrets sealed at rest; a secret an earlier release stored in clear still signs, and is sealed at the next start', async () => {
+    const stored = await storedRecord(app.dataDir, 'webhooks', subscriptions.opened.id);
+    expect(stored).toMatchObject({ id: subscriptions.opened.id, sealedSecret: expect.stringMatching(/^v1:webhook-/) });
+    expect(stored).not.toHaveProperty('secret');
+    expect(JSON.stringify(stored)).not.toContain(subscriptions.opened.secret.slice('whsec_'.length));
+    // A receiver as an earlier release stored it: its secret in clear.
+    const legacy = { id: 'wh-0123456789ab', url: hooks.url('/legacy'), events: ['follow-up.assigned'], secret: `whsec_${randomBytes(32).toString('base64')}`, createdAt: '2026-03-01T09:00:00.000Z', createdBy: 'token:admin-env' };
+    await app.stop();
+    await storeWebhookRecord(app.dataDir, legacy);
+    app = await withEnv(ENV, () => startTestApp({ now: NOW, dataDir: app.dataDir }));
+    const [task] = (await app.http().get('/v1/follow-ups?campaignId=ccm-2026').expect(200)).body.items as { id: string }[];
+    await app.http().post(`/v1/follow-ups/${task!.id}/reassign`).send({ assignee: 'token:someone-else' }).expect(201);
+    await app.settle();
+    const got = await eventually(async () => hooks.received.find((r) => r.path === '/legacy'), 'the delivery to the earlier release\'s receiver');
+    const signed = { 'webhook-id': String(got.headers['webhook-id']), 'webhook-timestamp': String(got.headers['webhook-timestamp']), 'webhook-signature': String(got.headers['webhook-signature']) };
+    expect(new Webhook(legacy.secret).verify(got.body, signed)).toMatchObject({ type: 'follow-up.assigned', data: { eventType: 'FollowUpReassigned', followUpId: task!.id } });
+    const sealed = await storedRecord(app.dataDir, 'webhooks', legacy.id);
+    expect(sealed).toMatchObject({ id: legacy.id, url: legacy.url, sealedSecret: expect.stringMatching(/^v1:webhook-/) });
+    expect(JSON.stringify(sealed)).not.toContain(legacy.secret.slice('whsec_'.length));
+    expect((await app.http().get('/v1/webhooks').expect(200)).body.items.map((w: { id: string }) => w.id)).toContain(legacy.id);
   });
 });

@@ -29,6 +29,9 @@ function newSecret(): string {
   return `dmr_${randomBytes(32).toString('base64url')}`;
 }
 
+/** What another context does once a token is revoked (notifications forget its person). */
+export type RevocationListener = (tokenId: string) => Promise<void>;
+
 export interface TokenServiceOptions {
   /** DEMARCHE_ADMIN_TOKEN, if set. */
   readonly adminToken?: string;
@@ -43,6 +46,7 @@ export interface TokenServiceOptions {
 export class TokenService {
   private readonly cache = new Map<string, { readonly record: TokenRecord; readonly until: number }>();
   private readonly adminHash?: Buffer;
+  private readonly revocationListeners: RevocationListener[] = [];
 
   constructor(
     private readonly store: TokenStore,
@@ -88,10 +92,20 @@ export class TokenService {
     return (await this.store.list()).map(viewOf).sort((a, b) => a.issuedAt.localeCompare(b.issuedAt) || a.id.localeCompare(b.id));
   }
 
+  /**
+   * Revokes the token, then tells the listeners. Revoking again tells them again, so a
+   * listener that failed (its store was down) is given another chance by a retry.
+   */
   async revoke(id: string, by: string): Promise<TokenRecord | undefined> {
     const record = await this.store.revoke(id, this.clock.now().toISOString(), by);
-    if (record) this.cache.delete(record.hash);
+    if (!record) return undefined;
+    this.cache.delete(record.hash);
+    for (const listener of this.revocationListeners) await listener(record.id);
     return record;
+  }
+
+  onRevoked(listener: RevocationListener): void {
+    this.revocationListeners.push(listener);
   }
 
   /** A coordinator who launched a campaign coordinates it: its token's scope grows by it, at once. */

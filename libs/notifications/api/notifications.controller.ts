@@ -96,8 +96,9 @@ export class OutboxController {
 
   @Get()
   async list() {
-    const items = (await this.outbox.list(500)).map(({ key, kind, personId, state, attempts, nextAttemptAt, createdAt, lastError, doneAt }) => ({
-      key, kind, personId, state, attempts, nextAttemptAt: nextAttemptAt || null, createdAt, lastError: lastError ?? null, doneAt: doneAt ?? null,
+    // While a sender holds an entry (a send in flight, or a sender that died), its next attempt is when that claim runs out.
+    const items = (await this.outbox.list(500)).map(({ key, kind, personId, state, attempts, nextAttemptAt, createdAt, claim, lastError, doneAt, prunedAt }) => ({
+      key, kind, personId, state, attempts, nextAttemptAt: nextAttemptAt || null, claimedUntil: claim ? nextAttemptAt : null, createdAt, lastError: lastError ?? null, doneAt: doneAt ?? null, prunedAt: prunedAt ?? null,
     }));
     return { items, count: items.length };
   }

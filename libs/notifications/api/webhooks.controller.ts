@@ -8,6 +8,7 @@ import { oneOf, onlyKnownQuery } from '../../platform/http/validators.js';
 import { WEBHOOK_EVENT_NAMES, type WebhookEventName } from '../domain/webhook.js';
 import type { WebhookDelivery } from '../application/webhook.ports.js';
 import { refusedUrl, Webhooks } from '../application/webhooks.js';
+import { shownWebhook } from '../application/webhook-secrets.js';
 
 export class RegisterWebhookDto {
   @ApiProperty({ example: 'https://example.org/hooks/demarche' }) @IsString() @MaxLength(2000) url!: string;
@@ -37,14 +38,14 @@ export class WebhooksController {
 
   @Get()
   async list() {
-    const items = (await this.webhooks.store.subscriptions()).map(({ secret: _, ...s }) => s);
+    const items = (await this.webhooks.store.subscriptions()).map(shownWebhook);
     return { items, count: items.length };
   }
 
   @Delete(':id')
   @HttpCode(204)
   async remove(@Param('id') id: string): Promise<void> {
-    if (!(await this.webhooks.store.remove(id))) throw new NotFoundException({ code: 'unknown-webhook', message: `There is no webhook "${id}".` });
+    if (!(await this.webhooks.remove(id))) throw new NotFoundException({ code: 'unknown-webhook', message: `There is no webhook "${id}".` });
   }
 
   /** Deliveries, newest first; `state=parked` lists those that used up their tries. */

@@ -52,21 +52,34 @@ export interface OutboxEntry {
   readonly payload: Readonly<Record<string, unknown>>;
   readonly state: OutboxState;
   readonly attempts: number;
+  /** When the entry may be taken next; while `claim` is set, when that claim runs out. */
   readonly nextAttemptAt: string;
   readonly createdAt: string;
+  /** The sender that took the entry and has not said how its try ended (it may have died). */
+  readonly claim?: string;
   readonly lastError?: string;
   readonly doneAt?: string;
+  /** When the payload and the last error were removed, the retention having passed. */
+  readonly prunedAt?: string;
 }
 
 export interface MailOutbox {
   /** Adds the entries whose key is new; the others stay as they are. */
   enqueue(entries: readonly OutboxEntry[]): Promise<void>;
   has(key: string): Promise<boolean>;
-  /** Pending entries whose next attempt is due at `now`, oldest first. */
+  /** Pending entries whose next attempt is due at `now` (a claim that ran out included), oldest first. */
   due(now: string, limit: number): Promise<OutboxEntry[]>;
+  /**
+   * Takes a due entry for `claimant` until `until`, if it is still as `seen` (pending, its next
+   * attempt unchanged): of two senders that saw it, one gets it. Answers the entry as taken.
+   */
+  claim(seen: OutboxEntry, claimant: string, until: string): Promise<OutboxEntry | undefined>;
   /** `sent` or `skipped`, for good. */
   finish(key: string, state: Exclude<OutboxState, 'pending'>, at: string, note?: string): Promise<void>;
-  retryLater(key: string, attempts: number, nextAttemptAt: string, error: string): Promise<void>;
+  /** Gives the entry back for a try at `nextAttemptAt`, unless another sender holds it now. */
+  retryLater(key: string, claimant: string, attempts: number, nextAttemptAt: string, error: string): Promise<void>;
+  /** Removes payload and last error of the entries sent or skipped before `before`; their key stays. Answers how many. */
+  prune(before: string, at: string): Promise<number>;
   list(limit: number): Promise<OutboxEntry[]>;
 }
 
@@ -81,7 +94,8 @@ export interface OutgoingMail {
 }
 
 export interface Mailer {
-  send(mail: OutgoingMail): Promise<void>;
+  /** Resolves once the server took the mail; an aborted `signal` cuts the conversation off. */
+  send(mail: OutgoingMail, signal?: AbortSignal): Promise<void>;
   /** Resolves when the SMTP server answers; rejects saying what to do. */
   check(): Promise<void>;
   close(): void;

@@ -7,29 +7,38 @@ import { CLOCK } from '../../platform/runtime/tokens.js';
 import { digestOf, isEmptyDigest, type DigestContent, type DigestTask } from '../domain/digest.js';
 import { assignmentMail, digestMail, escalationMail, type MailBody, type MailLinks, type MailTask } from '../domain/mail.js';
 import { digestDue, previousDigestDay } from '../domain/person.js';
-import { AssignmentMails } from './assignment-mails.projection.js';
+import { ASSIGNMENT_MAILS, AssignmentMails } from './assignment-mails.projection.js';
 import { MAILER, OUTBOX, type Mailer, type MailOutbox, type OutboxEntry } from './notification.ports.js';
+import { OutboxSender, type Composed } from './outbox-sender.js';
 import { People } from './people.js';
 import { TasksInReach } from './tasks-in-reach.js';
 import { WEBHOOK_STORE, type WebhookStore } from './webhook.ports.js';
-import { WebhookDeliveries, WebhookDispatcher } from './webhooks.js';
+import { WEBHOOK_DELIVERIES, WebhookDeliveries, WebhookDispatcher } from './webhooks.js';
 
-/** How the worker reaches people: the console's address, and how long it waits at most between tries. */
+/** How the worker reaches people: the console's address, how long it waits at most between tries, how long sent mail keeps its words. */
 export interface MailSettings {
   readonly publicUrl: string;
   readonly retryMaxMs: number;
+  /** DEMARCHE_MAIL_OUTBOX_RETENTION_DAYS, in ms. */
+  readonly retentionMs: number;
 }
 export const MAIL_SETTINGS = Symbol('MailSettings');
+
+/** The names of the subscriptions to the log the worker hosts for notifications (their checkpoints tell their lag). */
+export const NOTIFICATION_SUBSCRIPTIONS = [ASSIGNMENT_MAILS, WEBHOOK_DELIVERIES] as const;
 
 const TICK_MS = 1000;
 /** A task not in the queues yet (the projector is behind) is waited for this many tries, then mailed as it is known. */
 const TASK_WAIT_ATTEMPTS = 10;
+/** On stop, a send in hand has this long to end before it is cut off. */
+const STOP_GRACE_MS = 3000;
+const PRUNE_EVERY_MS = 3600_000;
 
 /**
- * The worker's side of notifications: it puts each person's digest in the outbox when their
- * hour comes, and sends what the outbox holds. A mail that fails (the SMTP server is down)
- * stays pending and is tried again with backoff; only a sent mail leaves the outbox, so a
- * crash or an outage delays mail and loses none.
+ * The worker's side of notifications: it forgets the people whose token was revoked, puts
+ * each person's digest in the outbox when their hour comes, sends what the outbox holds
+ * (see {@link OutboxSender}: a mail leaves only once the server took it), and, once the
+ * retention has passed, removes what sent mail said but keeps its key.
  */
 @Injectable()
 export class NotificationsWorker {
@@ -37,13 +46,16 @@ export class NotificationsWorker {
   private readonly outages = new OutageLog(this.logger);
   /** The subscriptions to the log this context needs, for the worker to host with the playbook's. */
   readonly projections: readonly Projection[];
+  private readonly sender: OutboxSender;
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = true;
+  private stopping = new AbortController();
+  private lastPruneMs = -Infinity;
 
   constructor(
     @Inject(OUTBOX) private readonly outbox: MailOutbox,
-    @Inject(MAILER) private readonly mailer: Mailer,
+    @Inject(MAILER) mailer: Mailer,
     @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
     private readonly reach: TasksInReach,
     private readonly webhooks: WebhookDispatcher,
@@ -53,11 +65,13 @@ export class NotificationsWorker {
     private readonly people: People,
   ) {
     this.projections = [new AssignmentMails(outbox, (campaignId) => reach.coordinatorsOf(campaignId)), new WebhookDeliveries(webhookStore)];
+    this.sender = new OutboxSender(outbox, mailer, clock, (entry) => this.compose(entry), settings.retryMaxMs, this.logger);
   }
 
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    this.stopping = new AbortController();
     const tick = () => {
       this.running = this.runOnce().then(
         () => this.outages.recovered('notifications', (s) => `Notifications work again after ${s} s.`),
@@ -70,15 +84,29 @@ export class NotificationsWorker {
     tick();
   }
 
+  /** A send that does not end within a moment (a server that stalls) is cut off and left to its claim. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    const grace = setTimeout(() => this.stopping.abort(), STOP_GRACE_MS);
     await this.running;
+    clearTimeout(grace);
   }
 
   async runOnce(): Promise<void> {
+    await this.people.forgetRevoked();
     await this.scheduleDigests();
-    await Promise.all([this.sendDue(), this.webhooks.deliverDue()]);
+    await this.pruneOutbox();
+    await Promise.all([this.sender.sendDue(this.stopping.signal), this.webhooks.deliverDue()]);
+  }
+
+  /** Sent and skipped mail older than the retention loses its payload and errors; its key stays, so a replay of the log does not write it again. */
+  private async pruneOutbox(): Promise<void> {
+    if (Date.now() - this.lastPruneMs < PRUNE_EVERY_MS) return;
+    const now = this.clock.now();
+    const pruned = await this.outbox.prune(new Date(now.getTime() - this.settings.retentionMs).toISOString(), now.toISOString());
+    this.lastPruneMs = Date.now();
+    if (pruned) this.logger.log(`Removed what ${pruned} mails sent or skipped over ${this.settings.retentionMs / 86_400_000} days ago said (DEMARCHE_MAIL_OUTBOX_RETENTION_DAYS); their keys stay in the outbox.`);
   }
 
   private links(secret: string): MailLinks {
@@ -105,33 +133,7 @@ export class NotificationsWorker {
     }
   }
 
-  private async sendDue(): Promise<void> {
-    const now = this.clock.now();
-    for (const entry of await this.outbox.due(now.toISOString(), 50)) {
-      const outcome = await this.compose(entry);
-      if (outcome.kind === 'skip') {
-        await this.outbox.finish(entry.key, 'skipped', now.toISOString(), outcome.reason);
-        continue;
-      }
-      if (outcome.kind !== 'send') {
-        await this.outbox.retryLater(entry.key, entry.attempts + 1, new Date(now.getTime() + 1000).toISOString(), outcome.reason);
-        continue;
-      }
-      try {
-        await this.mailer.send({ ...outcome.mail, messageId: `<${entry.key}@demarche>` });
-        await this.outbox.finish(entry.key, 'sent', this.clock.now().toISOString());
-        this.outages.recovered('smtp', (s) => `The mail server takes mail again after ${s} s; the outbox is being sent.`);
-      } catch (error) {
-        const attempts = entry.attempts + 1;
-        const delay = Math.min(this.settings.retryMaxMs, 1000 * 2 ** Math.min(attempts, 16));
-        await this.outbox.retryLater(entry.key, attempts, new Date(now.getTime() + delay).toISOString(), (error as Error).message);
-        this.outages.failed('smtp', `Sending mail ${entry.key} failed: ${(error as Error).message}. It stays in the outbox and is tried again with backoff (up to ${this.settings.retryMaxMs / 1000} s apart); check SMTP_URL and that the mail server runs. Logged once until a mail goes out.`, 'warn');
-        return;
-      }
-    }
-  }
-
-  private async compose(entry: OutboxEntry): Promise<{ kind: 'send'; mail: Omit<Parameters<Mailer['send']>[0], 'messageId'> } | { kind: 'skip'; reason: string } | { kind: 'wait'; reason: string }> {
+  private async compose(entry: OutboxEntry): Promise<Composed> {
     const stored = await this.people.get(entry.personId);
     if (!stored) return { kind: 'skip', reason: 'no person with an address for this token (never set, or forgotten)' };
     if (entry.kind !== 'digest' && !stored.assignmentMails) return { kind: 'skip', reason: 'the person turned mails about their tasks off' };

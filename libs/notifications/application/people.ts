@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { Clock } from '../../kernel/index.js';
+import { TOKEN_STORE, TokenService, type TokenStore } from '../../access/index.js';
 import { NOTES_CIPHER, type NotesCipher } from '../../outreach/index.js';
 import { CLOCK } from '../../platform/runtime/tokens.js';
 import type { Person } from '../domain/person.js';
@@ -12,15 +13,23 @@ const CONTEXT = 'NotificationPerson';
 
 /**
  * People and their wishes. Name and e-mail are sealed with a key per person (AES-256-GCM,
- * the notes' cipher); forgetting the person destroys that key and deletes the record.
+ * the notes' cipher); forgetting the person destroys that key and deletes the record. A
+ * person is forgotten when they ask, and when their token is revoked: at once in the process
+ * that revokes it, and by the worker for a revocation it finds otherwise made.
  */
 @Injectable()
-export class People {
+export class People implements OnModuleInit {
   constructor(
     @Inject(PEOPLE) private readonly store: PersonStore,
     @Inject(NOTES_CIPHER) private readonly cipher: NotesCipher,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(TOKEN_STORE) private readonly tokens: TokenStore,
+    private readonly tokenService: TokenService,
   ) {}
+
+  onModuleInit(): void {
+    this.tokenService.onRevoked(async (tokenId) => void (await this.forget(tokenId)));
+  }
 
   async set(person: Person): Promise<void> {
     const previous = await this.store.get(person.tokenId);
@@ -55,6 +64,14 @@ export class People {
     const destroyed = await this.cipher.destroy(keyOf(tokenId));
     const deleted = await this.store.delete(tokenId);
     return destroyed || deleted;
+  }
+
+  /** Forgets the people whose token was revoked; answers how many. */
+  async forgetRevoked(): Promise<number> {
+    const revoked = new Set((await this.tokens.list()).filter((t) => t.revokedAt).map((t) => t.id));
+    const doomed = (await this.store.list()).filter((p) => revoked.has(p.tokenId));
+    for (const p of doomed) await this.forget(p.tokenId);
+    return doomed.length;
   }
 
   list(): Promise<StoredPerson[]> {

@@ -12,6 +12,13 @@ export interface WebhookSubscription {
   readonly createdBy: string;
 }
 
+/**
+ * A receiver as stored: its secret sealed under a key of its own (`sealedSecret`), like a
+ * person's address. Releases before sealing stored `secret` in clear; such a record still
+ * signs, and is sealed in place by the worker.
+ */
+export type StoredWebhook = Omit<WebhookSubscription, 'secret'> & { readonly sealedSecret?: string; readonly secret?: string };
+
 export type DeliveryState = 'pending' | 'delivered' | 'parked';
 
 /** One event for one receiver; its id is the `webhook-id` header, the same on every try. */
@@ -32,8 +39,10 @@ export interface WebhookDelivery {
 
 /** Where the profile keeps webhooks and their deliveries. */
 export interface WebhookStore {
-  add(subscription: WebhookSubscription): Promise<void>;
-  subscriptions(): Promise<WebhookSubscription[]>;
+  add(subscription: StoredWebhook): Promise<void>;
+  subscriptions(): Promise<StoredWebhook[]>;
+  /** Puts `sealedSecret` in the place of the clear `secret`, if the record still holds that one; false otherwise (removed meanwhile). */
+  sealInPlace(id: string, secret: string, sealedSecret: string): Promise<boolean>;
   remove(id: string): Promise<boolean>;
   /** Adds the deliveries whose id is new. */
   enqueue(deliveries: readonly WebhookDelivery[]): Promise<void>;

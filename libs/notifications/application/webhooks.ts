@@ -7,7 +7,8 @@ import type { BatchEffect, Projection } from '../../projections/index.js';
 import { OutageLog } from '../../platform/observability/outage-log.js';
 import { CLOCK } from '../../platform/runtime/tokens.js';
 import { isPrivateAddress, webhookBackoffMs, webhookEventOf, WEBHOOK_EVENTS, type WebhookEventName } from '../domain/webhook.js';
-import { WEBHOOK_STORE, type WebhookDelivery, type WebhookStore, type WebhookSubscription } from './webhook.ports.js';
+import { WEBHOOK_STORE, type StoredWebhook, type WebhookDelivery, type WebhookStore, type WebhookSubscription } from './webhook.ports.js';
+import { WebhookSecrets } from './webhook-secrets.js';
 
 export interface WebhookSettings {
   /** DEMARCHE_WEBHOOKS_ALLOW_PRIVATE: receivers on loopback or private addresses are allowed (tests, an intranet). */
@@ -42,12 +43,19 @@ export class Webhooks {
     @Inject(WEBHOOK_STORE) readonly store: WebhookStore,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(WEBHOOK_SETTINGS) readonly settings: WebhookSettings,
+    private readonly secrets: WebhookSecrets,
   ) {}
 
+  /** The new receiver, with its secret in clear: the caller shows it once; it is stored sealed. */
   async register(url: string, events: readonly WebhookEventName[], by: string): Promise<WebhookSubscription> {
     const subscription: WebhookSubscription = { id: `wh-${randomUUID().slice(0, 12)}`, url, events: [...new Set(events)], secret: `whsec_${randomBytes(32).toString('base64')}`, createdAt: this.clock.now().toISOString(), createdBy: by };
-    await this.store.add(subscription);
+    await this.secrets.add(subscription);
     return subscription;
+  }
+
+  /** Removes the receiver and destroys its secret's key; false when there was none. */
+  remove(id: string): Promise<boolean> {
+    return this.secrets.remove(id);
   }
 
   /** A parked (or any) delivery is tried again from its first try; false when there is none. */
@@ -60,9 +68,11 @@ export class Webhooks {
   }
 }
 
+export const WEBHOOK_DELIVERIES = 'webhook-deliveries';
+
 /** Follows the log: each task event a subscription asked for becomes one delivery per subscription. */
 export class WebhookDeliveries implements Projection {
-  readonly name = 'webhook-deliveries';
+  readonly name = WEBHOOK_DELIVERIES;
   readonly collections: readonly string[] = [];
   readonly handles = Object.values(WEBHOOK_EVENTS).flat();
 
@@ -82,9 +92,9 @@ export class WebhookDeliveries implements Projection {
 
 class PendingDeliveries implements BatchEffect {
   private readonly deliveries: WebhookDelivery[] = [];
-  private subs?: Promise<WebhookSubscription[]>;
+  private subs?: Promise<StoredWebhook[]>;
   constructor(private readonly store: WebhookStore) {}
-  subscriptions(): Promise<WebhookSubscription[]> {
+  subscriptions(): Promise<StoredWebhook[]> {
     return (this.subs ??= this.store.subscriptions());
   }
   add(d: WebhookDelivery): void {
@@ -104,23 +114,30 @@ class PendingDeliveries implements BatchEffect {
 export class WebhookDispatcher {
   private readonly logger = new Logger('Webhooks');
   private readonly outages = new OutageLog(this.logger);
+  private clearSecretsSealed = false;
 
   constructor(
     @Inject(WEBHOOK_STORE) private readonly store: WebhookStore,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(WEBHOOK_SETTINGS) private readonly settings: WebhookSettings,
+    private readonly secrets: WebhookSecrets,
   ) {}
 
   async deliverDue(): Promise<void> {
+    if (!this.clearSecretsSealed) {
+      const sealed = await this.secrets.sealClearSecrets();
+      if (sealed) this.logger.log(`Sealed the signing secrets of ${sealed} webhooks that an earlier release stored in clear.`);
+      this.clearSecretsSealed = true;
+    }
     const due = await this.store.due(this.clock.now().toISOString(), 50);
     if (!due.length) return;
-    const subscriptions = new Map((await this.store.subscriptions()).map((s) => [s.id, s]));
+    const subscriptions = new Map((await this.secrets.all()).map((s) => [s.id, s]));
     await Promise.all(due.map((d) => this.deliver(d, subscriptions.get(d.subscriptionId))));
   }
 
   private async deliver(d: WebhookDelivery, subscription: WebhookSubscription | undefined): Promise<void> {
     const now = this.clock.now();
-    if (!subscription) return this.store.update({ ...d, state: 'parked', lastError: 'the webhook was removed', doneAt: now.toISOString() });
+    if (!subscription) return this.store.update({ ...d, state: 'parked', lastError: 'the webhook was removed, or its signing key destroyed', doneAt: now.toISOString() });
     const attempts = d.attempts + 1;
     let status: number | undefined;
     let error: string | undefined;

@@ -41,7 +41,9 @@ export class MongoPeople implements PersonStore {
 /**
  * The mail outbox on the distributed profile: `mail_outbox`, `_id` = the mail's key, so a
  * second insert of the same mail fails on the unique `_id` and changes nothing. One worker
- * at a time sends (the one holding the playbook's lease), so no entry is claimed twice.
+ * at a time sends (the one holding the playbook's lease); while the lease changes hands two
+ * may, and a claim is an update conditional on the entry as the sender saw it, which one of
+ * them wins.
  */
 export class MongoOutbox implements MailOutbox {
   private readonly entries: mongoose.mongo.Collection<EntryDoc>;
@@ -65,11 +67,23 @@ export class MongoOutbox implements MailOutbox {
     const pending = await this.entries.find({ state: 'pending' }).toArray();
     return pending.filter((e) => e.nextAttemptAt <= now).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.key.localeCompare(b.key)).slice(0, limit).map((d) => strip(d)!);
   }
-  async finish(key: string, state: Exclude<OutboxState, 'pending'>, at: string, note?: string): Promise<void> {
-    await this.entries.updateOne({ _id: key }, { $set: { state, doneAt: at, ...(note ? { lastError: note } : {}) } });
+  async claim(seen: OutboxEntry, claimant: string, until: string): Promise<OutboxEntry | undefined> {
+    const taken = await this.entries.updateOne({ _id: seen.key, state: 'pending', nextAttemptAt: seen.nextAttemptAt }, { $set: { claim: claimant, nextAttemptAt: until } });
+    return taken.modifiedCount === 1 ? { ...seen, claim: claimant, nextAttemptAt: until } : undefined;
   }
-  async retryLater(key: string, attempts: number, nextAttemptAt: string, error: string): Promise<void> {
-    await this.entries.updateOne({ _id: key }, { $set: { attempts, nextAttemptAt, lastError: error } });
+  async finish(key: string, state: Exclude<OutboxState, 'pending'>, at: string, note?: string): Promise<void> {
+    await this.entries.updateOne({ _id: key }, { $set: { state, doneAt: at, ...(note ? { lastError: note } : {}) }, $unset: { claim: '' } });
+  }
+  async retryLater(key: string, claimant: string, attempts: number, nextAttemptAt: string, error: string): Promise<void> {
+    await this.entries.updateOne({ _id: key, claim: claimant }, { $set: { attempts, nextAttemptAt, lastError: error }, $unset: { claim: '' } });
+  }
+  async prune(before: string, at: string): Promise<number> {
+    // Equality on top-level fields again; which are old enough is decided here.
+    const fields = { projection: { _id: 1, doneAt: 1, prunedAt: 1 } };
+    const done = (await Promise.all((['sent', 'skipped'] as const).map((state) => this.entries.find({ state }, fields).toArray()))).flat();
+    const old = done.filter((e) => e.doneAt !== undefined && e.doneAt < before && e.prunedAt === undefined);
+    for (const e of old) await this.entries.updateOne({ _id: e._id }, { $set: { payload: {}, prunedAt: at }, $unset: { lastError: '' } });
+    return old.length;
   }
   async list(limit: number): Promise<OutboxEntry[]> {
     const all = await this.entries.find({}).toArray();

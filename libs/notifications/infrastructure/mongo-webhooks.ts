@@ -1,8 +1,8 @@
 import type mongoose from 'mongoose';
 import type { Connection } from 'mongoose';
-import type { DeliveryState, WebhookDelivery, WebhookStore, WebhookSubscription } from '../application/webhook.ports.js';
+import type { DeliveryState, StoredWebhook, WebhookDelivery, WebhookStore } from '../application/webhook.ports.js';
 
-type SubscriptionDoc = WebhookSubscription & { _id: string };
+type SubscriptionDoc = StoredWebhook & { _id: string };
 type DeliveryDoc = WebhookDelivery & { _id: string };
 const strip = <T extends { _id: string }>({ _id, ...rest }: T) => rest;
 
@@ -18,11 +18,14 @@ export class MongoWebhooks implements WebhookStore {
     this.subs = connection.db.collection<SubscriptionDoc>('webhooks');
     this.sent = connection.db.collection<DeliveryDoc>('webhook_deliveries');
   }
-  async add(s: WebhookSubscription): Promise<void> {
+  async add(s: StoredWebhook): Promise<void> {
     await this.subs.insertOne({ _id: s.id, ...s });
   }
-  async subscriptions(): Promise<WebhookSubscription[]> {
+  async subscriptions(): Promise<StoredWebhook[]> {
     return (await this.subs.find({}).toArray()).map(strip).sort((a, b) => a.id.localeCompare(b.id));
+  }
+  async sealInPlace(id: string, secret: string, sealedSecret: string): Promise<boolean> {
+    return (await this.subs.updateOne({ _id: id, secret }, { $set: { sealedSecret }, $unset: { secret: '' } })).modifiedCount === 1;
   }
   async remove(id: string): Promise<boolean> {
     return (await this.subs.deleteOne({ _id: id })).deletedCount > 0;

@@ -16,7 +16,8 @@ export class SmtpMailer implements Mailer {
     this.transport = nodemailer.createTransport(url, { connectionTimeout: 5000, greetingTimeout: 5000, socketTimeout: 15000 } as never);
   }
 
-  async send(mail: OutgoingMail): Promise<void> {
+  /** An aborted `signal` closes the connection, wherever the conversation is. */
+  async send(mail: OutgoingMail, signal?: AbortSignal): Promise<void> {
     await this.transport.sendMail({
       from: this.from,
       to: { name: mail.to.name, address: mail.to.address },
@@ -26,6 +27,7 @@ export class SmtpMailer implements Mailer {
       messageId: mail.messageId,
       list: { unsubscribe: { url: mail.unsubscribeUrl, comment: 'Stop these mails' } },
       headers: { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+      ...(signal ? { signal } : {}),
     });
   }
 

@@ -1,4 +1,4 @@
-import type { SqliteDatabase } from '../../platform/persistence/sqlite-database.js';
+import { withSecureDelete, type SqliteDatabase } from '../../platform/persistence/sqlite-database.js';
 import type { CalendarFeedStore, MailOutbox, OutboxEntry, OutboxState, PersonStore, StoredPerson } from '../application/notification.ports.js';
 
 /** People on the embedded profile: one row each, the record as JSON beside its keys. */
@@ -25,13 +25,7 @@ export class SqlitePeople implements PersonStore {
 
   async delete(tokenId: string): Promise<boolean> {
     // As with mission keys: overwrite the freed page so the sealed data does not linger in the file.
-    const previous = this.db.pragma('secure_delete', { simple: true });
-    this.db.pragma('secure_delete = ON');
-    try {
-      return this.db.prepare('DELETE FROM notification_people WHERE token_id = ?').run(tokenId).changes > 0;
-    } finally {
-      this.db.pragma(`secure_delete = ${Number(previous)}`);
-    }
+    return withSecureDelete(this.db, () => this.db.prepare('DELETE FROM notification_people WHERE token_id = ?').run(tokenId).changes > 0);
   }
 
   private one(sql: string, value: string): StoredPerson | undefined {
@@ -44,7 +38,10 @@ interface OutboxRow {
   record: string;
 }
 
-/** The mail outbox on the embedded profile, polled by the worker. */
+/**
+ * The mail outbox on the embedded profile, polled by the worker. Entries change in
+ * transactions that look at the row first, so a claim is taken by one sender only.
+ */
 export class SqliteOutbox implements MailOutbox {
   constructor(private readonly db: SqliteDatabase) {
     db.exec(`CREATE TABLE IF NOT EXISTS mail_outbox (key TEXT PRIMARY KEY, state TEXT NOT NULL, next_attempt_at TEXT NOT NULL, created_at TEXT NOT NULL, record TEXT NOT NULL);
@@ -65,23 +62,42 @@ export class SqliteOutbox implements MailOutbox {
     return rows.map((r) => JSON.parse(r.record));
   }
 
-  async finish(key: string, state: Exclude<OutboxState, 'pending'>, at: string, note?: string): Promise<void> {
-    this.change(key, (e) => ({ ...e, state, doneAt: at, ...(note ? { lastError: note } : {}) }));
+  async claim(seen: OutboxEntry, claimant: string, until: string): Promise<OutboxEntry | undefined> {
+    return this.change(seen.key, (e) => (e.state === 'pending' && e.nextAttemptAt === seen.nextAttemptAt ? { ...e, claim: claimant, nextAttemptAt: until } : undefined));
   }
 
-  async retryLater(key: string, attempts: number, nextAttemptAt: string, error: string): Promise<void> {
-    this.change(key, (e) => ({ ...e, attempts, nextAttemptAt, lastError: error }));
+  async finish(key: string, state: Exclude<OutboxState, 'pending'>, at: string, note?: string): Promise<void> {
+    this.change(key, ({ claim: _, ...e }) => ({ ...e, state, doneAt: at, ...(note ? { lastError: note } : {}) }));
+  }
+
+  async retryLater(key: string, claimant: string, attempts: number, nextAttemptAt: string, error: string): Promise<void> {
+    this.change(key, ({ claim, ...e }) => (claim === claimant ? { ...e, attempts, nextAttemptAt, lastError: error } : undefined));
+  }
+
+  async prune(before: string, at: string): Promise<number> {
+    const rows = this.db
+      .prepare("SELECT key FROM mail_outbox WHERE state IN ('sent', 'skipped') AND json_extract(record, '$.doneAt') < ? AND json_extract(record, '$.prunedAt') IS NULL")
+      .all(before) as { key: string }[];
+    // Zeroed, not left on a free page: the payload and the errors may name people.
+    withSecureDelete(this.db, () => {
+      this.db.transaction(() => rows.forEach(({ key }) => this.change(key, ({ lastError: _, ...e }) => ({ ...e, payload: {}, prunedAt: at }))))();
+      if (rows.length) this.db.pragma('wal_checkpoint(TRUNCATE)');
+    });
+    return rows.length;
   }
 
   async list(limit: number): Promise<OutboxEntry[]> {
     return (this.db.prepare('SELECT record FROM mail_outbox ORDER BY created_at DESC, key LIMIT ?').all(limit) as OutboxRow[]).map((r) => JSON.parse(r.record));
   }
 
-  private change(key: string, f: (e: OutboxEntry) => OutboxEntry): void {
-    const row = this.db.prepare('SELECT record FROM mail_outbox WHERE key = ?').get(key) as OutboxRow | undefined;
-    if (!row) return;
-    const next = f(JSON.parse(row.record));
-    this.db.prepare('UPDATE mail_outbox SET state = ?, next_attempt_at = ?, record = ? WHERE key = ?').run(next.state, next.nextAttemptAt, JSON.stringify(next), key);
+  /** Rewrites the entry as `f` says (nothing when it answers undefined), in one transaction; answers what was written. */
+  private change(key: string, f: (e: OutboxEntry) => OutboxEntry | undefined): OutboxEntry | undefined {
+    return this.db.transaction(() => {
+      const row = this.db.prepare('SELECT record FROM mail_outbox WHERE key = ?').get(key) as OutboxRow | undefined;
+      const next = row && f(JSON.parse(row.record));
+      if (next) this.db.prepare('UPDATE mail_outbox SET state = ?, next_attempt_at = ?, record = ? WHERE key = ?').run(next.state, next.nextAttemptAt, JSON.stringify(next), key);
+      return next;
+    }).immediate();
   }
 }
 

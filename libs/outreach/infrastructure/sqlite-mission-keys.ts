@@ -1,4 +1,4 @@
-import type { SqliteDatabase } from '../../platform/persistence/sqlite-database.js';
+import { withSecureDelete, type SqliteDatabase } from '../../platform/persistence/sqlite-database.js';
 import type { MissionKeyStore, StoredMissionKey } from '../application/notes-cipher.port.js';
 
 interface Row {
@@ -26,14 +26,10 @@ export class SqliteMissionKeys implements MissionKeyStore {
   async delete(missionId: string): Promise<boolean> {
     // Overwrite the freed page and flush the write-ahead log, so the key's bytes do not
     // linger in the file after it is deleted (best effort: a busy reader may delay the flush).
-    const previous = this.db.pragma('secure_delete', { simple: true });
-    this.db.pragma('secure_delete = ON');
-    try {
+    return withSecureDelete(this.db, () => {
       const deleted = this.db.prepare('DELETE FROM mission_keys WHERE mission_id = ?').run(missionId).changes > 0;
       if (deleted) this.db.pragma('wal_checkpoint(TRUNCATE)');
       return deleted;
-    } finally {
-      this.db.pragma(`secure_delete = ${Number(previous)}`);
-    }
+    });
   }
 }

@@ -41,6 +41,8 @@ export interface DemarcheConfig {
     readonly publicUrl: string;
     /** DEMARCHE_MAIL_RETRY_MAX_S, in ms: the longest wait between two tries of a mail. */
     readonly retryMaxMs: number;
+    /** DEMARCHE_MAIL_OUTBOX_RETENTION_DAYS, in ms: how long a sent or skipped mail keeps its payload in the outbox (its key stays). */
+    readonly outboxRetentionMs: number;
   };
   /** Signed webhooks (see README, Notifications). */
   readonly webhooks: {
@@ -91,9 +93,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DemarcheConfig
   if (env.DEMARCHE_NOW && Number.isNaN(Date.parse(env.DEMARCHE_NOW))) {
     throw new ConfigError(`DEMARCHE_NOW must be an ISO date or instant (2026-01-31T09:00:00Z), not "${env.DEMARCHE_NOW}".`);
   }
-  const whole = (name: string, fallback: number, min: number) => {
+  const whole = (name: string, fallback: number, min: number, max?: number) => {
     const value = Number(env[name] ?? fallback);
-    if (!Number.isInteger(value) || value < min) throw new ConfigError(`${name} must be a whole number of at least ${min}, not "${env[name]}".`);
+    if (!Number.isInteger(value) || value < min || (max !== undefined && value > max)) {
+      throw new ConfigError(`${name} must be a whole number ${max === undefined ? `of at least ${min}` : `from ${min} to ${max}`}, not "${env[name]}".`);
+    }
     return value;
   };
   if (env.DEMARCHE_ADMIN_TOKEN && env.DEMARCHE_ADMIN_TOKEN.length < 16) {
@@ -129,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DemarcheConfig
       mailFrom: env.DEMARCHE_MAIL_FROM ?? 'Demarche <demarche@localhost>',
       publicUrl: env.DEMARCHE_PUBLIC_URL ?? `http://127.0.0.1:${port}`,
       retryMaxMs: whole('DEMARCHE_MAIL_RETRY_MAX_S', 300, 1) * 1000,
+      outboxRetentionMs: whole('DEMARCHE_MAIL_OUTBOX_RETENTION_DAYS', 30, 1, 36_500) * 86_400_000,
     },
     webhooks: {
       allowPrivate: env.DEMARCHE_WEBHOOKS_ALLOW_PRIVATE === 'true',

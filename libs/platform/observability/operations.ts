@@ -18,7 +18,7 @@ export interface Operations {
   readonly servers: readonly ServerProbe[];
   /** Events stored but not yet acknowledged by Kafka; absent where there is no relay (embedded). */
   relayLag?(): Promise<number>;
-  /** Per projection (the playbook's `follow-up-policy` included): events stored that it has not applied yet. */
+  /** Per projection (the playbook's `follow-up-policy` and the notifications' subscriptions included): events stored that it has not applied yet. */
   projectionLags(): Promise<ReadonlyMap<string, number>>;
   /** Per follow-up queue, timers not fired yet, by state (`pending`; or BullMQ's `waiting`, `delayed`, `active`, `failed`). */
   queueDepths(): Promise<ReadonlyMap<string, Readonly<Record<string, number>>>>;

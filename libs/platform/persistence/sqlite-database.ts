@@ -17,3 +17,17 @@ export function openSqliteDatabase(dataDir: string, fileName = 'demarche.sqlite'
   db.pragma('foreign_keys = ON');
   return db;
 }
+
+/**
+ * Runs `change` with secure_delete on, so what it deletes or overwrites is zeroed in the file
+ * rather than left on a free page (personal data, keys), then puts the setting back.
+ */
+export function withSecureDelete<T>(db: SqliteDatabase, change: () => T): T {
+  const previous = db.pragma('secure_delete', { simple: true });
+  db.pragma('secure_delete = ON');
+  try {
+    return change();
+  } finally {
+    db.pragma(`secure_delete = ${Number(previous)}`);
+  }
+}
