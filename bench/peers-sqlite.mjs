@@ -92,7 +92,7 @@ function emmettStore(emmett, dir, version) {
     settings: () => emmettSettings(emmett, file(0)),
     cannot:
       'the store API has no read of the whole log (its processors poll `readMessagesBatch`, used here for that figure); it opens a connection per call, which is its documented way of working with a file. ' +
-      'Unlike Demarche it keeps no event-id uniqueness across the log, no query by type or country, and no read-your-writes position for other processes.',
+      'Unlike Demarche it keeps no event-id uniqueness across the log (its message ids have no unique index) and has no query by type or country.',
   };
 }
 

@@ -33,6 +33,8 @@ const TASK_WAIT_ATTEMPTS = 10;
 /** On stop, a send in hand has this long to end before it is cut off. */
 const STOP_GRACE_MS = 3000;
 const PRUNE_EVERY_MS = 3600_000;
+/** Revocations made elsewhere (another process, an earlier release) are looked for this often; this process's own are handled at once. */
+const REVOKED_SWEEP_EVERY_MS = 10_000;
 
 /**
  * The worker's side of notifications: it forgets the people whose token was revoked, puts
@@ -52,6 +54,7 @@ export class NotificationsWorker {
   private stopped = true;
   private stopping = new AbortController();
   private lastPruneMs = -Infinity;
+  private lastSweepMs = -Infinity;
 
   constructor(
     @Inject(OUTBOX) private readonly outbox: MailOutbox,
@@ -94,7 +97,10 @@ export class NotificationsWorker {
   }
 
   async runOnce(): Promise<void> {
-    await this.people.forgetRevoked();
+    if (Date.now() - this.lastSweepMs >= REVOKED_SWEEP_EVERY_MS) {
+      await this.people.forgetRevoked();
+      this.lastSweepMs = Date.now();
+    }
     await this.scheduleDigests();
     await this.pruneOutbox();
     await Promise.all([this.sender.sendDue(this.stopping.signal), this.webhooks.deliverDue()]);
